@@ -1,0 +1,534 @@
+/* merzim.conf: the one configuration file of merzimd and merzimctl (libconfig syntax). */
+#include "config.h"
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "utf8.h"
+
+struct loader {
+        const char *file;
+        struct errlist *errs;
+        struct config *c;
+};
+
+#define ERR(l, s, ...) errlist_add((l)->errs, (l)->file, (s) ? config_setting_source_line(s) : 0, __VA_ARGS__)
+
+struct config *config_new_defaults(void) {
+        struct config *c = xcalloc(1, sizeof(*c));
+        c->database = xstrdup("merzim.db");
+        c->timezone = xstrdup("Asia/Almaty");
+        c->due_shift = DUE_SHIFT_PRECEDING;
+        c->language = xstrdup("kk");
+        c->send_minute = 9 * 60;
+        c->reminders[0] = 30, c->reminders[1] = 7, c->reminders[2] = 1;
+        c->n_reminders = 3;
+        c->due_notice = true;
+        c->escalate_after_days = 7;
+        c->escalate_repeat_days = 30;
+        c->catch_up = CATCH_UP_DIGEST;
+        c->late_after_minutes = 12 * 60;
+        c->max_attempts = 8;
+        c->retry_initial_seconds = 60;
+        c->retry_max_seconds = 3600;
+        c->max_parallel = 16;
+        c->timeout_seconds = 30;
+        c->smtp_url = xstrdup("smtp://127.0.0.1:25");
+        c->smtp_tls = SMTP_TLS_TRY;
+        c->smtp_from = xstrdup("merzim <merzim@localhost>");
+        c->smtp_verify = true;
+        c->webhook_verify = true;
+        char host[256] = "localhost";
+        gethostname(host, sizeof(host) - 1);
+        c->hostname = xstrdup(host);
+        return c;
+}
+
+static void strv_free(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+void config_free(struct config *c) {
+        if (!c)
+                return;
+        free(c->path);
+        free(c->dir);
+        free(c->database);
+        free(c->timezone);
+        free(c->calendar);
+        free(c->templates);
+        free(c->language);
+        free(c->smtp_url);
+        free(c->smtp_from);
+        free(c->smtp_username);
+        free(c->smtp_password);
+        free(c->smtp_ca_file);
+        free(c->webhook_ca_file);
+        free(c->hostname);
+        for (size_t i = 0; i < c->n_plans; i++) {
+                free(c->plans[i].title);
+                free(c->plans[i].coordinator);
+                free(c->plans[i].supervisor);
+        }
+        free(c->plans);
+        for (size_t i = 0; i < c->n_agencies; i++) {
+                struct agency_contact *a = &c->agencies[i];
+                free(a->code);
+                free(a->name);
+                strv_free(a->emails);
+                free(a->language);
+                free(a->webhook_url);
+                if (a->webhook_secret)
+                        explicit_bzero(a->webhook_secret, strlen(a->webhook_secret));
+                free(a->webhook_secret);
+        }
+        free(c->agencies);
+        if (c->smtp_password)
+                explicit_bzero(c->smtp_password, strlen(c->smtp_password));
+        free(c);
+}
+
+/* Report every member of group s whose name is not among allowed. */
+static void check_keys(struct loader *l, config_setting_t *s, const char *where, const char *const *allowed) {
+        for (int i = 0; i < config_setting_length(s); i++) {
+                config_setting_t *m = config_setting_get_elem(s, (unsigned) i);
+                const char *name = config_setting_name(m);
+                bool ok = false;
+                for (size_t k = 0; allowed[k]; k++)
+                        ok = ok || (name && streq(name, allowed[k]));
+                if (!ok)
+                        ERR(l, m, "unknown setting \"%s\" in %s", name ? name : "?", where);
+        }
+}
+
+/* A string member: replaces *dst if present. */
+static bool get_string(struct loader *l, config_setting_t *g, const char *name, char **dst) {
+        config_setting_t *s = config_setting_get_member(g, name);
+        if (!s)
+                return false;
+        const char *v = config_setting_get_string(s);
+        if (!v) {
+                ERR(l, s, "\"%s\" must be a string", name);
+                return false;
+        }
+        free(*dst);
+        *dst = xstrdup(v);
+        return true;
+}
+
+static bool get_int(struct loader *l, config_setting_t *g, const char *name, int min, int max, int *dst) {
+        config_setting_t *s = config_setting_get_member(g, name);
+        if (!s)
+                return false;
+        if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+                ERR(l, s, "\"%s\" must be an integer", name);
+                return false;
+        }
+        long long v = config_setting_get_int64(s);
+        if (v < min || v > max) {
+                ERR(l, s, "\"%s\" = %lld is out of range %d..%d", name, v, min, max);
+                return false;
+        }
+        *dst = (int) v;
+        return true;
+}
+
+static void get_bool(struct loader *l, config_setting_t *g, const char *name, bool *dst) {
+        config_setting_t *s = config_setting_get_member(g, name);
+        if (!s)
+                return;
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                ERR(l, s, "\"%s\" must be true or false", name);
+                return;
+        }
+        *dst = config_setting_get_bool(s);
+}
+
+/* Read the file a *_file setting names (a credential); trailing newlines are dropped. */
+static void get_secret_file(struct loader *l, config_setting_t *g, const char *name, char **dst) {
+        char *path = NULL;
+        if (!get_string(l, g, name, &path))
+                return;
+        _cleanup_free_ char *full = path_join_rel(l->c->dir, path);
+        free(path);
+        char *text;
+        int r = read_file(full, &text, NULL);
+        if (r < 0) {
+                ERR(l, config_setting_get_member(g, name), "cannot read %s \"%s\": %s", name, full, strerror(-r));
+                return;
+        }
+        size_t n = strlen(text);
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+                text[--n] = 0;
+        free(*dst);
+        *dst = text;
+}
+
+/* "HH:MM" as minutes after midnight. */
+static int parse_clock(const char *s, int *ret) {
+        unsigned h, m;
+        char tail;
+        if (sscanf(s, "%2u:%2u%c", &h, &m, &tail) != 2 || h > 23 || m > 59)
+                return -EINVAL;
+        *ret = (int) (h * 60 + m);
+        return 0;
+}
+
+static void load_schedule(struct loader *l, config_setting_t *g) {
+        static const char *const keys[] = {"send_time", "reminders", "due_notice", "escalate_after_days",
+                                           "escalate_repeat_days", "catch_up", "late_after_minutes", NULL};
+        struct config *c = l->c;
+        check_keys(l, g, "schedule", keys);
+
+        _cleanup_free_ char *send = NULL, *catch_up = NULL;
+        if (get_string(l, g, "send_time", &send) && parse_clock(send, &c->send_minute) < 0)
+                ERR(l, config_setting_get_member(g, "send_time"), "send_time \"%s\" is not HH:MM", send);
+
+        config_setting_t *r = config_setting_get_member(g, "reminders");
+        if (r) {
+                if (!config_setting_is_array(r)) {
+                        ERR(l, r, "reminders must be an array of days, e.g. [30, 7, 1]");
+                } else {
+                        c->n_reminders = 0;
+                        for (int i = 0; i < config_setting_length(r); i++) {
+                                config_setting_t *e = config_setting_get_elem(r, (unsigned) i);
+                                long long d = config_setting_get_int64(e);
+                                if (config_setting_type(e) != CONFIG_TYPE_INT || d < 1 || d > 366)
+                                        ERR(l, e, "reminder days must be integers from 1 to 366");
+                                else if (c->n_reminders >= CONFIG_MAX_REMINDERS)
+                                        ERR(l, e, "at most %d reminders", CONFIG_MAX_REMINDERS);
+                                else
+                                        c->reminders[c->n_reminders++] = (int) d;
+                        }
+                }
+        }
+        get_bool(l, g, "due_notice", &c->due_notice);
+        get_int(l, g, "escalate_after_days", 1, 365, &c->escalate_after_days);
+        get_int(l, g, "escalate_repeat_days", 0, 365, &c->escalate_repeat_days);
+        get_int(l, g, "late_after_minutes", 1, 7 * 24 * 60, &c->late_after_minutes);
+        if (get_string(l, g, "catch_up", &catch_up)) {
+                if (streq(catch_up, "digest"))
+                        c->catch_up = CATCH_UP_DIGEST;
+                else if (streq(catch_up, "skip"))
+                        c->catch_up = CATCH_UP_SKIP;
+                else
+                        ERR(l, config_setting_get_member(g, "catch_up"),
+                            "catch_up must be \"digest\" or \"skip\", not \"%s\"", catch_up);
+        }
+}
+
+static void load_delivery(struct loader *l, config_setting_t *g) {
+        static const char *const keys[] = {"max_attempts", "retry_initial_seconds", "retry_max_seconds",
+                                           "max_parallel", "timeout_seconds", NULL};
+        struct config *c = l->c;
+        check_keys(l, g, "delivery", keys);
+        get_int(l, g, "max_attempts", 1, 100, &c->max_attempts);
+        get_int(l, g, "retry_initial_seconds", 1, 86400, &c->retry_initial_seconds);
+        get_int(l, g, "retry_max_seconds", 1, 7 * 86400, &c->retry_max_seconds);
+        get_int(l, g, "max_parallel", 1, 1024, &c->max_parallel);
+        get_int(l, g, "timeout_seconds", 1, 3600, &c->timeout_seconds);
+}
+
+static void load_smtp(struct loader *l, config_setting_t *g) {
+        static const char *const keys[] = {"url", "tls", "from", "username", "password", "password_file",
+                                           "ca_file", "verify", NULL};
+        struct config *c = l->c;
+        check_keys(l, g, "smtp", keys);
+        get_string(l, g, "url", &c->smtp_url);
+        if (strncmp(c->smtp_url, "smtp://", 7) != 0 && strncmp(c->smtp_url, "smtps://", 8) != 0)
+                ERR(l, config_setting_get_member(g, "url"), "smtp url must start with smtp:// or smtps://");
+        _cleanup_free_ char *tls = NULL;
+        if (get_string(l, g, "tls", &tls)) {
+                if (streq(tls, "starttls"))
+                        c->smtp_tls = SMTP_TLS_STARTTLS;
+                else if (streq(tls, "try"))
+                        c->smtp_tls = SMTP_TLS_TRY;
+                else if (streq(tls, "none"))
+                        c->smtp_tls = SMTP_TLS_NONE;
+                else
+                        ERR(l, config_setting_get_member(g, "tls"),
+                            "tls must be \"starttls\", \"try\" or \"none\", not \"%s\"", tls);
+        }
+        if (get_string(l, g, "from", &c->smtp_from) && (strpbrk(c->smtp_from, "\r\n") || !strchr(c->smtp_from, '@')))
+                ERR(l, config_setting_get_member(g, "from"), "from must be one address line with an @");
+        get_string(l, g, "username", &c->smtp_username);
+        get_string(l, g, "password", &c->smtp_password);
+        get_secret_file(l, g, "password_file", &c->smtp_password);
+        if (get_string(l, g, "ca_file", &c->smtp_ca_file)) {
+                char *full = path_join_rel(c->dir, c->smtp_ca_file);
+                free(c->smtp_ca_file);
+                c->smtp_ca_file = full;
+        }
+        get_bool(l, g, "verify", &c->smtp_verify);
+}
+
+static void load_webhook(struct loader *l, config_setting_t *g) {
+        static const char *const keys[] = {"ca_file", "verify", NULL};
+        struct config *c = l->c;
+        check_keys(l, g, "webhook", keys);
+        if (get_string(l, g, "ca_file", &c->webhook_ca_file)) {
+                char *full = path_join_rel(c->dir, c->webhook_ca_file);
+                free(c->webhook_ca_file);
+                c->webhook_ca_file = full;
+        }
+        get_bool(l, g, "verify", &c->webhook_verify);
+}
+
+static bool valid_language(const char *s) {
+        return streq(s, "kk") || streq(s, "ru") || streq(s, "en");
+}
+
+/* An e-mail address as merzim accepts it: one line, local@domain, no spaces or angle brackets. */
+static bool valid_email(const char *s) {
+        const char *at = strchr(s, '@');
+        return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n<>,;\"()");
+}
+
+static void load_agency(struct loader *l, config_setting_t *g, struct agency_contact *a) {
+        static const char *const keys[] = {"code", "name", "email", "language", "webhook", NULL};
+        check_keys(l, g, "an agency", keys);
+        a->line = config_setting_source_line(g);
+        if (!get_string(l, g, "code", &a->code) || isempty(a->code)) {
+                ERR(l, g, "an agency needs a code, as written in plans");
+                a->code = a->code ? a->code : xstrdup("");
+        }
+        get_string(l, g, "name", &a->name);
+        a->language = xstrdup(l->c->language);
+        if (get_string(l, g, "language", &a->language) && !valid_language(a->language))
+                ERR(l, config_setting_get_member(g, "language"), "language \"%s\" of agency %s is not kk, ru or en",
+                    a->language, a->code);
+
+        config_setting_t *e = config_setting_get_member(g, "email");
+        size_t n = 0;
+        a->emails = xcalloc(1, sizeof(char *));
+        if (e && config_setting_type(e) == CONFIG_TYPE_STRING) {
+                a->emails = xreallocarray(a->emails, 2, sizeof(char *));
+                a->emails[n++] = xstrdup(config_setting_get_string(e));
+        } else if (e && config_setting_is_array(e)) {
+                for (int i = 0; i < config_setting_length(e); i++) {
+                        const char *v = config_setting_get_string_elem(e, i);
+                        if (!v)
+                                continue;
+                        a->emails = xreallocarray(a->emails, n + 2, sizeof(char *));
+                        a->emails[n++] = xstrdup(v);
+                }
+        } else if (e) {
+                ERR(l, e, "email of agency %s must be a string or an array of strings", a->code);
+        }
+        a->emails[n] = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (!valid_email(a->emails[i]))
+                        ERR(l, e, "agency %s: \"%s\" is not an e-mail address", a->code, a->emails[i]);
+
+        config_setting_t *w = config_setting_get_member(g, "webhook");
+        if (w) {
+                static const char *const wkeys[] = {"url", "secret", "secret_file", NULL};
+                if (!config_setting_is_group(w)) {
+                        ERR(l, w, "webhook of agency %s must be a group { url = ...; secret = ...; }", a->code);
+                        return;
+                }
+                check_keys(l, w, "a webhook", wkeys);
+                if (!get_string(l, w, "url", &a->webhook_url) ||
+                    (strncmp(a->webhook_url, "https://", 8) != 0 && strncmp(a->webhook_url, "http://", 7) != 0))
+                        ERR(l, w, "webhook of agency %s needs an http:// or https:// url", a->code);
+                get_string(l, w, "secret", &a->webhook_secret);
+                get_secret_file(l, w, "secret_file", &a->webhook_secret);
+                if (isempty(a->webhook_secret))
+                        ERR(l, w, "webhook of agency %s needs a secret (or secret_file) to sign with", a->code);
+        }
+}
+
+static void load_plan(struct loader *l, config_setting_t *g, struct plan_settings *p) {
+        static const char *const keys[] = {"title", "coordinator", "supervisor", "years", NULL};
+        check_keys(l, g, "a plan", keys);
+        p->line = config_setting_source_line(g);
+        if (!get_string(l, g, "title", &p->title))
+                ERR(l, g, "a plan needs the title it has in the document");
+        get_string(l, g, "coordinator", &p->coordinator);
+        get_string(l, g, "supervisor", &p->supervisor);
+        config_setting_t *y = config_setting_get_member(g, "years");
+        if (y) {
+                if (!config_setting_is_array(y) || config_setting_length(y) != 2) {
+                        ERR(l, y, "years must be [first, last]");
+                } else {
+                        p->year_from = config_setting_get_int_elem(y, 0);
+                        p->year_to = config_setting_get_int_elem(y, 1);
+                        if (p->year_from < 1900 || p->year_to > 2199 || p->year_from > p->year_to)
+                                ERR(l, y, "years [%d, %d] is not a range of years", p->year_from, p->year_to);
+                }
+        }
+}
+
+/* A list of groups, each read by one. */
+static void *load_list(struct loader *l, config_setting_t *root, const char *name, size_t size, size_t *n,
+                       void (*one)(struct loader *, config_setting_t *, void *)) {
+        config_setting_t *list = config_setting_get_member(root, name);
+        *n = 0;
+        if (!list)
+                return NULL;
+        if (!config_setting_is_list(list)) {
+                ERR(l, list, "%s must be a list: %s = ( { ... }, { ... } );", name, name);
+                return NULL;
+        }
+        int len = config_setting_length(list);
+        char *items = xcalloc((size_t) len + 1, size);
+        for (int i = 0; i < len; i++) {
+                config_setting_t *g = config_setting_get_elem(list, (unsigned) i);
+                if (!config_setting_is_group(g)) {
+                        ERR(l, g, "each of %s must be a group { ... }", name);
+                        continue;
+                }
+                one(l, g, items + (*n)++ * size);
+        }
+        return items;
+}
+
+static void load_agency_any(struct loader *l, config_setting_t *g, void *a) {
+        load_agency(l, g, a);
+}
+
+static void load_plan_any(struct loader *l, config_setting_t *g, void *p) {
+        load_plan(l, g, p);
+}
+
+static void check_references(struct loader *l) {
+        struct config *c = l->c;
+        for (size_t i = 0; i < c->n_agencies; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (streq(c->agencies[i].code, c->agencies[j].code))
+                                errlist_add(l->errs, l->file, c->agencies[i].line,
+                                            "agency %s is configured twice (first on line %d)",
+                                            c->agencies[i].code, c->agencies[j].line);
+}
+
+static void load_root(struct loader *l, config_setting_t *root) {
+        static const char *const keys[] = {"database", "timezone", "calendar", "templates", "effective_due",
+                                           "language", "hostname", "schedule", "delivery", "smtp",
+                                           "webhook", "plans", "agencies", NULL};
+        struct config *c = l->c;
+        check_keys(l, root, "the configuration", keys);
+
+        if (get_string(l, root, "database", &c->database)) {
+                char *full = path_join_rel(c->dir, c->database);
+                free(c->database);
+                c->database = full;
+        }
+        get_string(l, root, "timezone", &c->timezone);
+        if (get_string(l, root, "calendar", &c->calendar) && !isempty(c->calendar)) {
+                char *full = path_join_rel(c->dir, c->calendar);
+                free(c->calendar);
+                c->calendar = full;
+        }
+        if (get_string(l, root, "templates", &c->templates)) {
+                char *full = path_join_rel(c->dir, c->templates);
+                free(c->templates);
+                c->templates = full;
+        }
+        _cleanup_free_ char *shift = NULL;
+        if (get_string(l, root, "effective_due", &shift) && due_shift_from_string(shift, &c->due_shift) < 0)
+                ERR(l, config_setting_get_member(root, "effective_due"),
+                    "effective_due must be \"preceding\", \"following\" or \"none\", not \"%s\"", shift);
+        if (get_string(l, root, "language", &c->language) && !valid_language(c->language))
+                ERR(l, config_setting_get_member(root, "language"), "language \"%s\" is not kk, ru or en",
+                    c->language);
+        get_string(l, root, "hostname", &c->hostname);
+
+        static const struct {
+                const char *name;
+                void (*load)(struct loader *, config_setting_t *);
+        } groups[] = {
+                {"schedule", load_schedule},
+                {"delivery", load_delivery},
+                {"smtp", load_smtp},
+                {"webhook", load_webhook},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
+                config_setting_t *g = config_setting_get_member(root, groups[i].name);
+                if (!g)
+                        continue;
+                if (!config_setting_is_group(g))
+                        ERR(l, g, "%s must be a group: %s = { ... };", groups[i].name, groups[i].name);
+                else
+                        groups[i].load(l, g);
+        }
+        c->agencies = load_list(l, root, "agencies", sizeof(struct agency_contact), &c->n_agencies, load_agency_any);
+        c->plans = load_list(l, root, "plans", sizeof(struct plan_settings), &c->n_plans, load_plan_any);
+        check_references(l);
+}
+
+const char *config_default_path(void) {
+        const char *e = getenv("MERZIM_CONFIG");
+        return isempty(e) ? CONFIG_DEFAULT_PATH : e;
+}
+
+int config_load(const char *path, struct config **ret, struct errlist *errs) {
+        if (!path) {
+                path = config_default_path();
+                if (access(path, F_OK) < 0) {
+                        *ret = config_new_defaults();
+                        return 0;
+                }
+        }
+
+        struct config *c = config_new_defaults();
+        c->path = xstrdup(path);
+        c->dir = path_dirname(path);
+        /* Relative paths in a file are relative to the file; the default database is next to it. */
+        free(c->database);
+        c->database = path_join_rel(c->dir, "merzim.db");
+
+        config_t cfg;
+        config_init(&cfg);
+        size_t before = errs->n;
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                int r = -errno;
+                errlist_add(errs, path, 0, "cannot open: %s", strerror(errno));
+                config_destroy(&cfg);
+                config_free(c);
+                return r;
+        }
+        if (config_read(&cfg, f) != CONFIG_TRUE) {
+                errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
+        } else {
+                struct loader l = {.file = path, .errs = errs, .c = c};
+                load_root(&l, config_root_setting(&cfg));
+        }
+        fclose(f);
+        config_destroy(&cfg);
+
+        if (errs->n > before) {
+                config_free(c);
+                return -EINVAL;
+        }
+        *ret = c;
+        return 0;
+}
+
+const struct agency_contact *config_agency(const struct config *c, const char *code) {
+        for (size_t i = 0; i < c->n_agencies; i++)
+                if (streq(c->agencies[i].code, code))
+                        return &c->agencies[i];
+        return NULL;
+}
+
+const struct plan_settings *config_plan(const struct config *c, const char *title) {
+        _cleanup_free_ char *want = utf8_fold(title);
+        for (size_t i = 0; i < c->n_plans; i++) {
+                if (!c->plans[i].title)
+                        continue;
+                _cleanup_free_ char *have = utf8_fold(c->plans[i].title);
+                if (streq(have, want))
+                        return &c->plans[i];
+        }
+        return NULL;
+}
+
+bool agency_contact_reachable(const struct agency_contact *a) {
+        return a && ((a->emails && a->emails[0]) || a->webhook_url);
+}

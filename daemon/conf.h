@@ -1,0 +1,100 @@
+/* merzim.conf: the one configuration file of merzimd and merzimctl (libconfig syntax). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "calendar.h"
+#include "util.h"
+
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/merzim/merzim.conf"
+#define CONFIG_MAX_REMINDERS 16
+
+enum catch_up_policy {
+        CATCH_UP_DIGEST, /* one digest per recipient of what was missed */
+        CATCH_UP_SKIP,   /* drop what was missed; escalation goes on from now */
+};
+
+enum smtp_tls {
+        SMTP_TLS_STARTTLS, /* smtp:// upgraded with STARTTLS, required */
+        SMTP_TLS_TRY,      /* STARTTLS if offered */
+        SMTP_TLS_NONE,     /* plain text: only for a relay on loopback */
+};
+
+struct agency_contact {
+        char *code;     /* as written in plans */
+        char *name;     /* full name */
+        char **emails;  /* NULL-terminated */
+        char *language; /* "kk", "ru" or "en" */
+        char *webhook_url;
+        char *webhook_secret;
+        int line;
+};
+
+struct plan_settings {
+        char *title; /* matched against the plan's title, case and spaces folded */
+        char *coordinator;
+        char *supervisor;
+        int year_from, year_to; /* 0 = from the document */
+        int line;
+};
+
+struct config {
+        char *path; /* NULL when built-in defaults apply */
+        char *dir;  /* relative paths in the file are relative to this directory */
+
+        char *database;
+        char *timezone;
+        char *calendar; /* NULL: the built-in Kazakhstan calendar */
+        char *templates;
+        enum due_shift due_shift;
+        char *language; /* default language of messages */
+
+        /* When and what to send. */
+        int send_minute;                       /* minutes after local midnight, default 9:00 */
+        int reminders[CONFIG_MAX_REMINDERS];   /* days before the effective due date */
+        size_t n_reminders;
+        bool due_notice;
+        int escalate_after_days;  /* the second escalation, days after the deadline */
+        int escalate_repeat_days; /* then every so many days; 0 = never */
+        enum catch_up_policy catch_up;
+        int late_after_minutes; /* a send time passed by more than this counts as missed */
+
+        /* Delivery. */
+        int max_attempts;
+        int retry_initial_seconds;
+        int retry_max_seconds;
+        int max_parallel;
+        int timeout_seconds;
+
+        char *smtp_url;
+        enum smtp_tls smtp_tls;
+        char *smtp_from;
+        char *smtp_username;
+        char *smtp_password;
+        char *smtp_ca_file;
+        bool smtp_verify;
+        char *webhook_ca_file;
+        bool webhook_verify;
+
+        char *hostname; /* right-hand side of Message-IDs */
+
+        struct plan_settings *plans;
+        size_t n_plans;
+        struct agency_contact *agencies;
+        size_t n_agencies;
+};
+
+/* $MERZIM_CONFIG, or SYSCONFDIR/merzim/merzim.conf. */
+const char *config_default_path(void);
+/* The built-in defaults (database "merzim.db" in the working directory). */
+struct config *config_new_defaults(void);
+/* Load path, or the defaults if path is NULL and there is no file at the default path. Every problem is
+ * added to errs as "file:line: message"; returns 0, -EINVAL with errs filled, or another -errno. */
+int config_load(const char *path, struct config **ret, struct errlist *errs);
+void config_free(struct config *c);
+
+const struct agency_contact *config_agency(const struct config *c, const char *code);
+const struct plan_settings *config_plan(const struct config *c, const char *title);
+/* An agency is reachable if it has an e-mail address or a webhook. */
+bool agency_contact_reachable(const struct agency_contact *a);

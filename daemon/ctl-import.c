@@ -1,0 +1,137 @@
+/* merzimctl import: read a roadmap document into the store. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "ctl.h"
+#include "import.h"
+#include "roadmap.h"
+#include "util.h"
+
+struct import_args {
+        bool dry_run;
+        const char *coordinator;
+        int year_from, year_to;
+};
+
+enum { OPT_DRY_RUN = 0x2000, OPT_COORDINATOR, OPT_YEARS };
+
+static int import_option(struct ctl *ctl, int opt, const char *arg, void *userdata) {
+        struct import_args *a = userdata;
+        switch (opt) {
+        case OPT_DRY_RUN:
+                a->dry_run = true;
+                return 0;
+        case OPT_COORDINATOR:
+                a->coordinator = arg;
+                return 0;
+        case OPT_YEARS:
+                if (ctl_parse_years(arg, &a->year_from, &a->year_to) < 0)
+                        return ctl_usage_error(ctl, "--years wants FIRST-LAST, e.g. 2022-2024, not \"%s\"", arg);
+                return 0;
+        }
+        return ctl_usage_error(ctl, "unexpected option");
+}
+
+static void print_report(struct ctl *ctl, const char *file, const struct roadmap *r, const struct import_report *rep,
+                         bool dry_run) {
+        if (ctl->json) {
+                json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:b, s:b, s:b}", "file", file, "plan", rep->plan_id,
+                                      "title", r->title, "doc_number", r->doc_number, "doc_date", r->doc_date,
+                                      "dry_run", dry_run, "created", rep->plan_created, "unchanged", rep->unchanged);
+                json_object_set_new(o, "totals", json_pack("{s:i, s:i, s:i, s:i}", "sections", rep->n_sections,
+                                                           "measures", rep->n_measures, "occurrences",
+                                                           rep->n_occurrences, "agencies", rep->n_agencies));
+                json_object_set_new(o, "changes",
+                                    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "measures_added",
+                                              rep->measures_added, "measures_updated", rep->measures_updated,
+                                              "measures_withdrawn", rep->measures_withdrawn, "occurrences_added",
+                                              rep->occurrences_added, "occurrences_rescheduled",
+                                              rep->occurrences_rescheduled, "occurrences_withdrawn",
+                                              rep->occurrences_withdrawn, "agencies_added", rep->agencies_added));
+                ctl_print_json(o);
+                return;
+        }
+        printf("%s: plan %lld \"%s\"\n", file, (long long) rep->plan_id, r->title);
+        if (r->doc_date || r->doc_number)
+                printf("  edition: %s № %s\n", r->doc_date ? r->doc_date : "?", r->doc_number ? r->doc_number : "?");
+        printf("  %d measures in %d sections, %d occurrences, %d agencies\n", rep->n_measures, rep->n_sections,
+               rep->n_occurrences, rep->n_agencies);
+        if (rep->unchanged) {
+                printf("  this document was imported before: nothing changed\n");
+                return;
+        }
+        printf("  %s: %d measures added, %d updated, %d withdrawn; %d occurrences added, %d rescheduled, "
+               "%d withdrawn; %d new agencies\n",
+               dry_run ? "would change" : "changed", rep->measures_added, rep->measures_updated,
+               rep->measures_withdrawn, rep->occurrences_added, rep->occurrences_rescheduled,
+               rep->occurrences_withdrawn, rep->agencies_added);
+        if (dry_run)
+                printf("  dry run: nothing was written\n");
+}
+
+int cmd_import(struct ctl *ctl, int argc, char **argv) {
+        static const struct option opts[] = {
+                {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+                {"coordinator", required_argument, NULL, OPT_COORDINATOR},
+                {"years", required_argument, NULL, OPT_YEARS},
+                {},
+        };
+        struct import_args a = {0};
+        int i = ctl_parse(ctl, argc, argv, NULL, opts, import_option, &a);
+        if (i < 0)
+                return i == -1 ? EXIT_SUCCESS : -i;
+        if (argc - i != 1)
+                return ctl_usage_error(ctl, "give exactly one document to import");
+        const char *file = argv[i];
+
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_file(file, &text, &len);
+        if (r < 0) {
+                fprintf(stderr, "merzimctl import: cannot read %s: %s\n", file, strerror(-r));
+                return EXIT_FAILURE;
+        }
+
+        struct roadmap *map;
+        struct errlist errs = {0};
+        r = roadmap_parse(text, len, file, &map, &errs);
+        for (size_t k = 0; k < errs.n; k++)
+                fprintf(stderr, "%s\n", errs.msgs[k]);
+        if (r < 0) {
+                fprintf(stderr, "merzimctl import: %zu error%s in %s; nothing was imported\n", errs.n,
+                        errs.n == 1 ? "" : "s", file);
+                errlist_clear(&errs);
+                return EXIT_FAILURE;
+        }
+        errlist_clear(&errs);
+
+        if (ctl_load_calendar(ctl) < 0 || ctl_open_store(ctl) < 0) {
+                roadmap_free(map);
+                return EXIT_FAILURE;
+        }
+        const struct plan_settings *ps = config_plan(ctl->config, map->title);
+        char digest[65];
+        import_digest(text, len, digest);
+        _cleanup_free_ char *actor = ctl_actor();
+        struct import_options o = {
+                .source_name = file,
+                .sha256 = digest,
+                .actor = actor,
+                .coordinator = a.coordinator ? a.coordinator : (ps ? ps->coordinator : NULL),
+                .year_from = a.year_from ? a.year_from : (ps ? ps->year_from : 0),
+                .year_to = a.year_to ? a.year_to : (ps ? ps->year_to : 0),
+                .calendar = ctl->calendar,
+                .due_shift = ctl->config->due_shift,
+                .now = ctl->now,
+                .dry_run = a.dry_run,
+        };
+        struct import_report rep;
+        r = import_roadmap(ctl->store, map, &o, &rep);
+        if (r < 0)
+                fprintf(stderr, "merzimctl import: %s was not imported; the database is unchanged\n", file);
+        else
+                print_report(ctl, file, map, &rep, a.dry_run);
+        roadmap_free(map);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

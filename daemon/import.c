@@ -1,0 +1,544 @@
+/* Writing a parsed roadmap into the store: one transaction, idempotent, amendments applied in place. */
+#include "config.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+
+#include "import.h"
+#include "log.h"
+#include "tzone.h"
+#include "utf8.h"
+
+struct importer {
+        struct store *s;
+        const struct roadmap *r;
+        const struct import_options *o;
+        struct import_report *rep;
+        int64_t plan_id;
+        int64_t *section_ids;
+        char now[TZ_ISO_MAX];
+        char *edition;
+};
+
+/* Step a statement that returns no rows; returns 0 or the store's error. */
+static int step_done(struct importer *im, sqlite3_stmt *st, const char *what) {
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_error(im->s, what);
+}
+
+/* Step a statement that returns one integer, or 0 if no row. */
+static int step_id(struct importer *im, sqlite3_stmt *st, int64_t *ret, const char *what) {
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(im->s, what);
+}
+
+static int history_add(struct importer *im, int64_t occurrence_id, const char *action, const char *old_status,
+                       const char *new_status, const char *note) {
+        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO history (occurrence_id, at, actor, action, old_status, "
+                                             "new_status, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, occurrence_id);
+        stmt_bind_text(st, 2, im->now);
+        stmt_bind_text(st, 3, im->o->actor);
+        stmt_bind_text(st, 4, action);
+        stmt_bind_text(st, 5, old_status);
+        stmt_bind_text(st, 6, new_status);
+        stmt_bind_text(st, 7, note);
+        return step_done(im, st, "cannot record history");
+}
+
+static int upsert_plan(struct importer *im) {
+        const struct roadmap *r = im->r;
+        const struct import_options *o = im->o;
+        _cleanup_free_ char *key = utf8_fold(r->title);
+
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM plan WHERE key = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, key);
+        int r0 = step_id(im, st, &im->plan_id, "cannot look up the plan");
+        if (r0 < 0)
+                return r0;
+        im->rep->plan_created = im->plan_id == 0;
+
+        st = store_stmt(im->s,
+                        "INSERT INTO plan (key, title, doc_number, doc_date, edition, year_from, year_to, coordinator, "
+                        "expected_results, source_name, source_sha256, imported_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                        "ON CONFLICT (key) DO UPDATE SET title = ?2, doc_number = ?3, doc_date = ?4, edition = ?5, "
+                        "year_from = ?6, year_to = ?7, coordinator = coalesce(?8, coordinator), "
+                        "expected_results = ?9, source_name = ?10, source_sha256 = ?11, imported_at = ?12");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, key);
+        stmt_bind_text(st, 2, r->title);
+        stmt_bind_text(st, 3, r->doc_number);
+        stmt_bind_text(st, 4, r->doc_date);
+        stmt_bind_text(st, 5, im->edition);
+        stmt_bind_int(st, 6, o->year_from ? o->year_from : r->year_from);
+        stmt_bind_int(st, 7, o->year_to ? o->year_to : r->year_to);
+        stmt_bind_text(st, 8, o->coordinator);
+        stmt_bind_text(st, 9, r->expected_results);
+        stmt_bind_text(st, 10, o->source_name);
+        stmt_bind_text(st, 11, o->sha256);
+        stmt_bind_text(st, 12, im->now);
+        int rr = step_done(im, st, "cannot write the plan");
+        if (rr < 0 || im->plan_id)
+                return rr;
+        im->plan_id = sqlite3_last_insert_rowid(store_db(im->s));
+        return 0;
+}
+
+static int upsert_sections(struct importer *im) {
+        const struct roadmap *r = im->r;
+        im->section_ids = xcalloc(r->n_sections + 1, sizeof(int64_t));
+        for (size_t i = 0; i < r->n_sections; i++) {
+                sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO section (plan_id, position, title) VALUES (?, ?, ?) "
+                                                     "ON CONFLICT (plan_id, position) DO UPDATE SET title = excluded.title "
+                                                     "WHERE title IS NOT excluded.title");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, im->plan_id);
+                stmt_bind_int(st, 2, (int64_t) i + 1);
+                stmt_bind_text(st, 3, r->sections[i].title);
+                int rr = step_done(im, st, "cannot write a section");
+                if (rr < 0)
+                        return rr;
+                st = store_stmt(im->s, "SELECT id FROM section WHERE plan_id = ? AND position = ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, im->plan_id);
+                stmt_bind_int(st, 2, (int64_t) i + 1);
+                rr = step_id(im, st, &im->section_ids[i], "cannot read a section");
+                if (rr < 0)
+                        return rr;
+        }
+        return 0;
+}
+
+/* Sections past the new count: detach withdrawn measures from them, then drop them. */
+static int trim_sections(struct importer *im) {
+        sqlite3_stmt *st = store_stmt(im->s, "UPDATE measure SET section_id = NULL WHERE section_id IN "
+                                             "(SELECT id FROM section WHERE plan_id = ?1 AND position > ?2)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        stmt_bind_int(st, 2, (int64_t) im->r->n_sections);
+        int rr = step_done(im, st, "cannot detach measures from sections");
+        if (rr < 0)
+                return rr;
+        st = store_stmt(im->s, "DELETE FROM section WHERE plan_id = ? AND position > ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        stmt_bind_int(st, 2, (int64_t) im->r->n_sections);
+        return step_done(im, st, "cannot remove sections");
+}
+
+static int agency_id(struct importer *im, const char *code, int64_t *ret) {
+        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO agency (code) VALUES (?) ON CONFLICT (code) DO NOTHING");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, code);
+        int rr = step_done(im, st, "cannot write an agency");
+        if (rr < 0)
+                return rr;
+        im->rep->agencies_added += sqlite3_changes(store_db(im->s));
+        st = store_stmt(im->s, "SELECT id FROM agency WHERE code = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, code);
+        return step_id(im, st, ret, "cannot read an agency");
+}
+
+static int write_assignments(struct importer *im, int64_t measure_id, const struct roadmap_measure *m) {
+        sqlite3_stmt *st = store_stmt(im->s, "DELETE FROM assignment WHERE measure_id = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, measure_id);
+        int rr = step_done(im, st, "cannot clear assignments");
+        for (size_t i = 0; rr >= 0 && i < m->n_executors; i++) {
+                int64_t aid;
+                rr = agency_id(im, m->executors[i].code, &aid);
+                if (rr < 0)
+                        break;
+                st = store_stmt(im->s, "INSERT OR IGNORE INTO plan_agency (plan_id, agency_id) VALUES (?, ?)");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, im->plan_id);
+                stmt_bind_int(st, 2, aid);
+                rr = step_done(im, st, "cannot list an agency in the plan");
+                if (rr < 0)
+                        break;
+                st = store_stmt(im->s, "INSERT INTO assignment (measure_id, agency_id, position, by_agreement) "
+                                       "VALUES (?, ?, ?, ?)");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, measure_id);
+                stmt_bind_int(st, 2, aid);
+                stmt_bind_int(st, 3, (int64_t) i + 1);
+                stmt_bind_int(st, 4, m->executors[i].by_agreement);
+                rr = step_done(im, st, "cannot write an assignment");
+        }
+        return rr;
+}
+
+/* Insert or update a measure; *ret gets its id. */
+static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret) {
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM measure WHERE plan_id = ? AND number = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        stmt_bind_int(st, 2, m->number);
+        int64_t existing;
+        int rr = step_id(im, st, &existing, "cannot look up a measure");
+        if (rr < 0)
+                return rr;
+
+        char rule[128];
+        deadline_format(&m->deadline, rule, sizeof(rule));
+        st = store_stmt(im->s,
+                        "INSERT INTO measure (plan_id, section_id, number, name, form, deadline, rule, report_to, "
+                        "source_line, withdrawn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0) "
+                        "ON CONFLICT (plan_id, number) DO UPDATE SET section_id = ?2, name = ?4, form = ?5, "
+                        "deadline = ?6, rule = ?7, report_to = ?8, source_line = ?9, withdrawn = 0 "
+                        "WHERE section_id IS NOT ?2 OR name IS NOT ?4 OR form IS NOT ?5 OR deadline IS NOT ?6 "
+                        "OR rule IS NOT ?7 OR report_to IS NOT ?8 OR source_line IS NOT ?9 OR withdrawn")
+        ;
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        if (m->section == SIZE_MAX)
+                sqlite3_bind_null(st, 2);
+        else
+                stmt_bind_int(st, 2, im->section_ids[m->section]);
+        stmt_bind_int(st, 3, m->number);
+        stmt_bind_text(st, 4, m->name);
+        stmt_bind_text(st, 5, m->form);
+        stmt_bind_text(st, 6, m->deadline_text);
+        stmt_bind_text(st, 7, rule);
+        stmt_bind_text(st, 8, m->report_to);
+        stmt_bind_int(st, 9, m->line);
+        rr = step_done(im, st, "cannot write a measure");
+        if (rr < 0)
+                return rr;
+        if (!existing) {
+                im->rep->measures_added++;
+                *ret = sqlite3_last_insert_rowid(store_db(im->s));
+        } else {
+                im->rep->measures_updated += sqlite3_changes(store_db(im->s)) > 0;
+                *ret = existing;
+        }
+        return 0;
+}
+
+struct existing_occurrence {
+        int64_t id;
+        char *period, *nominal, *effective, *status;
+        bool matched;
+};
+
+static void existing_free(struct existing_occurrence *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].period);
+                free(v[i].nominal);
+                free(v[i].effective);
+                free(v[i].status);
+        }
+        free(v);
+}
+
+static int load_existing(struct importer *im, int64_t measure_id, struct existing_occurrence **ret, size_t *n) {
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, period, nominal_due, effective_due, status FROM occurrence "
+                                             "WHERE measure_id = ? ORDER BY nominal_due");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, measure_id);
+        struct existing_occurrence *v = NULL;
+        size_t k = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                v = xreallocarray(v, k + 1, sizeof(*v));
+                v[k++] = (struct existing_occurrence) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .period = xstrdup(stmt_text(st, 1)),
+                        .nominal = xstrdup(stmt_text(st, 2)),
+                        .effective = xstrdup(stmt_text(st, 3)),
+                        .status = xstrdup(stmt_text(st, 4)),
+                };
+        }
+        sqlite3_reset(st);
+        *ret = v;
+        *n = k;
+        return rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read occurrences");
+}
+
+/* Withdraw a pending occurrence that the new edition no longer has: it is waived, with the reason. */
+static int withdraw_occurrence(struct importer *im, int64_t id, const char *status) {
+        if (!streq(status, "pending"))
+                return 0;
+        _cleanup_free_ char *note = xasprintf("not in the edition %s", im->edition);
+        sqlite3_stmt *st = store_stmt(im->s, "UPDATE occurrence SET status = 'waived', note = ? WHERE id = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, note);
+        stmt_bind_int(st, 2, id);
+        int rr = step_done(im, st, "cannot withdraw an occurrence");
+        if (rr >= 0)
+                rr = history_add(im, id, "withdrawn", "pending", "waived", note);
+        im->rep->occurrences_withdrawn++;
+        return rr;
+}
+
+static int reschedule(struct importer *im, struct existing_occurrence *e, const struct deadline_occurrence *d,
+                      const char *nominal, const char *effective) {
+        if (streq(e->period, d->period) && streq(e->nominal, nominal) && streq(e->effective, effective))
+                return 0;
+        sqlite3_stmt *st = store_stmt(im->s, "UPDATE occurrence SET period = ?, nominal_due = ?, effective_due = ? "
+                                             "WHERE id = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, d->period);
+        stmt_bind_text(st, 2, nominal);
+        stmt_bind_text(st, 3, effective);
+        stmt_bind_int(st, 4, e->id);
+        int rr = step_done(im, st, "cannot reschedule an occurrence");
+        if (rr < 0)
+                return rr;
+        im->rep->occurrences_rescheduled++;
+        _cleanup_free_ char *note = xasprintf("%s %s (effective %s) -> %s %s (effective %s)", e->period, e->nominal,
+                                              e->effective, d->period, nominal, effective);
+        return history_add(im, e->id, "rescheduled", e->status, e->status, note);
+}
+
+static int insert_occurrence(struct importer *im, int64_t measure_id, const struct deadline_occurrence *d,
+                             const char *nominal, const char *effective) {
+        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO occurrence (measure_id, period, nominal_due, effective_due) "
+                                             "VALUES (?, ?, ?, ?)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, measure_id);
+        stmt_bind_text(st, 2, d->period);
+        stmt_bind_text(st, 3, nominal);
+        stmt_bind_text(st, 4, effective);
+        int rr = step_done(im, st, "cannot write an occurrence");
+        if (rr < 0)
+                return rr;
+        im->rep->occurrences_added++;
+        return history_add(im, sqlite3_last_insert_rowid(store_db(im->s)), "created", NULL, "pending", im->edition);
+}
+
+/* Bring a measure's occurrences in line with its deadline; matched by period, and a lone one-off
+ * occurrence follows its measure to a new date, keeping its status and history. */
+static int sync_occurrences(struct importer *im, int64_t measure_id, const struct roadmap_measure *m) {
+        const struct import_options *o = im->o;
+        int y0 = o->year_from ? o->year_from : im->r->year_from;
+        int y1 = o->year_to ? o->year_to : im->r->year_to;
+        struct deadline_occurrence *want = NULL;
+        int n_want = deadline_expand(&m->deadline, y0, y1, &want);
+        if (n_want < 0) {
+                free(want);
+                return log_error_errno(n_want, "%s:%d: measure %d: the deadline \"%s\" gives no dates: %s",
+                                       o->source_name, m->line, m->number, m->deadline_text,
+                                       n_want == -EDOM ? "it names no years and the plan has no period; "
+                                                         "give --years FIRST-LAST"
+                                                       : strerror(-n_want));
+        }
+
+        struct existing_occurrence *have = NULL;
+        size_t n_have = 0;
+        int rr = load_existing(im, measure_id, &have, &n_have);
+        int *match = xcalloc((size_t) n_want + 1, sizeof(int));
+        for (int i = 0; rr >= 0 && i < n_want; i++) {
+                match[i] = -1;
+                for (size_t j = 0; j < n_have; j++)
+                        if (!have[j].matched && streq(have[j].period, want[i].period)) {
+                                have[j].matched = true;
+                                match[i] = (int) j;
+                                break;
+                        }
+        }
+        if (rr >= 0 && n_want == 1 && n_have == 1 && match[0] < 0) {
+                have[0].matched = true;
+                match[0] = 0;
+        }
+        for (int i = 0; rr >= 0 && i < n_want; i++) {
+                char nominal[DATE_ISO_MAX], effective[DATE_ISO_MAX];
+                date_format(want[i].nominal, nominal);
+                date_format(calendar_effective_due(o->calendar, want[i].nominal, o->due_shift), effective);
+                if (match[i] >= 0)
+                        rr = reschedule(im, &have[match[i]], &want[i], nominal, effective);
+                else
+                        rr = insert_occurrence(im, measure_id, &want[i], nominal, effective);
+        }
+        for (size_t j = 0; rr >= 0 && j < n_have; j++)
+                if (!have[j].matched)
+                        rr = withdraw_occurrence(im, have[j].id, have[j].status);
+        free(match);
+        free(want);
+        existing_free(have, n_have);
+        return rr;
+}
+
+/* Measures of the plan that the new edition does not list: withdrawn, their pending occurrences waived. */
+static int withdraw_measures(struct importer *im) {
+        json_t *numbers = json_array();
+        for (size_t i = 0; i < im->r->n_measures; i++)
+                json_array_append_new(numbers, json_integer(im->r->measures[i].number));
+        _cleanup_free_ char *list = json_dumps(numbers, JSON_COMPACT);
+        json_decref(numbers);
+
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT o.id, o.status FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+                                             "WHERE m.plan_id = ? AND m.withdrawn = 0 AND o.status = 'pending' "
+                                             "AND m.number NOT IN (SELECT value FROM json_each(?))");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        stmt_bind_text(st, 2, list);
+        int64_t *ids = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                ids = xreallocarray(ids, n + 1, sizeof(int64_t));
+                ids[n++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+        int rr = rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read withdrawn measures");
+        for (size_t i = 0; rr >= 0 && i < n; i++)
+                rr = withdraw_occurrence(im, ids[i], "pending");
+        free(ids);
+        if (rr < 0)
+                return rr;
+
+        st = store_stmt(im->s, "UPDATE measure SET withdrawn = 1 WHERE plan_id = ? AND withdrawn = 0 "
+                               "AND number NOT IN (SELECT value FROM json_each(?))");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        stmt_bind_text(st, 2, list);
+        rr = step_done(im, st, "cannot withdraw measures");
+        im->rep->measures_withdrawn = sqlite3_changes(store_db(im->s));
+        return rr;
+}
+
+/* The plan's listed agencies are exactly those of its current measures. */
+static int sync_plan_agencies(struct importer *im) {
+        sqlite3_stmt *st = store_stmt(im->s, "DELETE FROM plan_agency WHERE plan_id = ?1 AND agency_id NOT IN "
+                                             "(SELECT a.agency_id FROM assignment a JOIN measure m ON m.id = a.measure_id "
+                                             "WHERE m.plan_id = ?1 AND m.withdrawn = 0)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        return step_done(im, st, "cannot update the plan's agencies");
+}
+
+static int count(struct importer *im, const char *sql, int *ret) {
+        sqlite3_stmt *st = store_stmt(im->s, sql);
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->plan_id);
+        int64_t v;
+        int rr = step_id(im, st, &v, "cannot count");
+        *ret = (int) v;
+        return rr;
+}
+
+static int count_plan(struct importer *im) {
+        int rr = count(im, "SELECT count(*) FROM section WHERE plan_id = ?", &im->rep->n_sections);
+        if (rr >= 0)
+                rr = count(im, "SELECT count(*) FROM measure WHERE plan_id = ? AND withdrawn = 0", &im->rep->n_measures);
+        if (rr >= 0)
+                rr = count(im, "SELECT count(*) FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+                               "WHERE m.plan_id = ? AND m.withdrawn = 0", &im->rep->n_occurrences);
+        if (rr >= 0)
+                rr = count(im, "SELECT count(*) FROM plan_agency WHERE plan_id = ?", &im->rep->n_agencies);
+        return rr;
+}
+
+/* Whether this exact document was the last one imported for its plan. */
+static int already_imported(struct importer *im, bool *ret) {
+        _cleanup_free_ char *key = utf8_fold(im->r->title);
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM plan WHERE key = ? AND source_sha256 = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, key);
+        stmt_bind_text(st, 2, im->o->sha256);
+        int rr = step_id(im, st, &im->plan_id, "cannot look up the plan");
+        *ret = im->plan_id != 0;
+        return rr;
+}
+
+static int import_body(struct importer *im) {
+        int rr = upsert_plan(im);
+        if (rr >= 0)
+                rr = upsert_sections(im);
+        for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
+                const struct roadmap_measure *m = &im->r->measures[i];
+                int64_t id;
+                rr = upsert_measure(im, m, &id);
+                if (rr >= 0)
+                        rr = write_assignments(im, id, m);
+                if (rr >= 0)
+                        rr = sync_occurrences(im, id, m);
+        }
+        if (rr >= 0)
+                rr = withdraw_measures(im);
+        if (rr >= 0)
+                rr = trim_sections(im);
+        if (rr >= 0)
+                rr = sync_plan_agencies(im);
+        if (rr >= 0)
+                rr = count_plan(im);
+        return rr;
+}
+
+void import_digest(const char *text, size_t len, char out[65]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_Digest(text, len, md, &n, EVP_sha256(), NULL);
+        for (unsigned i = 0; i < n && i < 32; i++)
+                sprintf(out + 2 * i, "%02x", md[i]);
+        out[64] = 0;
+}
+
+int import_roadmap(struct store *s, const struct roadmap *r, const struct import_options *o,
+                   struct import_report *rep) {
+        struct importer im = {.s = s, .r = r, .o = o, .rep = rep};
+        *rep = (struct import_report) {0};
+        tz_format_utc(o->now, im.now);
+        im.edition = r->doc_date || r->doc_number
+                             ? xasprintf("%s%s%s", r->doc_date ? r->doc_date : "",
+                                         r->doc_date && r->doc_number ? " № " : (r->doc_number ? "№ " : ""),
+                                         r->doc_number ? r->doc_number : "")
+                             : xstrdup(o->source_name);
+
+        int rr = store_begin(s);
+        if (rr < 0)
+                goto out;
+        bool same;
+        rr = already_imported(&im, &same);
+        if (rr >= 0 && same) {
+                rep->unchanged = true;
+                rr = count_plan(&im);
+        } else if (rr >= 0) {
+                rr = import_body(&im);
+        }
+        rep->plan_id = im.plan_id;
+        if (rr < 0 || o->dry_run || same)
+                store_rollback(s);
+        else
+                rr = store_commit(s);
+out:
+        free(im.section_ids);
+        free(im.edition);
+        return rr;
+}

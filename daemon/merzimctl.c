@@ -1,0 +1,251 @@
+/* merzimctl: the operator's command-line tool for merzim. */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "tzone.h"
+#include "util.h"
+
+static const struct command {
+        const char *name;
+        int (*run)(struct ctl *ctl, int argc, char **argv);
+        const char *args;
+        const char *summary;
+} commands[] = {
+        {"import", cmd_import, "FILE [--dry-run] [--coordinator CODE] [--years A-B]", "import a roadmap document"},
+        {"deadline", cmd_deadline, "[--years A-B] PHRASE", "show the dates a deadline phrase gives"},
+        {"plans", cmd_plans, "", "list the plans"},
+        {"measures", cmd_measures, "[--agency CODE] [--plan ID]", "list measures"},
+        {"agencies", cmd_agencies, "[--plan ID]", "list agencies and how many measures each has"},
+        {"occurrences", cmd_occurrences,
+         "[--status pending|done|waived|overdue] [--agency CODE] [--measure N] [--plan ID]",
+         "list the dated deadlines"},
+        {"done", cmd_done, "MEASURE [--period P] [--note TEXT] [--by WHO] [--at DATE] [--plan ID]",
+         "mark an occurrence done"},
+        {"reopen", cmd_reopen, "MEASURE [--period P] [--plan ID]", "mark an occurrence pending again"},
+        {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", "waive an occurrence, with a reason"},
+};
+
+static void usage(FILE *f) {
+        fprintf(f, "Usage: merzimctl [-c FILE] COMMAND [OPTIONS]\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                fprintf(f, "  %-12s %s\n  %-12s   %s\n", commands[i].name, commands[i].args, "",
+                        commands[i].summary);
+        fprintf(f, "\nOptions of every command:\n"
+                   "  -c, --config FILE  the configuration (default $MERZIM_CONFIG or %s;\n"
+                   "                     without one built-in defaults apply and the database is ./merzim.db)\n"
+                   "      --json         print JSON instead of a table\n"
+                   "      --now TIME     take TIME (YYYY-MM-DDTHH:MM) as the current time, for tests and demos\n"
+                   "  -h, --help         show this help\n",
+                   CONFIG_DEFAULT_PATH);
+}
+
+static void command_usage(const struct ctl *ctl, FILE *f) {
+        fprintf(f, "Usage: merzimctl %s %s\n", ctl->command, ctl->usage);
+}
+
+int ctl_usage_error(struct ctl *ctl, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "merzimctl %s: ", ctl->command);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        command_usage(ctl, stderr);
+        return EXIT_USAGE;
+}
+
+enum { OPT_JSON = 0x1000, OPT_NOW };
+
+int ctl_parse(struct ctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
+              ctl_option_fn fn, void *userdata) {
+        static const struct option common[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"now", required_argument, NULL, OPT_NOW},
+                {"help", no_argument, NULL, 'h'},
+        };
+        size_t n = 0;
+        while (longopts && longopts[n].name)
+                n++;
+        struct option *all = xcalloc(n + ELEMENTSOF(common) + 1, sizeof(struct option));
+        memcpy(all, common, sizeof(common));
+        if (n)
+                memcpy(all + ELEMENTSOF(common), longopts, n * sizeof(struct option));
+        _cleanup_free_ char *shorts = xasprintf(":c:h%s", shortopts ? shortopts : "");
+
+        optind = 0; /* glibc: start over, forgetting the scan of main()'s options */
+        opterr = 0;
+        int opt, r = 0;
+        while (r == 0 && (opt = getopt_long(argc, argv, shorts, all, NULL)) >= 0) {
+                switch (opt) {
+                case 'c':
+                        free(ctl->config_path);
+                        ctl->config_path = xstrdup(optarg);
+                        break;
+                case OPT_JSON:
+                        ctl->json = true;
+                        break;
+                case OPT_NOW:
+                        /* Checked here, read once the configured time zone is set. */
+                        if (tz_parse(optarg, &ctl->now) < 0)
+                                r = ctl_usage_error(ctl, "--now wants YYYY-MM-DD[THH:MM[:SS]], not \"%s\"", optarg);
+                        ctl->now_arg = optarg;
+                        break;
+                case 'h':
+                        command_usage(ctl, stdout);
+                        free(all);
+                        return -1;
+                case ':':
+                        r = ctl_usage_error(ctl, "option %s needs a value", argv[optind - 1]);
+                        break;
+                case '?':
+                        r = ctl_usage_error(ctl, "unknown option %s", argv[optind - 1]);
+                        break;
+                default:
+                        r = fn ? fn(ctl, opt, optarg, userdata) : ctl_usage_error(ctl, "unexpected option");
+                }
+        }
+        free(all);
+        return r ? -r : optind;
+}
+
+int ctl_load_config(struct ctl *ctl) {
+        if (ctl->config)
+                return 0;
+        struct errlist errs = {0};
+        int r = config_load(ctl->config_path, &ctl->config, &errs);
+        for (size_t i = 0; i < errs.n; i++)
+                fprintf(stderr, "%s\n", errs.msgs[i]);
+        errlist_clear(&errs);
+        if (r < 0)
+                return r;
+        r = tz_set(ctl->config->timezone);
+        if (r < 0) {
+                fprintf(stderr, "merzimctl: unknown time zone \"%s\" (see /usr/share/zoneinfo)\n",
+                        ctl->config->timezone);
+                return r;
+        }
+        /* --now is local time in the configured zone. */
+        if (ctl->now_arg)
+                tz_parse(ctl->now_arg, &ctl->now);
+        return 0;
+}
+
+int ctl_open_store(struct ctl *ctl) {
+        if (ctl->store)
+                return 0;
+        int r = ctl_load_config(ctl);
+        if (r < 0)
+                return r;
+        return store_open(ctl->config->database, 0, &ctl->store);
+}
+
+int ctl_load_calendar(struct ctl *ctl) {
+        if (ctl->calendar)
+                return 0;
+        int r = ctl_load_config(ctl);
+        if (r < 0)
+                return r;
+        struct errlist errs = {0};
+        if (ctl->config->calendar)
+                r = calendar_load_file(ctl->config->calendar, &ctl->calendar, &errs);
+        else
+                r = calendar_load_builtin(&ctl->calendar, &errs);
+        for (size_t i = 0; i < errs.n; i++)
+                fprintf(stderr, "%s\n", errs.msgs[i]);
+        if (r < 0 && errs.n == 0)
+                fprintf(stderr, "merzimctl: cannot load the calendar %s: %s\n", ctl->config->calendar,
+                        strerror(-r));
+        errlist_clear(&errs);
+        return r;
+}
+
+char *ctl_actor(void) {
+        struct passwd *pw = getpwuid(getuid());
+        return xasprintf("merzimctl (%s)", pw ? pw->pw_name : "?");
+}
+
+void ctl_print_json(json_t *v) {
+        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s)
+                puts(s);
+        free(s);
+        json_decref(v);
+}
+
+int ctl_parse_years(const char *s, int *from, int *to) {
+        char tail;
+        if (sscanf(s, "%d-%d%c", from, to, &tail) != 2 || *from < 1900 || *to > 2199 || *from > *to)
+                return -EINVAL;
+        return 0;
+}
+
+int ctl_parse_plan(struct ctl *ctl, const char *arg, int64_t *ret) {
+        unsigned long v;
+        if (parse_uint(arg, INT32_MAX, &v) < 0 || v == 0)
+                return ctl_usage_error(ctl, "--plan wants a plan number (see merzimctl plans), not \"%s\"", arg);
+        *ret = (int64_t) v;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        log_open("merzimctl");
+        struct ctl ctl = {.now = (int64_t) time(NULL)};
+
+        /* Options before the command: -c FILE, -h. */
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {},
+        };
+        opterr = 0;
+        int opt;
+        while ((opt = getopt_long(argc, argv, "+c:hV", opts, NULL)) >= 0) {
+                switch (opt) {
+                case 'c':
+                        ctl.config_path = xstrdup(optarg);
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_SUCCESS;
+                case 'V':
+                        puts(PACKAGE_STRING);
+                        return EXIT_SUCCESS;
+                default:
+                        fprintf(stderr, "merzimctl: unknown option %s\n", argv[optind - 1]);
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                fprintf(stderr, "merzimctl: no command given\n");
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+
+        const struct command *cmd = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(argv[optind], commands[i].name))
+                        cmd = &commands[i];
+        if (!cmd) {
+                fprintf(stderr, "merzimctl: unknown command \"%s\"\n", argv[optind]);
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        ctl.command = cmd->name;
+        ctl.usage = cmd->args;
+        int r = cmd->run(&ctl, argc - optind, argv + optind);
+
+        store_close(ctl.store);
+        calendar_free(ctl.calendar);
+        config_free(ctl.config);
+        free(ctl.config_path);
+        return r;
+}

@@ -1,0 +1,197 @@
+/* The SQLite store shared by merzimd and merzimctl: opening, migrations, transactions, statements. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "embedded.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct cached_stmt {
+        const char *sql;
+        sqlite3_stmt *stmt;
+};
+
+struct store {
+        sqlite3 *db;
+        char *path;
+        struct cached_stmt *stmts;
+        size_t n_stmts;
+};
+
+int store_error(struct store *s, const char *context) {
+        int code = sqlite3_errcode(s->db);
+        log_error("%s: %s: %s", s->path, context, sqlite3_errmsg(s->db));
+        return (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -EBUSY
+               : code == SQLITE_READONLY                      ? -EROFS
+               : code == SQLITE_FULL                          ? -ENOSPC
+                                                              : -EIO;
+}
+
+int store_exec(struct store *s, const char *sql) {
+        char *err = NULL;
+        if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+                int code = sqlite3_errcode(s->db);
+                log_error("%s: %s", s->path, err ? err : sqlite3_errstr(code));
+                sqlite3_free(err);
+                return code == SQLITE_BUSY ? -EBUSY : code == SQLITE_READONLY ? -EROFS : -EIO;
+        }
+        return 0;
+}
+
+int store_schema_latest(void) {
+        int n = 0;
+        while (embedded_migrations[n].name)
+                n++;
+        return n;
+}
+
+int store_schema_version(struct store *s) {
+        sqlite3_stmt *st = store_stmt(s, "PRAGMA user_version");
+        if (!st)
+                return -1;
+        int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_reset(st);
+        return v;
+}
+
+/* Bring the schema to the latest version, one migration per transaction. */
+static int store_migrate(struct store *s, unsigned flags) {
+        int latest = store_schema_latest();
+        int version = store_schema_version(s);
+        if (version < 0)
+                return store_error(s, "cannot read the schema version");
+        if (version > latest) {
+                log_error("%s: the database has schema version %d, newer than this merzim knows (%d); "
+                          "upgrade merzim", s->path, version, latest);
+                return -EPROTO;
+        }
+        if (version < latest && (flags & STORE_READONLY)) {
+                log_error("%s: schema version %d is older than %d; open it once read-write to migrate",
+                          s->path, version, latest);
+                return -EPROTO;
+        }
+        for (int v = version; v < latest; v++) {
+                int r = store_begin(s);
+                if (r < 0)
+                        return r;
+                /* Another process may have migrated while we waited for the lock. */
+                if (store_schema_version(s) > v) {
+                        store_rollback(s);
+                        continue;
+                }
+                r = store_exec(s, embedded_migrations[v].text);
+                if (r >= 0) {
+                        _cleanup_free_ char *set = xasprintf("PRAGMA user_version = %d", v + 1);
+                        r = store_exec(s, set);
+                }
+                if (r < 0) {
+                        store_rollback(s);
+                        return log_error_errno(r, "%s: migration %s failed", s->path,
+                                               embedded_migrations[v].name);
+                }
+                r = store_commit(s);
+                if (r < 0)
+                        return r;
+                log_debug("%s: applied migration %s", s->path, embedded_migrations[v].name);
+        }
+        return 0;
+}
+
+int store_open(const char *path, unsigned flags, struct store **ret) {
+        struct store *s = xcalloc(1, sizeof(*s));
+        s->path = xstrdup(path);
+
+        int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+                int r = s->db ? store_error(s, "cannot open database") : -ENOMEM;
+                store_close(s);
+                return r;
+        }
+        sqlite3_extended_result_codes(s->db, 0);
+        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+
+        int r = store_exec(s, "PRAGMA foreign_keys = ON");
+        if (r >= 0 && !(flags & STORE_READONLY)) {
+                /* WAL lets merzimctl read while the daemon writes; FULL makes every commit durable. */
+                r = store_exec(s, "PRAGMA journal_mode = WAL");
+                if (r >= 0)
+                        r = store_exec(s, "PRAGMA synchronous = FULL");
+        }
+        if (r >= 0)
+                r = store_migrate(s, flags);
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+void store_close(struct store *s) {
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_stmts; i++)
+                sqlite3_finalize(s->stmts[i].stmt);
+        free(s->stmts);
+        sqlite3_close(s->db);
+        free(s->path);
+        free(s);
+}
+
+sqlite3 *store_db(struct store *s) {
+        return s->db;
+}
+
+const char *store_path(struct store *s) {
+        return s->path;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql) {
+        for (size_t i = 0; i < s->n_stmts; i++)
+                if (s->stmts[i].sql == sql) {
+                        sqlite3_reset(s->stmts[i].stmt);
+                        sqlite3_clear_bindings(s->stmts[i].stmt);
+                        return s->stmts[i].stmt;
+                }
+
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+                log_error("%s: cannot prepare \"%.60s...\": %s", s->path, sql, sqlite3_errmsg(s->db));
+                return NULL;
+        }
+        s->stmts = xreallocarray(s->stmts, s->n_stmts + 1, sizeof(*s->stmts));
+        s->stmts[s->n_stmts++] = (struct cached_stmt) {sql, st};
+        return st;
+}
+
+int store_begin(struct store *s) {
+        return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s) {
+        return store_exec(s, "COMMIT");
+}
+
+void store_rollback(struct store *s) {
+        if (!sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void stmt_bind_text(sqlite3_stmt *st, int i, const char *text) {
+        if (text)
+                sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+void stmt_bind_int(sqlite3_stmt *st, int i, int64_t v) {
+        sqlite3_bind_int64(st, i, v);
+}
+
+const char *stmt_text(sqlite3_stmt *st, int col) {
+        return (const char *) sqlite3_column_text(st, col);
+}

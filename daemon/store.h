@@ -1,0 +1,41 @@
+/* The SQLite store shared by merzimd and merzimctl: opening, migrations, transactions, statements. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+
+enum {
+        STORE_READONLY = 1 << 0, /* never create or migrate; fail if the schema is old */
+};
+
+/* Open (and create) the database at path, apply pending migrations, turn on foreign keys and WAL.
+ * Errors are logged; returns 0 or a negative errno. */
+int store_open(const char *path, unsigned flags, struct store **ret);
+void store_close(struct store *s);
+sqlite3 *store_db(struct store *s);
+const char *store_path(struct store *s);
+/* The schema version this build knows, and the version of the open database. */
+int store_schema_latest(void);
+int store_schema_version(struct store *s);
+
+/* A prepared statement for a constant SQL text (the pointer is the cache key), cached for the store's
+ * life, returned reset and unbound; NULL (logged) if it cannot be prepared. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* BEGIN IMMEDIATE (waits for the write lock), COMMIT, ROLLBACK. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/* Run SQL without results; returns 0 or -EIO after logging sqlite's message. */
+int store_exec(struct store *s, const char *sql);
+/* Log sqlite's last error with context; returns -EBUSY for a locked database, else -EIO. */
+int store_error(struct store *s, const char *context);
+
+/* Bind helpers: text may be NULL. */
+void stmt_bind_text(sqlite3_stmt *st, int i, const char *text);
+void stmt_bind_int(sqlite3_stmt *st, int i, int64_t v);
+/* Column text as a C string, NULL for NULL. */
+const char *stmt_text(sqlite3_stmt *st, int col);

@@ -1,0 +1,29 @@
+/* UTF-8 text as merzim meets it: Kazakh, Russian and English, with typographic spaces and dashes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Decode one code point at *p (not past end) and advance; returns -1 on a malformed sequence
+ * (and advances by one byte). */
+int32_t utf8_decode(const char **p, const char *end);
+void utf8_encode(struct buf *b, uint32_t cp);
+/* Returns true if s[0..n) is valid UTF-8; otherwise the offset of the first bad byte. */
+bool utf8_valid(const char *s, size_t n, size_t *bad_offset);
+/* Lower case for Latin, Cyrillic and the Kazakh letters; other code points are returned as they are. */
+uint32_t unicode_tolower(uint32_t cp);
+bool unicode_is_space(uint32_t cp);
+bool unicode_is_dash(uint32_t cp);
+bool unicode_is_letter(uint32_t cp);
+bool unicode_is_upper(uint32_t cp);
+/* Lower-cased copy with every dash as '-', every space (no-break too) as one ' ', trimmed. */
+char *utf8_fold(const char *s);
+/* Copy with runs of white space (no-break too) as one ' ', trimmed; case is kept. */
+char *utf8_squeeze(const char *s);
+/* Columns a terminal needs to show s. */
+size_t utf8_width(const char *s);
+/* The longest prefix of s that fits in the given columns, as a byte count. */
+size_t utf8_prefix_for_width(const char *s, size_t columns);

@@ -1,0 +1,65 @@
+/* Small helpers shared by every part of merzim. */
+#pragma once
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+static inline void freep(void *p) { free(*(void **) p); }
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+static inline bool streq_ptr(const char *a, const char *b) {
+        return (a && b) ? strcmp(a, b) == 0 : a == b;
+}
+static inline bool isempty(const char *s) { return !s || !*s; }
+
+/* Allocation that cannot fail: merzim aborts on out-of-memory, as it cannot do anything useful after. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
+
+/* A growable string. */
+struct buf {
+        char *data;
+        size_t len, cap;
+};
+void buf_append(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+/* A list of diagnostics, "file:line: message", collected so that all are reported at once. */
+struct errlist {
+        char **msgs;
+        size_t n;
+};
+void errlist_add(struct errlist *e, const char *file, int line, const char *fmt, ...) _printf_(4, 5);
+void errlist_clear(struct errlist *e);
+
+/* Remove leading and trailing ASCII white space in place; returns s. */
+char *strstrip(char *s);
+/* Read a whole file into memory, NUL-terminated; returns 0 or a negative errno. */
+int read_file(const char *path, char **ret, size_t *ret_len);
+/* Parse a non-negative decimal integer that must span the whole string. */
+int parse_uint(const char *s, unsigned long max, unsigned long *ret);
+/* Join dir and name unless name is absolute. */
+char *path_join_rel(const char *dir, const char *name);
+/* The directory part of a path, "." if none. */
+char *path_dirname(const char *path);

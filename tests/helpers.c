@@ -1,0 +1,149 @@
+/* Helpers for merzim's tests: paths, temporary directories, files, and running programs. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "util.h"
+
+extern char **environ;
+
+const char *test_srcdir(void) {
+        const char *s = getenv("MERZIM_SRCDIR");
+        return s ? s : ".";
+}
+
+const char *test_builddir(void) {
+        const char *s = getenv("MERZIM_BUILDDIR");
+        return s ? s : ".";
+}
+
+char *test_seed_path(void) {
+        return xasprintf("%s/examples/machine-building-roadmap-2024.kk.txt", test_srcdir());
+}
+
+char *test_mkdtemp(void) {
+        const char *tmp = getenv("TMPDIR");
+        char *dir = xasprintf("%s/merzim-test-XXXXXX", tmp ? tmp : "/tmp");
+        cr_assert_not_null(mkdtemp(dir), "mkdtemp %s: %m", dir);
+        return dir;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
+
+void test_rmdir(const char *dir) {
+        if (dir && !getenv("MERZIM_KEEP_TEST_FILES"))
+                nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *test_write(const char *dir, const char *name, const char *text) {
+        char *path = xasprintf("%s/%s", dir, name);
+        FILE *f = fopen(path, "we");
+        cr_assert_not_null(f, "cannot write %s", path);
+        fputs(text, f);
+        fclose(f);
+        return path;
+}
+
+char *test_read(const char *path) {
+        char *text;
+        cr_assert_eq(read_file(path, &text, NULL), 0, "cannot read %s", path);
+        return text;
+}
+
+char *test_replace(const char *text, const char *old, const char *new_text) {
+        const char *p = strstr(text, old);
+        cr_assert_not_null(p, "test setup: \"%s\" is not in the text", old);
+        return xasprintf("%.*s%s%s", (int) (p - text), text, new_text, p + strlen(old));
+}
+
+/* Read both pipes to the end without letting either fill up. */
+static void drain(int out_fd, int err_fd, struct buf *out, struct buf *err) {
+        struct pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+        int open_fds = 2;
+        while (open_fds > 0) {
+                if (poll(p, 2, -1) < 0)
+                        break;
+                for (int i = 0; i < 2; i++) {
+                        if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        char chunk[4096];
+                        ssize_t n = read(p[i].fd, chunk, sizeof(chunk));
+                        if (n <= 0) {
+                                close(p[i].fd);
+                                p[i].fd = -1;
+                                open_fds--;
+                        } else {
+                                buf_append(i == 0 ? out : err, chunk, (size_t) n);
+                        }
+                }
+        }
+}
+
+int test_run(const char *const *argv, const char *const *env, char **out, char **err) {
+        _cleanup_free_ char *prog = strchr(argv[0], '/') ? xstrdup(argv[0])
+                                                         : xasprintf("%s/daemon/%s", test_builddir(), argv[0]);
+        int po[2], pe[2];
+        cr_assert_eq(pipe2(po, O_CLOEXEC), 0);
+        cr_assert_eq(pipe2(pe, O_CLOEXEC), 0);
+
+        size_t n_env = 0, n_extra = 0;
+        while (environ[n_env])
+                n_env++;
+        while (env && env[n_extra])
+                n_extra++;
+        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
+        memcpy(envp, environ, n_env * sizeof(char *));
+        for (size_t i = 0; i < n_extra; i++)
+                envp[n_env + i] = (char *) env[i];
+
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, po[1], STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, pe[1], STDERR_FILENO);
+        pid_t pid;
+        int r = posix_spawn(&pid, prog, &fa, NULL, (char *const *) argv, envp);
+        posix_spawn_file_actions_destroy(&fa);
+        free(envp);
+        cr_assert_eq(r, 0, "cannot run %s: %s", prog, strerror(r));
+        close(po[1]);
+        close(pe[1]);
+
+        struct buf bo = {0}, be = {0};
+        drain(po[0], pe[0], &bo, &be);
+        int status;
+        waitpid(pid, &status, 0);
+        char *o = buf_steal(&bo), *e = buf_steal(&be);
+        if (out)
+                *out = o;
+        else
+                free(o);
+        if (err)
+                *err = e;
+        else
+                free(e);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int test_count_lines(const char *text, const char *needle) {
+        int n = 0;
+        for (const char *p = text; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                _cleanup_free_ char *line = xstrndup(p, len);
+                n += strstr(line, needle) != NULL;
+                p = nl ? nl + 1 : NULL;
+        }
+        return n;
+}

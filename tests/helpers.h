@@ -1,0 +1,27 @@
+/* Helpers for merzim's tests: paths, temporary directories, files, and running programs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The source and build trees (MERZIM_SRCDIR, MERZIM_BUILDDIR; "." when unset). */
+const char *test_srcdir(void);
+const char *test_builddir(void);
+/* The seed roadmap shipped in examples/. Caller frees. */
+char *test_seed_path(void);
+/* A new empty directory under $TMPDIR; removed by test_rmdir. Caller frees. */
+char *test_mkdtemp(void);
+void test_rmdir(const char *dir);
+/* Write text to dir/name; returns the path (caller frees). */
+char *test_write(const char *dir, const char *name, const char *text);
+/* Read a whole file (aborts the test if it can't). */
+char *test_read(const char *path);
+/* text with the first occurrence of old replaced by new (asserts that old occurs). Caller frees. */
+char *test_replace(const char *text, const char *old, const char *new_text);
+
+/* Run argv (argv[0] is looked up in the build tree's daemon/ if it has no slash) with the environment
+ * plus env (NULL-terminated "K=V" list, may be NULL); collect stdout and stderr. Returns the exit status,
+ * or 128+signal. */
+int test_run(const char *const *argv, const char *const *env, char **out, char **err);
+/* Count lines of text that contain needle. */
+int test_count_lines(const char *text, const char *needle);

@@ -1,0 +1,293 @@
+/* merzimctl as an operator uses it: the real binary, a real database file, the seed document. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include "helpers.h"
+#include "util.h"
+
+static char *dir, *conf, *seed;
+
+static void setup(void) {
+        dir = test_mkdtemp();
+        conf = test_write(dir, "merzim.conf", "database = \"merzim.db\";\ntimezone = \"Asia/Almaty\";\n");
+        seed = test_seed_path();
+}
+
+static void teardown(void) {
+        test_rmdir(dir);
+        free(dir);
+        free(conf);
+        free(seed);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+/* Run merzimctl -c CONF ARGS...; returns the exit status. */
+#define CTL(out, err, ...) test_run((const char *const[]) {"merzimctl", "-c", conf, __VA_ARGS__, NULL}, NULL, out, err)
+
+static json_t *ctl_json(const char *const *args) {
+        const char *argv[32] = {"merzimctl", "-c", conf};
+        size_t n = 3;
+        for (size_t i = 0; args[i]; i++)
+                argv[n++] = args[i];
+        argv[n++] = "--json";
+        argv[n] = NULL;
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        int status = test_run(argv, NULL, &out, &err);
+        cr_assert_eq(status, 0, "merzimctl %s failed: %s", args[0], err);
+        json_error_t e;
+        json_t *v = json_loads(out, 0, &e);
+        cr_assert_not_null(v, "not JSON (%s): %s", e.text, out);
+        return v;
+}
+
+static void import_seed(void) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", seed, "--coordinator", "ИИДМ"), 0, "%s", err);
+}
+
+Test(cli, import_reports_what_it_read) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", seed), 0, "%s", err);
+        cr_assert(strstr(out, "33 measures in 9 sections, 47 occurrences, 25 agencies"), "%s", out);
+        cr_assert(strstr(out, "2022-06-16 № 104-ө"), "%s", out);
+        free(out);
+        out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "import", seed), 0);
+        cr_assert(strstr(out, "imported before: nothing changed"), "%s", out);
+}
+
+Test(cli, dry_run_writes_nothing) {
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "import", "--dry-run", seed), 0);
+        cr_assert(strstr(out, "dry run: nothing was written"), "%s", out);
+        json_t *plans = ctl_json((const char *const[]) {"plans", NULL});
+        cr_assert_eq(json_array_size(plans), 0);
+        json_decref(plans);
+}
+
+Test(cli, a_broken_copy_is_refused_naming_the_line_and_leaves_the_database_empty) {
+        _cleanup_free_ char *text = test_read(seed);
+        _cleanup_free_ char *bad_text = test_replace(text, "2023 жылғы наурыз\t|\tИИДМ, \"Атамекен\" ҰКП",
+                                                     "2023 жылғы 31 ақпанға дейін\t|\tИИДМ, \"Атамекен\" ҰКП");
+        _cleanup_free_ char *bad = test_write(dir, "broken.txt", bad_text);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", bad), 1);
+        _cleanup_free_ char *where = xasprintf("%s:27:", bad);
+        cr_assert(strstr(err, where), "names file and line: %s", err);
+        cr_assert(strstr(err, "31 ақпанға"), "quotes the text: %s", err);
+        cr_assert(strstr(err, "nothing was imported"), "%s", err);
+        json_t *plans = ctl_json((const char *const[]) {"plans", NULL});
+        cr_assert_eq(json_array_size(plans), 0);
+        json_decref(plans);
+        json_t *occ = ctl_json((const char *const[]) {"occurrences", NULL});
+        cr_assert_eq(json_array_size(occ), 0);
+        json_decref(occ);
+}
+
+Test(cli, measures_of_an_agency) {
+        import_seed();
+        json_t *m = ctl_json((const char *const[]) {"measures", "--agency", "ИИДМ", NULL});
+        cr_assert_eq(json_array_size(m), 23);
+        json_t *first = json_array_get(m, 0);
+        cr_assert_eq(json_integer_value(json_object_get(first, "number")), 1);
+        cr_assert_str_eq(json_string_value(json_object_get(first, "deadline")), "2022 жылғы маусым");
+        cr_assert_str_eq(json_string_value(json_object_get(first, "section")),
+                         "Жұмыс істеп тұрған кәсіпорындарды шикізатпен қамтамасыз ету");
+        json_t *agencies = json_object_get(first, "agencies");
+        cr_assert_eq(json_array_size(agencies), 4);
+        cr_assert_str_eq(json_string_value(json_array_get(agencies, 0)), "ИИДМ");
+        cr_assert_str_eq(json_string_value(json_array_get(agencies, 2)), "\"Атамекен\" ҰКП");
+        json_decref(m);
+
+        m = ctl_json((const char *const[]) {"measures", NULL});
+        cr_assert_eq(json_array_size(m), 33);
+        json_t *m10 = json_array_get(m, 9);
+        cr_assert_str_eq(json_string_value(json_object_get(m10, "report_to")), "ИИДМ");
+        cr_assert_eq(json_array_size(json_object_get(json_array_get(m, 6), "agencies")), 6);
+        cr_assert_eq(json_array_size(json_object_get(json_array_get(m, 20), "agencies")), 6);
+        json_decref(m);
+
+        /* An agency may be named without its quotes and case. */
+        m = ctl_json((const char *const[]) {"measures", "--agency", "атамекен ҰКП", NULL});
+        cr_assert_gt(json_array_size(m), 20);
+        json_decref(m);
+
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "measures", "--agency", "ИИДМ"), 0);
+        cr_assert(strstr(out, "23 measures"), "%s", out);
+}
+
+Test(cli, tables_fit_in_100_columns) {
+        import_seed();
+        static const char *const commands[] = {"plans", "measures", "agencies", "occurrences"};
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                _cleanup_free_ char *out = NULL;
+                cr_assert_eq(CTL(&out, NULL, commands[i]), 0);
+                char *save;
+                for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                        size_t cols = 0;
+                        for (const unsigned char *p = (const unsigned char *) line; *p; p++)
+                                cols += (*p & 0xC0) != 0x80;
+                        cr_assert_leq(cols, 100, "%s: %zu columns: %s", commands[i], cols, line);
+                }
+        }
+}
+
+Test(cli, agencies_and_occurrences) {
+        import_seed();
+        json_t *a = ctl_json((const char *const[]) {"agencies", NULL});
+        cr_assert_eq(json_array_size(a), 25);
+        size_t k;
+        json_t *ag, *iidm = NULL;
+        json_array_foreach(a, k, ag) {
+                if (streq(json_string_value(json_object_get(ag, "code")), "ИИДМ"))
+                        iidm = ag;
+                if (k > 0) /* most measures first */
+                        cr_assert_geq(json_integer_value(json_object_get(json_array_get(a, k - 1), "measures")),
+                                      json_integer_value(json_object_get(ag, "measures")));
+        }
+        cr_assert_not_null(iidm);
+        cr_assert_eq(json_integer_value(json_object_get(iidm, "measures")), 23);
+        cr_assert_eq(json_integer_value(json_object_get(iidm, "by_agreement")), 0);
+        json_decref(a);
+
+        json_t *o = ctl_json((const char *const[]) {"occurrences", "--measure", "10", NULL});
+        cr_assert_eq(json_array_size(o), 3);
+        static const char *const nominal[] = {"2022-06-30", "2023-06-30", "2024-06-30"};
+        static const char *const effective[] = {"2022-06-30", "2023-06-30", "2024-06-28"};
+        for (size_t i = 0; i < 3; i++) {
+                json_t *e = json_array_get(o, i);
+                cr_assert_str_eq(json_string_value(json_object_get(e, "nominal_due")), nominal[i]);
+                cr_assert_str_eq(json_string_value(json_object_get(e, "effective_due")), effective[i]);
+                cr_assert_str_eq(json_string_value(json_object_get(e, "status")), "pending");
+                cr_assert_eq(json_integer_value(json_object_get(e, "measure")), 10);
+        }
+        json_decref(o);
+
+        o = ctl_json((const char *const[]) {"occurrences", "--measure", "12", NULL});
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(o, 0), "effective_due")), "2022-12-30");
+        json_decref(o);
+
+        /* On 1 July 2023, what is overdue: everything due before, nothing after. */
+        o = ctl_json((const char *const[]) {"occurrences", "--status", "overdue", "--now", "2023-07-01T10:00", NULL});
+        size_t i;
+        json_t *e;
+        json_array_foreach(o, i, e) {
+                cr_assert_lt(strcmp(json_string_value(json_object_get(e, "effective_due")), "2023-07-01"), 0);
+                cr_assert_gt(json_integer_value(json_object_get(e, "overdue_days")), 0);
+        }
+        /* 14 one-off deadlines of 2022, 8 of 2023 up to June, 7 yearly ones of 2022, 5 of June 2023. */
+        cr_assert_eq(json_array_size(o), 34, "got %zu", json_array_size(o));
+        json_decref(o);
+}
+
+Test(cli, done_reopen_and_waive) {
+        import_seed();
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        /* Measure 10 has three periods: the command asks which. */
+        cr_assert_eq(CTL(&out, &err, "done", "10"), 1);
+        cr_assert(strstr(err, "--period") && strstr(err, "2023"), "%s", err);
+        free(out), free(err), out = err = NULL;
+
+        cr_assert_eq(CTL(&out, &err, "done", "10", "--period", "2023", "--by", "ЭМ", "--note", "есеп жіберілді",
+                         "--at", "2023-06-29"), 0, "%s", err);
+        cr_assert(strstr(out, "is now done"), "%s", out);
+        json_t *o = ctl_json((const char *const[]) {"occurrences", "--status", "done", NULL});
+        cr_assert_eq(json_array_size(o), 1);
+        json_t *e = json_array_get(o, 0);
+        cr_assert_str_eq(json_string_value(json_object_get(e, "period")), "2023");
+        cr_assert_str_eq(json_string_value(json_object_get(e, "done_by")), "ЭМ");
+        cr_assert_str_eq(json_string_value(json_object_get(e, "done_at")), "2023-06-28T18:00:00Z");
+        json_decref(o);
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "10", "--period", "2023"), 0);
+        cr_assert(strstr(out, "already done"), "%s", out);
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "reopen", "10", "--period", "2023"), 0, "%s", err);
+        o = ctl_json((const char *const[]) {"occurrences", "--status", "done", NULL});
+        cr_assert_eq(json_array_size(o), 0);
+        json_decref(o);
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "waive", "12"), 2, "a waiver needs a reason");
+        cr_assert(strstr(err, "--note"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "waive", "12", "--note", "Үкімет қаулысымен алынып тасталды"), 0, "%s", err);
+        o = ctl_json((const char *const[]) {"occurrences", "--status", "waived", NULL});
+        cr_assert_eq(json_array_size(o), 1);
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(o, 0), "note")),
+                         "Үкімет қаулысымен алынып тасталды");
+        json_decref(o);
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "99"), 1);
+        cr_assert(strstr(err, "no measure 99"), "%s", err);
+}
+
+Test(cli, deadline_command) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "deadline", "2022 – 2024 жылдары жыл сайын 30 маусымға қарай"), 0, "%s", err);
+        cr_assert_eq(test_count_lines(out, "\t"), 3);
+        cr_assert(strstr(out, "2022-06-30\t2022-06-30\t2022\n"), "%s", out);
+        cr_assert(strstr(out, "2024-06-30\t2024-06-28\t2024\tSunday\n"), "%s", out);
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "deadline", "тұрақты"), 0);
+        cr_assert_str_eq(out, "", "a continuous measure has no dates");
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "deadline", "жыл сайын 30 маусымға қарай"), 1);
+        cr_assert(strstr(err, "--years"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "deadline", "--years", "2025-2026", "жыл сайын 30 маусымға қарай"), 0);
+        cr_assert_str_eq(out, "2025-06-30\t2025-06-30\t2025\n2026-06-30\t2026-06-30\t2026\n");
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "deadline", "2022 жылғы 31 маусымға дейін"), 1);
+        cr_assert(strstr(err, "2022 жылғы 31 маусымға дейін"), "names the phrase: %s", err);
+        cr_assert_str_eq(out, "");
+
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "deadline", "2022 жылғы IV тоқсан"), 0);
+        cr_assert_str_eq(out, "2022-12-31\t2022-12-30\t2022-Q4\tSaturday\n");
+}
+
+Test(cli, usage_errors_exit_2) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "frobnicate", NULL}, NULL, &out, &err), 2);
+        cr_assert(strstr(err, "unknown command \"frobnicate\"") && strstr(err, "Usage:"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "occurrences", "--status", "late"), 2);
+        cr_assert(strstr(err, "--status wants") && strstr(err, "Usage: merzimctl occurrences"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "measures", "--bogus"), 2);
+        cr_assert(strstr(err, "unknown option --bogus"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import"), 2);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", NULL}, NULL, &out, &err), 2);
+}
+
+Test(cli, a_bad_config_is_reported_with_its_line) {
+        _cleanup_free_ char *bad = test_write(dir, "bad.conf", "database = \"x.db\";\n\neffective_due = \"sideways\";\n"
+                                                              "colour = \"blue\";\n");
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", bad, "plans", NULL}, NULL, &out, &err), 1);
+        _cleanup_free_ char *l3 = xasprintf("%s:3:", bad), *l4 = xasprintf("%s:4:", bad);
+        cr_assert(strstr(err, l3) && strstr(err, "sideways"), "%s", err);
+        cr_assert(strstr(err, l4) && strstr(err, "colour"), "%s", err);
+}
+
+Test(cli, without_a_config_the_database_is_in_the_working_directory) {
+        /* With no file at the default config path, merzimctl uses built-in defaults and ./merzim.db. */
+        _cleanup_free_ char *script = xasprintf("cd '%s' && '%s/daemon/merzimctl' import '%s' >/dev/null && test -s merzim.db",
+                                                dir, test_builddir(), seed);
+        _cleanup_free_ char *env = xasprintf("MERZIM_CONFIG=%s/absent.conf", dir);
+        cr_assert_eq(test_run((const char *const[]) {"/bin/sh", "-c", script, NULL}, (const char *const[]) {env, NULL},
+                              NULL, NULL), 0);
+}

@@ -1,0 +1,225 @@
+/* Reading roadmap documents: the real seed with its flaws, and broken copies of it. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+#include "roadmap.h"
+#include "utf8.h"
+
+static struct roadmap *parse_text(const char *text, struct errlist *errs) {
+        struct roadmap *r = NULL;
+        roadmap_parse(text, strlen(text), "doc.txt", &r, errs);
+        return r;
+}
+
+static struct roadmap *parse_seed(void) {
+        _cleanup_free_ char *path = test_seed_path();
+        _cleanup_free_ char *text = test_read(path);
+        struct errlist errs = {0};
+        struct roadmap *r = parse_text(text, &errs);
+        cr_assert_not_null(r, "the seed must parse; first error: %s", errs.n ? errs.msgs[0] : "?");
+        errlist_clear(&errs);
+        return r;
+}
+
+static const struct roadmap_measure *measure(const struct roadmap *r, int number) {
+        for (size_t i = 0; i < r->n_measures; i++)
+                if (r->measures[i].number == number)
+                        return &r->measures[i];
+        cr_assert_fail("no measure %d", number);
+        return NULL;
+}
+
+Test(roadmap, seed_has_33_measures_in_9_sections) {
+        struct roadmap *r = parse_seed();
+        cr_assert_eq(r->n_measures, 33);
+        cr_assert_eq(r->n_sections, 9);
+        cr_assert_str_eq(r->title, "Машина жасауды дамытудың 2024 жылға дейінгі жол картасы");
+        cr_assert_str_eq(r->doc_number, "104-ө", "the amending order gives this edition");
+        cr_assert_str_eq(r->doc_date, "2022-06-16");
+        cr_assert_eq(r->year_from, 2022);
+        cr_assert_eq(r->year_to, 2024);
+        cr_assert_not_null(r->expected_results);
+        cr_assert(strstr(r->expected_results, "2,6 трлн"));
+        cr_assert_str_eq(r->sections[0].title, "Жұмыс істеп тұрған кәсіпорындарды шикізатпен қамтамасыз ету");
+        cr_assert_str_eq(r->sections[8].title, "Машина жасау секторын қолдаудың нақты шаралары");
+        for (size_t i = 0; i < r->n_measures; i++)
+                cr_assert_eq(r->measures[i].number, (int) i + 1);
+        cr_assert_eq(measure(r, 1)->section, 0);
+        cr_assert_eq(measure(r, 6)->section, 1);
+        cr_assert_eq(measure(r, 33)->section, 8);
+        cr_assert_eq(measure(r, 10)->line, 36);
+        roadmap_free(r);
+}
+
+Test(roadmap, seed_executors_survive_missing_commas_and_stray_periods) {
+        struct roadmap *r = parse_seed();
+        const struct roadmap_measure *m7 = measure(r, 7);
+        cr_assert_eq(m7->n_executors, 6, "measure 7 lacks a comma between two executors");
+        static const char *const want7[] = {"ИИДМ", "\"ҚИЭО\" АҚ", "\"Самұрық-Қазына\" ҰӘҚ\" АҚ",
+                                            "\"Бәйтерек\" ҰБХ\" АҚ", "\"ҚазАвтоЖол\" АҚ", "\"Зерде\" ҰИХ\" АҚ"};
+        for (size_t i = 0; i < 6; i++)
+                cr_assert_str_eq(m7->executors[i].code, want7[i]);
+        cr_assert_not(m7->executors[0].by_agreement, "ИИДМ is a ministry, not by agreement");
+        cr_assert(m7->executors[1].by_agreement);
+        cr_assert(m7->executors[5].by_agreement);
+
+        const struct roadmap_measure *m21 = measure(r, 21);
+        cr_assert_eq(m21->n_executors, 6, "measure 21 has a period for a comma");
+        cr_assert_str_eq(m21->executors[3].code, "\"ӨДҚ\" АҚ");
+        cr_assert_str_eq(m21->executors[5].code, "ҚМО");
+
+        const struct roadmap_measure *m22 = measure(r, 22);
+        cr_assert_eq(m22->n_executors, 5, "measure 22 ends with a period");
+        cr_assert_str_eq(m22->executors[4].code, "\"Атамекен\" ҰКП");
+        cr_assert(m22->executors[4].by_agreement);
+
+        const struct roadmap_measure *m1 = measure(r, 1);
+        cr_assert_str_eq(m1->executors[2].code, "\"Атамекен\" ҰКП", "runs of spaces are squeezed");
+        const struct roadmap_measure *m12 = measure(r, 12);
+        cr_assert_str_eq(m12->executors[0].code, "\"Самұрық-Қазына\" ҰӘҚ\" АҚ");
+        cr_assert_not(m12->executors[0].by_agreement);
+
+        /* ИИДМ is among the executors of 23 measures; 25 distinct agencies in all. */
+        int iidm = 0;
+        char *seen[64];
+        size_t n_seen = 0;
+        for (size_t i = 0; i < r->n_measures; i++)
+                for (size_t j = 0; j < r->measures[i].n_executors; j++) {
+                        const char *code = r->measures[i].executors[j].code;
+                        iidm += streq(code, "ИИДМ");
+                        bool known = false;
+                        for (size_t k = 0; k < n_seen; k++)
+                                known = known || streq(seen[k], code);
+                        if (!known)
+                                seen[n_seen++] = (char *) code;
+                }
+        cr_assert_eq(iidm, 23);
+        cr_assert_eq(n_seen, 25);
+        roadmap_free(r);
+}
+
+Test(roadmap, seed_report_recipients_come_from_the_completion_form) {
+        struct roadmap *r = parse_seed();
+        cr_assert_str_eq(measure(r, 10)->report_to, "ИИДМ");
+        cr_assert_str_eq(measure(r, 13)->report_to, "ИИДМ");
+        cr_assert_str_eq(measure(r, 3)->report_to, "ҰЭМ");
+        cr_assert_str_eq(measure(r, 23)->report_to, "БҒМ");
+        cr_assert_null(measure(r, 1)->report_to, "\"келісім\" names no agency");
+        cr_assert_null(measure(r, 12)->report_to, "a genitive \"АҚ-ның\" is not an addressee");
+        cr_assert_null(measure(r, 19)->report_to, "\"ИИДМ бұйрығы\" is an order of ИИДМ, not a report to it");
+        roadmap_free(r);
+}
+
+Test(roadmap, seed_deadlines) {
+        struct roadmap *r = parse_seed();
+        const struct roadmap_measure *m10 = measure(r, 10);
+        cr_assert_eq(m10->deadline.kind, DEADLINE_ANNUAL);
+        cr_assert_eq(m10->deadline.year_from, 2022);
+        cr_assert_eq(m10->deadline.year_to, 2024);
+        cr_assert_eq(measure(r, 12)->deadline.kind, DEADLINE_ONCE);
+        int annual = 0;
+        for (size_t i = 0; i < r->n_measures; i++)
+                annual += r->measures[i].deadline.kind == DEADLINE_ANNUAL;
+        cr_assert_eq(annual, 7, "measures 7, 10, 16, 25, 26, 27, 32 recur every year");
+        roadmap_free(r);
+}
+
+Test(roadmap, crlf_bom_and_nbsp_are_read_alike) {
+        _cleanup_free_ char *path = test_seed_path();
+        _cleanup_free_ char *text = test_read(path);
+        struct buf b = {0};
+        buf_puts(&b, "\xef\xbb\xbf");
+        for (const char *p = text; *p; p++) {
+                if (*p == '\n')
+                        buf_puts(&b, "\r\n");
+                else
+                        buf_putc(&b, *p);
+        }
+        _cleanup_free_ char *crlf = buf_steal(&b);
+        _cleanup_free_ char *nbsp = test_replace(crlf, "2022 – 2024 жылдары жыл сайын 30 маусымға",
+                                                 "2022\u00a0—\u00a02024 жылдары  жыл сайын 30 маусымға");
+        struct errlist errs = {0};
+        struct roadmap *r = parse_text(nbsp, &errs);
+        cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "");
+        cr_assert_eq(r->n_measures, 33);
+        cr_assert_str_eq(r->title, "Машина жасауды дамытудың 2024 жылға дейінгі жол картасы", "no CR in titles");
+        cr_assert_str_eq(measure(r, 33)->executors[3].code, "АТМКА", "no CR at the end of a row");
+        roadmap_free(r);
+}
+
+Test(roadmap, an_impossible_deadline_is_refused_with_its_line_and_text) {
+        _cleanup_free_ char *path = test_seed_path();
+        _cleanup_free_ char *text = test_read(path);
+        _cleanup_free_ char *bad = test_replace(text, "|\t2022 жылғы желтоқсан\t|\t\"Самұрық-Қазына\" ҰӘҚ\" АҚ, ИИДМ",
+                                                "|\t2022 жылғы 31 маусымға дейін\t|\t\"Самұрық-Қазына\" ҰӘҚ\" АҚ, ИИДМ");
+        struct errlist errs = {0};
+        struct roadmap *r = parse_text(bad, &errs);
+        cr_assert_null(r);
+        cr_assert_eq(errs.n, 1);
+        cr_assert(strstr(errs.msgs[0], "doc.txt:38:"), "names the file and line: %s", errs.msgs[0]);
+        cr_assert(strstr(errs.msgs[0], "measure 12"), "%s", errs.msgs[0]);
+        cr_assert(strstr(errs.msgs[0], "2022 жылғы 31 маусымға дейін"), "quotes the text: %s", errs.msgs[0]);
+        errlist_clear(&errs);
+}
+
+Test(roadmap, every_error_is_reported_at_once) {
+        const char *doc = "Жол картасы 2022 – 2024\n"
+                          "№ | Атауы | Нысан | Мерзім | Орындаушылар\n"
+                          "Бөлім\n"
+                          "1. | Бірінші | ақпарат | 2022 жылғы маусым | ИИДМ\n"
+                          "2. | Екінші | ақпарат | келесі жыл | ИИДМ\n"
+                          "3. | Үшінші | ақпарат | 2022 жылғы маусым\n"
+                          "1. | Қайталанған | ақпарат | 2022 жылғы маусым | ҰЭМ\n"
+                          "x | Нөмірсіз | ақпарат | 2022 жылғы маусым | ҰЭМ\n"
+                          "6. | Алтыншы | ақпарат | 2022 жылғы маусым | \n";
+        struct errlist errs = {0};
+        cr_assert_null(parse_text(doc, &errs));
+        cr_assert_eq(errs.n, 5, "one error per bad row, got %zu", errs.n);
+        cr_assert(strstr(errs.msgs[0], "doc.txt:5:") && strstr(errs.msgs[0], "келесі"), "%s", errs.msgs[0]);
+        cr_assert(strstr(errs.msgs[1], "doc.txt:6:") && strstr(errs.msgs[1], "5 columns"), "%s", errs.msgs[1]);
+        cr_assert(strstr(errs.msgs[2], "doc.txt:7:") && strstr(errs.msgs[2], "twice"), "%s", errs.msgs[2]);
+        cr_assert(strstr(errs.msgs[3], "doc.txt:8:") && strstr(errs.msgs[3], "number"), "%s", errs.msgs[3]);
+        cr_assert(strstr(errs.msgs[4], "doc.txt:9:") && strstr(errs.msgs[4], "executors"), "%s", errs.msgs[4]);
+        errlist_clear(&errs);
+}
+
+Test(roadmap, binary_junk_and_invalid_utf8_are_refused) {
+        struct errlist errs = {0};
+        const char junk[] = "Title\n1 | 2\xff\xfe | 3 | 4 | 5\n";
+        struct roadmap *r = NULL;
+        cr_assert_lt(roadmap_parse(junk, sizeof(junk) - 1, "junk.bin", &r, &errs), 0);
+        cr_assert_null(r);
+        cr_assert(strstr(errs.msgs[0], "junk.bin:2:") && strstr(errs.msgs[0], "UTF-8"), "%s", errs.msgs[0]);
+        errlist_clear(&errs);
+
+        const char nul[] = "Title\n1 | 2 | 3\0 | 4 | 5\n";
+        cr_assert_lt(roadmap_parse(nul, sizeof(nul) - 1, "nul.txt", &r, &errs), 0);
+        cr_assert(strstr(errs.msgs[0], "nul.txt:2:") && strstr(errs.msgs[0], "NUL"), "%s", errs.msgs[0]);
+        errlist_clear(&errs);
+
+        cr_assert_lt(roadmap_parse("", 0, "empty.txt", &r, &errs), 0);
+        cr_assert(strstr(errs.msgs[0], "no table"), "%s", errs.msgs[0]);
+        errlist_clear(&errs);
+}
+
+Test(roadmap, executors_in_russian_documents) {
+        struct roadmap_executor *e;
+        size_t n = roadmap_split_executors("МИИР, МНЭ, НПП «Атамекен» (по согласованию); АО «ФНБ «Самрук-Казына» "
+                                           "(по согласованию).", &e);
+        cr_assert_eq(n, 4);
+        cr_assert_str_eq(e[2].code, "НПП «Атамекен»");
+        cr_assert(e[2].by_agreement);
+        cr_assert_str_eq(e[3].code, "АО «ФНБ «Самрук-Казына»");
+        cr_assert(e[3].by_agreement);
+        cr_assert_not(e[0].by_agreement);
+        roadmap_executors_free(e, n);
+
+        char *to = roadmap_report_recipient("информация в МИИР");
+        cr_assert_str_eq(to, "МИИР");
+        free(to);
+        to = roadmap_report_recipient("ҰЭМ-ге ұсыныс");
+        cr_assert_str_eq(to, "ҰЭМ");
+        free(to);
+}
