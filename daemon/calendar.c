@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <libconfig.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 
 #include "calendar.h"
@@ -50,6 +51,7 @@ struct day_status {
 
 struct calendar {
         char *name;
+        char fingerprint[33]; /* of the text it was read from */
         int first_year, last_year;
         bool weekend[8]; /* by ISO weekday */
         struct holiday *holidays;
@@ -509,6 +511,11 @@ int calendar_load_string(const char *text, const char *name, struct calendar **r
                 calendar_free(cal);
                 return -EINVAL;
         }
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
+        for (unsigned i = 0; i < 16 && i < n; i++)
+                snprintf(cal->fingerprint + 2 * i, 3, "%02x", md[i]);
         *ret = cal;
         return 0;
 }
@@ -526,6 +533,10 @@ int calendar_load_file(const char *path, struct calendar **ret, struct errlist *
 
 int calendar_load_builtin(struct calendar **ret, struct errlist *errs) {
         return calendar_load_string(embedded_calendar[0].text, "calendar-kz.conf (built in)", ret, errs);
+}
+
+const char *calendar_fingerprint(const struct calendar *cal) {
+        return cal->fingerprint;
 }
 
 const char *calendar_name(const struct calendar *cal) {

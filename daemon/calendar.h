@@ -26,6 +26,8 @@ int calendar_load_builtin(struct calendar **ret, struct errlist *errs);
 void calendar_free(struct calendar *cal);
 
 const char *calendar_name(const struct calendar *cal);
+/* A digest of the calendar's text: it changes when the calendar does. */
+const char *calendar_fingerprint(const struct calendar *cal);
 /* The first and last year for which the file lists holidays. Outside it only weekends and fixed-date
  * holidays apply. */
 void calendar_years(const struct calendar *cal, int *first, int *last);

@@ -59,3 +59,4 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv);
 int cmd_done(struct ctl *ctl, int argc, char **argv);
 int cmd_reopen(struct ctl *ctl, int argc, char **argv);
 int cmd_waive(struct ctl *ctl, int argc, char **argv);
+int cmd_schedule(struct ctl *ctl, int argc, char **argv);

@@ -10,3 +10,5 @@ struct embedded_file {
 extern const struct embedded_file embedded_migrations[];
 /* conf/calendar-kz.conf. */
 extern const struct embedded_file embedded_calendar[];
+/* conf/templates/message.*.txt. */
+extern const struct embedded_file embedded_templates[];

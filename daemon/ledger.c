@@ -5,6 +5,7 @@
 
 #include "ledger.h"
 #include "log.h"
+#include "outbox.h"
 #include "tzone.h"
 #include "util.h"
 
@@ -89,8 +90,9 @@ int ledger_set_status(struct store *s, int64_t occurrence_id, const struct statu
         tz_format_utc(c->done_at ? c->done_at : c->now, at);
         tz_format_utc(c->now, now);
         bool done = streq(c->status, "done");
-        st = store_stmt(s, "UPDATE occurrence SET status = ?, done_at = ?, done_by = ?, note = coalesce(?, note) "
-                           "WHERE id = ?");
+        /* Reopened, it is planned again by the daemon; done or waived, nothing more is sent for it. */
+        st = store_stmt(s, "UPDATE occurrence SET status = ?, done_at = ?, done_by = ?, note = coalesce(?, note), "
+                           "planned_rev = CASE WHEN ?1 = 'pending' THEN 0 ELSE planned_rev END WHERE id = ?");
         if (!st) {
                 store_rollback(s);
                 return -EIO;
@@ -137,5 +139,12 @@ int ledger_set_status(struct store *s, int64_t occurrence_id, const struct statu
                 return r;
         }
         sqlite3_reset(st);
+        if (!streq(c->status, "pending")) {
+                r = outbox_cancel_settled(s, occurrence_id);
+                if (r < 0) {
+                        store_rollback(s);
+                        return r;
+                }
+        }
         return store_commit(s);
 }

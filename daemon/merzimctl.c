@@ -29,6 +29,8 @@ static const struct command {
          "mark an occurrence done"},
         {"reopen", cmd_reopen, "MEASURE [--period P] [--plan ID]", "mark an occurrence pending again"},
         {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", "waive an occurrence, with a reason"},
+        {"schedule", cmd_schedule, "[--from DATE] [--to DATE] [--agency CODE] [--now TIME]",
+         "the messages the daemon would send (default: the next 30 days)"},
 };
 
 static void usage(FILE *f) {

@@ -168,6 +168,15 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql) {
         return st;
 }
 
+int64_t store_data_version(struct store *s) {
+        sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version");
+        if (!st)
+                return -1;
+        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_reset(st);
+        return v;
+}
+
 int store_begin(struct store *s) {
         return store_exec(s, "BEGIN IMMEDIATE");
 }

@@ -25,6 +25,9 @@ int store_schema_version(struct store *s);
  * life, returned reset and unbound; NULL (logged) if it cannot be prepared. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
+/* SQLite's data version: it changes when another connection commits. */
+int64_t store_data_version(struct store *s);
+
 /* BEGIN IMMEDIATE (waits for the write lock), COMMIT, ROLLBACK. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -12,13 +12,20 @@
 
 static char zone_name[128] = "UTC";
 
-int tz_set(const char *zone) {
+int tz_check(const char *zone) {
         if (isempty(zone) || strlen(zone) >= sizeof(zone_name) || zone[0] == '/' || strstr(zone, ".."))
                 return -EINVAL;
         const char *dir = getenv("TZDIR");
         _cleanup_free_ char *path = xasprintf("%s/%s", dir ? dir : "/usr/share/zoneinfo", zone);
         if (!streq(zone, "UTC") && access(path, R_OK) < 0)
                 return -ENOENT;
+        return 0;
+}
+
+int tz_set(const char *zone) {
+        int r = tz_check(zone);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *value = xasprintf(":%s", zone);
         setenv("TZ", value, 1);
         tzset();

@@ -10,6 +10,8 @@
 /* Make zone ("Asia/Almaty") the zone of this process. Returns -ENOENT if the tz database lacks it. */
 int tz_set(const char *zone);
 const char *tz_get(void);
+/* Whether the tz database has zone, without changing anything: 0 or -ENOENT/-EINVAL. */
+int tz_check(const char *zone);
 /* The instant of a local wall-clock time on day d. */
 int64_t tz_instant(day_t d, int hour, int minute, int second);
 /* The instant a deadline on day d ends: 23:59:59 local time. */

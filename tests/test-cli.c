@@ -291,3 +291,97 @@ Test(cli, without_a_config_the_database_is_in_the_working_directory) {
         cr_assert_eq(test_run((const char *const[]) {"/bin/sh", "-c", script, NULL}, (const char *const[]) {env, NULL},
                               NULL, NULL), 0);
 }
+
+/* The schedule preview of the example: June 2024, when seven measures are due on Friday 28 June. */
+Test(cli, schedule_preview_of_june_2024) {
+        import_seed();
+        json_t *all = ctl_json((const char *const[]) {"schedule", "--from", "2024-05-01", "--to", "2024-07-31", NULL});
+        static const int june[] = {10, 21, 24, 25, 26, 27, 32};
+        static const struct {
+                const char *at, *stage, *kind;
+        } want[] = {
+                {"2024-05-29T09:00:00+05:00", "30d", "reminder"}, {"2024-06-21T09:00:00+05:00", "7d", "reminder"},
+                {"2024-06-27T09:00:00+05:00", "1d", "reminder"},  {"2024-06-28T09:00:00+05:00", "due", "due"},
+                {"2024-07-01T09:00:00+05:00", "+1wd", "escalation"}, {"2024-07-05T09:00:00+05:00", "+7d", "escalation"},
+        };
+        for (size_t w = 0; w < ELEMENTSOF(want); w++) {
+                /* Which of the seven measures are told at this time and stage, to anyone. */
+                bool seen[ELEMENTSOF(june)] = {false};
+                size_t i, k;
+                json_t *m, *it;
+                json_array_foreach(all, i, m) {
+                        if (!streq(json_string_value(json_object_get(m, "at")), want[w].at))
+                                continue;
+                        json_array_foreach(json_object_get(m, "items"), k, it) {
+                                if (!streq(json_string_value(json_object_get(it, "stage")), want[w].stage))
+                                        continue;
+                                cr_assert_str_eq(json_string_value(json_object_get(it, "effective_due")), "2024-06-28");
+                                for (size_t j = 0; j < ELEMENTSOF(june); j++)
+                                        seen[j] = seen[j] || json_integer_value(json_object_get(it, "measure")) == june[j];
+                        }
+                }
+                for (size_t j = 0; j < ELEMENTSOF(june); j++)
+                        cr_assert(seen[j], "measure %d has no %s at %s", june[j], want[w].stage, want[w].at);
+        }
+        /* Measure 10's lead ЭМ gets exactly the four reminders and due notices, and the first escalation. */
+        size_t i, k;
+        json_t *m, *it;
+        int em = 0;
+        json_array_foreach(all, i, m) {
+                if (!streq(json_string_value(json_object_get(m, "recipient")), "ЭМ"))
+                        continue;
+                json_array_foreach(json_object_get(m, "items"), k, it)
+                        em += json_integer_value(json_object_get(it, "measure")) == 10;
+        }
+        cr_assert_eq(em, 5);
+        json_decref(all);
+
+        /* Marked done, measure 10 (2024) is not escalated; the other six still are. */
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "10", "--period", "2024", "--at", "2024-06-27"), 0, "%s", err);
+        all = ctl_json((const char *const[]) {"schedule", "--from", "2024-06-28T12:00", "--to", "2024-07-31", NULL});
+        int escalated = 0;
+        json_array_foreach(all, i, m) {
+                json_array_foreach(json_object_get(m, "items"), k, it) {
+                        bool m10 = json_integer_value(json_object_get(it, "measure")) == 10 &&
+                                   streq(json_string_value(json_object_get(it, "period")), "2024");
+                        cr_assert_not(m10, "measure 10 (2024) is done: nothing more about it");
+                        escalated += streq(json_string_value(json_object_get(it, "effective_due")), "2024-06-28") &&
+                                     streq(json_string_value(json_object_get(it, "stage")), "+7d");
+                }
+        }
+        cr_assert_geq(escalated, 6);
+        json_decref(all);
+}
+
+Test(cli, no_message_on_a_weekend_or_holiday) {
+        import_seed();
+        json_t *all = ctl_json((const char *const[]) {"schedule", "--from", "2022-01-01", "--to", "2025-12-31", NULL});
+        cr_assert_gt(json_array_size(all), 100);
+        /* The weekday of each send date, by Zeller-free arithmetic in the test: 2022-01-01 was a Saturday. */
+        size_t i;
+        json_t *m;
+        json_array_foreach(all, i, m) {
+                const char *at = json_string_value(json_object_get(m, "at"));
+                int y, mo, d;
+                cr_assert_eq(sscanf(at, "%d-%d-%d", &y, &mo, &d), 3);
+                static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+                int yy = mo < 3 ? y - 1 : y;
+                int dow = (yy + yy / 4 - yy / 100 + yy / 400 + t[mo - 1] + d) % 7; /* 0 = Sunday */
+                /* Weekend days the Government made working days (conf/calendar-kz.conf). */
+                static const char *const decreed[] = {"2022-03-05", "2022-08-27", "2022-10-22", "2023-07-01",
+                                                      "2024-05-04", "2025-01-05"};
+                bool decreed_working = false;
+                for (size_t k = 0; k < ELEMENTSOF(decreed); k++)
+                        decreed_working = decreed_working || strncmp(at, decreed[k], 10) == 0;
+                if (!decreed_working)
+                        cr_assert(dow != 0 && dow != 6, "a message on a weekend: %s", at);
+                static const char *const holidays[] = {"-01-01", "-01-02", "-01-07", "-03-08", "-03-21", "-03-22",
+                                                       "-03-23", "-05-01", "-05-07", "-05-09", "-07-06", "-08-30",
+                                                       "-10-25", "-12-16"};
+                for (size_t h = 0; h < ELEMENTSOF(holidays); h++)
+                        cr_assert(strncmp(at + 4, holidays[h], 6) != 0, "a message on a public holiday: %s", at);
+                cr_assert(strncmp(at + 10, "T09:00:00+0", 11) == 0, "not at 09:00 local: %s", at);
+        }
+        json_decref(all);
+}

@@ -1,0 +1,66 @@
+/* One delivery: an outbox row (a notification on one channel to one address) as it goes out through
+ * libcurl, and what came of it. mail.c and webhook.c set up the transfer; the outbox decides what a
+ * result means for the row. */
+#pragma once
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+enum delivery_channel {
+        CHANNEL_EMAIL,
+        CHANNEL_WEBHOOK,
+};
+
+struct delivery {
+        int64_t id; /* outbox row */
+        enum delivery_channel channel;
+        char *address;    /* "plan@economy.gov.kz" or "https://hooks.example.kz/merzim" */
+        char *key;        /* the notification's unique key (hex): Message-ID and Idempotency-Key */
+        char *to_name;    /* the recipient agency's name (UTF-8), for the To: header */
+        char *subject;    /* e-mail: subject and plain-text body (UTF-8) */
+        char *body;
+        char *payload;    /* webhook: the JSON body */
+        char *secret;     /* webhook: the HMAC-SHA256 key */
+        int64_t created_at; /* when the notification was made: the Date: header */
+        int attempts;       /* made before this one */
+};
+
+enum delivery_verdict {
+        DELIVERY_SENT,   /* the server took it: 2xx, or SMTP 250 */
+        DELIVERY_RETRY,  /* a temporary failure: try again later */
+        DELIVERY_FAILED, /* a permanent refusal: do not try again */
+};
+
+struct delivery_result {
+        enum delivery_verdict verdict;
+        long code;           /* HTTP status or SMTP reply code; 0 if none came */
+        char *reply;         /* the server's reply or curl's error, for the audit; malloc'ed */
+        int64_t retry_after; /* seconds the server asked to wait (Retry-After), 0 if it did not */
+};
+
+void delivery_free(struct delivery *d);
+void delivery_result_clear(struct delivery_result *r);
+
+/* E-mail through libcurl SMTP (mail.c). The job owns what the transfer reads from (MIME parts,
+ * header and recipient lists) and must live until the transfer is done. */
+struct mail_job;
+int mail_setup(CURL *easy, const struct config *cfg, const struct delivery *d, struct mail_job **ret);
+void mail_result(struct mail_job *job, CURL *easy, CURLcode code, struct delivery_result *ret);
+void mail_job_free(struct mail_job *job);
+/* A header value for UTF-8 text: as is if it is plain printable ASCII, else RFC 2047 encoded-words
+ * ("=?UTF-8?B?...?=", each at most 75 characters, split on character boundaries). CR and LF never
+ * pass through. Caller frees. */
+char *mail_encode_header(const char *utf8);
+
+/* Webhooks through libcurl (webhook.c): POST application/json with X-Merzim-Timestamp,
+ * X-Merzim-Signature: sha256=HEX (HMAC-SHA256 of "TIMESTAMP.BODY" with the endpoint's secret) and
+ * Idempotency-Key. */
+struct webhook_job;
+int webhook_setup(CURL *easy, const struct config *cfg, const struct delivery *d, int64_t now,
+                  struct webhook_job **ret);
+void webhook_result(struct webhook_job *job, CURL *easy, CURLcode code, struct delivery_result *ret);
+void webhook_job_free(struct webhook_job *job);
+/* "sha256=" and the hex HMAC-SHA256 of "timestamp.body" under secret. Caller frees. */
+char *webhook_signature(const char *secret, const char *timestamp, const char *body);

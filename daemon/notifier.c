@@ -1,0 +1,188 @@
+/* The step of a wake-up that turns due stages into messages in the outbox. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "log.h"
+#include "notifier.h"
+#include "occurrences.h"
+#include "outbox.h"
+#include "schedule.h"
+#include "tzone.h"
+#include "util.h"
+
+#define MAX_DUE_STAGES 64
+
+/* What is due for one occurrence at this wake-up. */
+struct due {
+        int64_t id;
+        day_t effective;
+        struct stage stages[MAX_DUE_STAGES];
+        bool missed[MAX_DUE_STAGES];
+        size_t n;
+        struct stage next;
+        bool has_next;
+};
+
+/* Read the occurrences with a stage due by now: about limit of them, but never splitting those due at
+ * one instant, which make one message per recipient. *more is set if some were left for later. */
+static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due **ret, size_t *n, bool *more) {
+        sqlite3_stmt *st = store_stmt(nt->store, "SELECT next_stage_at FROM occurrence WHERE status = 'pending' "
+                                                 "AND next_stage_at <= ? ORDER BY next_stage_at LIMIT 1 OFFSET ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, now);
+        stmt_bind_int(st, 2, (int64_t) limit);
+        int64_t cut = now;
+        *more = sqlite3_step(st) == SQLITE_ROW;
+        if (*more)
+                cut = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+
+        st = store_stmt(nt->store, "SELECT id, effective_due, next_stage, next_stage_level, next_stage_at "
+                                   "FROM occurrence WHERE status = 'pending' AND next_stage_at <= ? "
+                                   "ORDER BY next_stage_at, id");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, cut);
+        struct due *v = NULL;
+        size_t k = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                v = xreallocarray(v, k + 1, sizeof(*v));
+                struct due *d = &v[k++];
+                *d = (struct due) {.id = sqlite3_column_int64(st, 0), .has_next = true};
+                date_parse(stmt_text(st, 1), &d->effective);
+                snprintf(d->next.name, sizeof(d->next.name), "%s", stmt_text(st, 2));
+                d->next.level = sqlite3_column_int(st, 3);
+                d->next.due_notice = streq(d->next.name, "due");
+                d->next.at = sqlite3_column_int64(st, 4);
+                d->next.day = tz_day(d->next.at, NULL);
+        }
+        sqlite3_reset(st);
+        *ret = v;
+        *n = k;
+        return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot read due occurrences");
+}
+
+/* Every stage of d due by now, in order; repeats missed long ago are skipped over to the latest. */
+static void collect_stages(struct notifier *nt, struct due *d, int64_t now) {
+        int64_t late = (int64_t) nt->policy->late_after_minutes * 60;
+        while (d->has_next && d->next.at <= now && d->n < MAX_DUE_STAGES) {
+                struct stage cur = d->next;
+                d->missed[d->n] = now - cur.at > late;
+                d->stages[d->n++] = cur;
+                d->has_next = policy_next_stage(nt->policy, nt->calendar, d->effective, cur.at, cur.level, &d->next);
+                if (d->has_next && d->next.level >= 3 && d->next.at < now - late)
+                        d->has_next = policy_next_repeat(nt->policy, nt->calendar, d->effective, d->next.level - 1,
+                                                         now - late, &d->next);
+        }
+}
+
+/* The notification that tells occ of stage st (or, for a missed stage, its catch-up digest). */
+static int64_t notification_of(const struct schedule *sched, const int64_t *ids, int64_t occurrence_id,
+                               const struct stage *st, bool missed) {
+        for (size_t i = 0; i < sched->n_messages; i++) {
+                const struct message *m = &sched->messages[i];
+                if (m->catch_up != missed)
+                        continue;
+                for (size_t k = 0; k < m->n_items; k++)
+                        if (m->items[k].occ->id == occurrence_id && (missed || streq(m->items[k].stage.name, st->name)))
+                                return ids[i];
+        }
+        return 0;
+}
+
+static void log_message(const struct message *m, int64_t id, int rows) {
+        _cleanup_free_ char *f_id = xasprintf("MERZIM_NOTIFICATION=%lld", (long long) id);
+        _cleanup_free_ char *f_agency = xasprintf("MERZIM_AGENCY=%s", m->recipient);
+        _cleanup_free_ char *f_plan = xasprintf("MERZIM_PLAN=%lld", (long long) (m->n_items ? m->items[0].occ->plan->id : 0));
+        _cleanup_free_ char *f_measure = xasprintf("MERZIM_MEASURE=%d", m->n_items ? m->items[0].occ->measure : 0);
+        if (rows == 0)
+                log_fields(LOG_WARNING, FIELDS(f_id, f_agency, f_plan, f_measure),
+                           "notification %lld (%s, %s, %zu items) for %s: no e-mail or webhook to send it to",
+                           (long long) id, m->kind, m->stage, m->n_items, m->recipient);
+        else
+                log_fields(LOG_INFO, FIELDS(f_id, f_agency, f_plan, f_measure),
+                           "notification %lld (%s, %s, %zu items) for %s queued on %d channel%s", (long long) id,
+                           m->kind, m->stage, m->n_items, m->recipient, rows, rows == 1 ? "" : "s");
+}
+
+/* Write the messages and move every due occurrence on, in one transaction. */
+static int write_out(struct notifier *nt, struct schedule *sched, struct due *due, size_t n_due, int64_t now) {
+        int64_t *ids = xcalloc(sched->n_messages + 1, sizeof(int64_t));
+        int *rows = xcalloc(sched->n_messages + 1, sizeof(int));
+        int r = store_begin(nt->store);
+        for (size_t i = 0; r >= 0 && i < sched->n_messages; i++) {
+                struct rendered out;
+                render_message(nt->templates, nt->cfg, &sched->messages[i], now, &out);
+                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out, now, &ids[i], &rows[i]);
+                rendered_clear(&out);
+        }
+        for (size_t i = 0; r >= 0 && i < n_due; i++) {
+                const struct due *d = &due[i];
+                for (size_t k = 0; r >= 0 && k < d->n; k++)
+                        r = planner_record_stage(nt->planner, d->id, &d->stages[k], d->missed[k] ? "missed" : "told",
+                                                 notification_of(sched, ids, d->id, &d->stages[k], d->missed[k]), now);
+                if (r >= 0)
+                        r = planner_set_next(nt->planner, d->id, d->has_next ? &d->next : NULL);
+        }
+        if (r >= 0)
+                r = store_commit(nt->store);
+        else
+                store_rollback(nt->store);
+        for (size_t i = 0; r >= 0 && i < sched->n_messages; i++)
+                log_message(&sched->messages[i], ids[i], rows[i]);
+        free(ids);
+        free(rows);
+        return r < 0 ? r : (int) sched->n_messages;
+}
+
+int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
+        struct due *due = NULL;
+        size_t n_due = 0;
+        int r = load_due(nt, now, limit, &due, &n_due, more);
+        if (r < 0 || n_due == 0) {
+                free(due);
+                return r;
+        }
+
+        int64_t *ids = xcalloc(n_due, sizeof(int64_t));
+        for (size_t i = 0; i < n_due; i++)
+                ids[i] = due[i].id;
+        struct occurrence_set occs;
+        r = occurrences_load_ids(nt->store, nt->cfg, ids, n_due, &occs);
+        free(ids);
+
+        struct schedule sched = {.cfg = nt->cfg};
+        for (size_t i = 0; r >= 0 && i < n_due; i++) {
+                struct due *d = &due[i];
+                collect_stages(nt, d, now);
+                const struct occurrence_info *occ = occurrence_set_find(&occs, d->id);
+                for (size_t k = 0; occ && k < d->n; k++) {
+                        if (!d->missed[k])
+                                schedule_add(&sched, occ, &d->stages[k], false, 0);
+                        else if (nt->policy->catch_up == CATCH_UP_DIGEST)
+                                schedule_add(&sched, occ, &d->stages[k], true, now);
+                }
+        }
+        if (r >= 0) {
+                schedule_finish(&sched);
+                r = write_out(nt, &sched, due, n_due, now);
+        }
+        schedule_clear(&sched);
+        occurrence_set_clear(&occs);
+        free(due);
+        return r;
+}
+
+int64_t notifier_next(struct store *s) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT min(next_stage_at) FROM occurrence WHERE status = 'pending'");
+        if (!st)
+                return INT64_MAX;
+        int64_t v = INT64_MAX;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return v;
+}

@@ -1,0 +1,275 @@
+/* The durable outbox. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "outbox.h"
+#include "util.h"
+
+static int add_row(struct store *s, int64_t notification_id, const char *channel, const char *address, int64_t now) {
+        sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO outbox (notification_id, channel, address, "
+                                         "next_attempt_at) VALUES (?, ?, ?, ?)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, notification_id);
+        stmt_bind_text(st, 2, channel);
+        stmt_bind_text(st, 3, address);
+        stmt_bind_int(st, 4, now);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_error(s, "cannot write the outbox");
+}
+
+static int add_items(struct store *s, int64_t id, const struct message *m) {
+        for (size_t i = 0; i < m->n_items; i++) {
+                const struct message_item *it = &m->items[i];
+                struct buf roles = {0};
+                for (unsigned bit = 1; bit <= ROLE_SUPERVISOR; bit <<= 1)
+                        if (it->roles & bit)
+                                buf_printf(&roles, "%s%s", roles.len ? ", " : "", role_name((enum role) bit));
+                if (it->n_forwarded)
+                        buf_printf(&roles, "%sforwarded", roles.len ? ", " : "");
+                _cleanup_free_ char *fwd = message_item_forwarded(it);
+                sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO notification_item (notification_id, "
+                                                 "occurrence_id, stage, role, on_behalf_of) VALUES (?, ?, ?, ?, ?)");
+                if (!st) {
+                        buf_free(&roles);
+                        return -EIO;
+                }
+                stmt_bind_int(st, 1, id);
+                stmt_bind_int(st, 2, it->occ->id);
+                stmt_bind_text(st, 3, it->stage.name);
+                stmt_bind_text(st, 4, roles.data ? roles.data : "");
+                stmt_bind_text(st, 5, fwd);
+                int rc = sqlite3_step(st);
+                sqlite3_reset(st);
+                buf_free(&roles);
+                if (rc != SQLITE_DONE)
+                        return store_error(s, "cannot write a notification item");
+        }
+        return 0;
+}
+
+int outbox_add(struct store *s, const struct config *cfg, const struct message *m, const struct rendered *r,
+               int64_t now, int64_t *ret, int *rows) {
+        *rows = 0;
+        sqlite3_stmt *st = store_stmt(s, "SELECT id FROM notification WHERE key = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, m->key);
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (*ret)
+                return 0;
+
+        st = store_stmt(s, "INSERT INTO notification (key, plan_id, recipient, kind, stage, scheduled_at, created_at, "
+                           "language, subject, body, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, m->key);
+        stmt_bind_int(st, 2, m->n_items ? m->items[0].occ->plan->id : 0);
+        stmt_bind_text(st, 3, m->recipient);
+        stmt_bind_text(st, 4, m->kind);
+        stmt_bind_text(st, 5, m->stage);
+        stmt_bind_int(st, 6, m->at);
+        stmt_bind_int(st, 7, now);
+        stmt_bind_text(st, 8, r->language);
+        stmt_bind_text(st, 9, r->subject);
+        stmt_bind_text(st, 10, r->body);
+        stmt_bind_text(st, 11, r->payload);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_error(s, "cannot write a notification");
+        *ret = sqlite3_last_insert_rowid(store_db(s));
+
+        int rr = add_items(s, *ret, m);
+        const struct agency_contact *a = config_agency(cfg, m->recipient);
+        for (size_t i = 0; rr >= 0 && a && a->emails && a->emails[i]; i++, (*rows)++)
+                rr = add_row(s, *ret, "email", a->emails[i], now);
+        if (rr >= 0 && a && a->webhook_url) {
+                rr = add_row(s, *ret, "webhook", a->webhook_url, now);
+                (*rows)++;
+        }
+        return rr;
+}
+
+/* Row ids as a JSON array, for "NOT IN (SELECT value FROM json_each(?))". */
+static char *id_list(const int64_t *ids, size_t n) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(arr, json_integer(ids[i]));
+        char *list = json_dumps(arr, JSON_COMPACT);
+        json_decref(arr);
+        return list;
+}
+
+int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
+               size_t limit, struct delivery **ret, size_t *n) {
+        _cleanup_free_ char *list = id_list(busy, n_busy);
+
+        sqlite3_stmt *st = store_stmt(s, "SELECT o.id, o.channel, o.address, o.attempts, n.key, n.recipient, "
+                                         "n.subject, n.body, n.payload, n.created_at FROM outbox o "
+                                         "JOIN notification n ON n.id = o.notification_id "
+                                         "WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
+                                         "AND o.id NOT IN (SELECT value FROM json_each(?)) "
+                                         "ORDER BY o.next_attempt_at, o.id LIMIT ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, now);
+        stmt_bind_text(st, 2, list);
+        stmt_bind_int(st, 3, (int64_t) limit);
+        struct delivery *v = NULL;
+        size_t k = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                v = xreallocarray(v, k + 1, sizeof(*v));
+                const char *recipient = stmt_text(st, 5);
+                const struct agency_contact *a = config_agency(cfg, recipient);
+                bool webhook = streq(stmt_text(st, 1), "webhook");
+                v[k++] = (struct delivery) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .channel = webhook ? CHANNEL_WEBHOOK : CHANNEL_EMAIL,
+                        .address = xstrdup(stmt_text(st, 2)),
+                        .attempts = sqlite3_column_int(st, 3),
+                        .key = xstrdup(stmt_text(st, 4)),
+                        .to_name = xstrdup(a && a->name ? a->name : recipient),
+                        .subject = xstrdup(stmt_text(st, 6)),
+                        .body = xstrdup(stmt_text(st, 7)),
+                        .payload = xstrdup(stmt_text(st, 8)),
+                        .secret = webhook && a && a->webhook_secret ? xstrdup(a->webhook_secret) : NULL,
+                        .created_at = sqlite3_column_int64(st, 9),
+                };
+        }
+        sqlite3_reset(st);
+        *ret = v;
+        *n = k;
+        return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the outbox");
+}
+
+int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy) {
+        _cleanup_free_ char *list = id_list(busy, n_busy);
+        sqlite3_stmt *st = store_stmt(s, "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' "
+                                         "AND id NOT IN (SELECT value FROM json_each(?))");
+        if (!st)
+                return INT64_MAX;
+        stmt_bind_text(st, 1, list);
+        int64_t v = INT64_MAX;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return v;
+}
+
+int outbox_depth(struct store *s, int *pending, int *failed) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT count(CASE WHEN state = 'pending' THEN 1 END), "
+                                         "count(CASE WHEN state = 'failed' THEN 1 END) FROM outbox");
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        *pending = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        *failed = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_error(s, "cannot count the outbox");
+}
+
+int64_t outbox_backoff(const struct config *cfg, int attempts, int64_t retry_after, unsigned random_value) {
+        if (retry_after > 0)
+                return retry_after < 86400 ? retry_after : 86400;
+        int64_t delay = cfg->retry_initial_seconds;
+        for (int i = 1; i < attempts && delay < cfg->retry_max_seconds; i++)
+                delay *= 2;
+        if (delay > cfg->retry_max_seconds)
+                delay = cfg->retry_max_seconds;
+        /* "Equal jitter": half fixed, half random, so that retries of many rows spread out. */
+        int64_t half = delay / 2;
+        return half + (int64_t) (random_value % (uint64_t) (delay - half + 1));
+}
+
+int outbox_record(struct store *s, const struct config *cfg, const struct delivery *d,
+                  const struct delivery_result *res, int64_t started, int64_t now, unsigned random_value,
+                  const char **state) {
+        int attempts = d->attempts + 1;
+        const char *result;
+        if (res->verdict == DELIVERY_SENT) {
+                *state = "sent";
+                result = "sent";
+        } else if (res->verdict == DELIVERY_RETRY && attempts < cfg->max_attempts) {
+                *state = "pending";
+                result = "retry";
+        } else {
+                *state = "failed";
+                result = res->verdict == DELIVERY_RETRY ? "retry" : "failed";
+        }
+        int64_t next = now + (streq(*state, "pending") ? outbox_backoff(cfg, attempts, res->retry_after, random_value) : 0);
+
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = store_stmt(s, "INSERT INTO attempt (outbox_id, started_at, finished_at, result, code, reply) "
+                                         "VALUES (?, ?, ?, ?, ?, ?)");
+        if (!st) {
+                store_rollback(s);
+                return -EIO;
+        }
+        stmt_bind_int(st, 1, d->id);
+        stmt_bind_int(st, 2, started);
+        stmt_bind_int(st, 3, now);
+        stmt_bind_text(st, 4, result);
+        stmt_bind_int(st, 5, res->code);
+        stmt_bind_text(st, 6, res->reply);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+                r = store_error(s, "cannot record an attempt");
+                store_rollback(s);
+                return r;
+        }
+        bool sent = res->verdict == DELIVERY_SENT;
+        st = store_stmt(s, "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
+                           "reply = CASE WHEN ? THEN ? ELSE reply END, "
+                           "last_error = CASE WHEN ? THEN NULL ELSE ? END, "
+                           "sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ? AND state = 'pending'");
+        if (!st) {
+                store_rollback(s);
+                return -EIO;
+        }
+        stmt_bind_text(st, 1, *state);
+        stmt_bind_int(st, 2, attempts);
+        stmt_bind_int(st, 3, next);
+        stmt_bind_int(st, 4, sent);
+        stmt_bind_text(st, 5, res->reply);
+        stmt_bind_int(st, 6, sent);
+        stmt_bind_text(st, 7, res->reply);
+        stmt_bind_int(st, 8, sent);
+        stmt_bind_int(st, 9, now);
+        stmt_bind_int(st, 10, d->id);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+                r = store_error(s, "cannot update the outbox");
+                store_rollback(s);
+                return r;
+        }
+        return store_commit(s);
+}
+
+int outbox_cancel_settled(struct store *s, int64_t occurrence_id) {
+        sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET state = 'cancelled', last_error = 'settled before delivery' "
+                                         "WHERE state = 'pending' AND notification_id IN "
+                                         "(SELECT i.notification_id FROM notification_item i WHERE i.occurrence_id = ?1) "
+                                         "AND NOT EXISTS (SELECT 1 FROM notification_item j JOIN occurrence o "
+                                         "ON o.id = j.occurrence_id WHERE j.notification_id = outbox.notification_id "
+                                         "AND o.status = 'pending')");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, occurrence_id);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_error(s, "cannot cancel deliveries");
+        return sqlite3_changes(store_db(s));
+}

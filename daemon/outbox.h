@@ -1,0 +1,38 @@
+/* The durable outbox: every notification is written, with one row per channel and address, before
+ * anything is sent; each attempt is recorded, failures are retried with back-off and jitter. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "delivery.h"
+#include "render.h"
+#include "schedule.h"
+#include "store.h"
+
+/* Write message m (rendered as r) and its outbox rows, inside the caller's transaction. A message
+ * whose key is already there is not written again. *ret gets the notification's id; *rows how many
+ * outbox rows it has (0: its recipient has no contact). */
+int outbox_add(struct store *s, const struct config *cfg, const struct message *m, const struct rendered *r,
+               int64_t now, int64_t *ret, int *rows);
+
+/* Up to limit rows due by now that are not among busy (rows in flight), oldest first. */
+int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
+               size_t limit, struct delivery **ret, size_t *n);
+/* When the next pending row that is not among busy is due, or INT64_MAX if none. */
+int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy);
+/* How many rows are pending, and how many have failed for good. */
+int outbox_depth(struct store *s, int *pending, int *failed);
+
+/* The delay before retry number `attempts` (1 = the first retry): exponential from retry_initial up to
+ * retry_max, with jitter from random_value (any unsigned number); a server's Retry-After wins. */
+int64_t outbox_backoff(const struct config *cfg, int attempts, int64_t retry_after, unsigned random_value);
+/* Record one attempt and its result, and move the row on: sent, retried later, or failed. Returns the
+ * row's new state ("sent", "pending", "failed") through *state. */
+int outbox_record(struct store *s, const struct config *cfg, const struct delivery *d,
+                  const struct delivery_result *res, int64_t started, int64_t now, unsigned random_value,
+                  const char **state);
+/* Cancel the pending rows of notifications that no longer list a pending occurrence (inside the
+ * caller's transaction); returns how many were cancelled. */
+int outbox_cancel_settled(struct store *s, int64_t occurrence_id);

@@ -1,0 +1,188 @@
+/* Working out each pending occurrence's next stage ahead of time. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "log.h"
+#include "planner.h"
+#include "util.h"
+
+int planner_revision(struct store *s, const char *fingerprint, int64_t *ret) {
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = store_stmt(s, "SELECT (SELECT value FROM daemon_state WHERE key = 'policy'), "
+                                         "(SELECT value FROM daemon_state WHERE key = 'policy_rev')");
+        if (!st) {
+                store_rollback(s);
+                return -EIO;
+        }
+        bool same = false;
+        int64_t rev = 0;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                same = streq_ptr(stmt_text(st, 0), fingerprint);
+                rev = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (same && rev > 0) {
+                store_rollback(s);
+                *ret = rev;
+                return 0;
+        }
+        rev++;
+        st = store_stmt(s, "INSERT OR REPLACE INTO daemon_state (key, value) VALUES ('policy', ?), ('policy_rev', ?)");
+        if (!st) {
+                store_rollback(s);
+                return -EIO;
+        }
+        stmt_bind_text(st, 1, fingerprint);
+        stmt_bind_int(st, 2, rev);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+                r = store_error(s, "cannot store the policy revision");
+                sqlite3_reset(st);
+                store_rollback(s);
+                return r;
+        }
+        sqlite3_reset(st);
+        r = store_commit(s);
+        if (r >= 0) {
+                log_info("policy revision %lld: every pending occurrence will be planned again", (long long) rev);
+                *ret = rev;
+        }
+        return r;
+}
+
+/* The latest stage an occurrence went through: its instant and level; INT64_MIN and 0 if none. */
+static int last_handled(struct planner *pl, int64_t id, int64_t *at, int *level) {
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT max(send_at), max(level) FROM stage WHERE occurrence_id = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, id);
+        int rc = sqlite3_step(st);
+        *at = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : INT64_MIN;
+        *level = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_error(pl->store, "cannot read stages");
+}
+
+int planner_set_next(struct planner *pl, int64_t id, const struct stage *st) {
+        sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET next_stage = ?, next_stage_level = ?, "
+                                                "next_stage_at = ?, planned_rev = ? WHERE id = ?");
+        if (!q)
+                return -EIO;
+        if (st) {
+                stmt_bind_text(q, 1, st->name);
+                stmt_bind_int(q, 2, st->level);
+                stmt_bind_int(q, 3, st->at);
+        }
+        stmt_bind_int(q, 4, pl->rev);
+        stmt_bind_int(q, 5, id);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot plan an occurrence");
+}
+
+/* The effective due date under the current calendar; a change is recorded in the history. */
+static int refresh_effective(struct planner *pl, int64_t id, day_t nominal, day_t *effective, int64_t now) {
+        day_t want = calendar_effective_due(pl->calendar, nominal, pl->due_shift);
+        if (want == *effective)
+                return 0;
+        char old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX], at[32];
+        date_format(*effective, old_iso);
+        date_format(want, new_iso);
+        snprintf(at, sizeof(at), "%lld", (long long) now);
+        sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET effective_due = ? WHERE id = ?");
+        if (!q)
+                return -EIO;
+        stmt_bind_text(q, 1, new_iso);
+        stmt_bind_int(q, 2, id);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+                return store_error(pl->store, "cannot move an effective due date");
+        q = store_stmt(pl->store, "INSERT INTO history (occurrence_id, at, actor, action, old_status, new_status, note) "
+                                  "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch'), 'merzimd', 'rescheduled', "
+                                  "'pending', 'pending', ?)");
+        if (!q)
+                return -EIO;
+        _cleanup_free_ char *note = xasprintf("effective due %s -> %s (calendar changed)", old_iso, new_iso);
+        stmt_bind_int(q, 1, id);
+        stmt_bind_int(q, 2, now);
+        stmt_bind_text(q, 3, note);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
+                return store_error(pl->store, "cannot record history");
+        *effective = want;
+        return 0;
+}
+
+/* Plan one occurrence: its next stage is the first after the last one it went through. */
+static int plan_one(struct planner *pl, int64_t id, day_t nominal, day_t effective, int64_t now) {
+        int r = refresh_effective(pl, id, nominal, &effective, now);
+        int64_t after;
+        int level;
+        if (r >= 0)
+                r = last_handled(pl, id, &after, &level);
+        if (r < 0)
+                return r;
+        struct stage next;
+        bool has = policy_next_stage(pl->policy, pl->calendar, effective, after, level, &next);
+        return planner_set_next(pl, id, has ? &next : NULL);
+}
+
+int planner_run(struct planner *pl, int64_t now, size_t limit) {
+        int r = store_begin(pl->store);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT id, nominal_due, effective_due FROM occurrence "
+                                                 "WHERE status = 'pending' AND planned_rev < ? LIMIT ?");
+        if (!st) {
+                store_rollback(pl->store);
+                return -EIO;
+        }
+        stmt_bind_int(st, 1, pl->rev);
+        stmt_bind_int(st, 2, (int64_t) limit);
+        struct todo {
+                int64_t id;
+                day_t nominal, effective;
+        } *todo = xcalloc(limit + 1, sizeof(*todo));
+        size_t n = 0;
+        int rc;
+        while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                todo[n].id = sqlite3_column_int64(st, 0);
+                date_parse(stmt_text(st, 1), &todo[n].nominal);
+                date_parse(stmt_text(st, 2), &todo[n].effective);
+                n++;
+        }
+        sqlite3_reset(st);
+
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = plan_one(pl, todo[i].id, todo[i].nominal, todo[i].effective, now);
+        free(todo);
+        if (r < 0) {
+                store_rollback(pl->store);
+                return r;
+        }
+        r = store_commit(pl->store);
+        return r < 0 ? r : (int) n;
+}
+
+int planner_record_stage(struct planner *pl, int64_t id, const struct stage *st, const char *state,
+                         int64_t notification_id, int64_t now) {
+        sqlite3_stmt *q = store_stmt(pl->store, "INSERT OR IGNORE INTO stage (occurrence_id, name, level, send_at, state, "
+                                                "handled_at, notification_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!q)
+                return -EIO;
+        stmt_bind_int(q, 1, id);
+        stmt_bind_text(q, 2, st->name);
+        stmt_bind_int(q, 3, st->level);
+        stmt_bind_int(q, 4, st->at);
+        stmt_bind_text(q, 5, state);
+        stmt_bind_int(q, 6, now);
+        if (notification_id)
+                stmt_bind_int(q, 7, notification_id);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot record a stage");
+}

@@ -1,0 +1,476 @@
+/* merzimd as it runs for real: the seed imported, a real SMTP server and HTTP receiver on loopback, the
+ * daemon a process started with --now just before a send time. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include <openssl/hmac.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "servers.h"
+#include "util.h"
+
+extern char **environ;
+
+static char *dir, *conf, *seed;
+static struct test_server smtp, http;
+static pid_t daemon_pid;
+
+static const char plan_title[] = "Машина жасауды дамытудың 2024 жылға дейінгі жол картасы";
+
+static void setup(void) {
+        dir = test_mkdtemp();
+        seed = test_seed_path();
+        cr_assert_eq(test_tls_material(dir), 0);
+}
+
+static void teardown(void) {
+        if (daemon_pid > 0) {
+                kill(daemon_pid, SIGKILL);
+                waitpid(daemon_pid, NULL, 0);
+                daemon_pid = 0;
+        }
+        test_server_stop(&smtp);
+        test_server_stop(&http);
+        test_rmdir(dir);
+        free(dir);
+        free(conf);
+        free(seed);
+        conf = NULL;
+}
+
+TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Write the configuration: the servers' ports, ИИДМ with e-mail and a webhook at hook_path, ЭМ with two
+ * addresses, ПМК; extra is appended inside the file (e.g. a schedule group). */
+static void write_config(const char *hook_path, const char *extra) {
+        _cleanup_free_ char *text = xasprintf(
+                "database = \"merzim.db\";\n"
+                "timezone = \"Asia/Almaty\";\n"
+                "delivery = { retry_initial_seconds = 1; retry_max_seconds = 2; max_attempts = 6; "
+                "timeout_seconds = 3; max_parallel = 4; };\n"
+                "smtp = { url = \"smtp://127.0.0.1:%d\"; tls = \"none\"; from = \"merzim <merzim@test.kz>\"; };\n"
+                "plans = ( { title = \"%s\"; coordinator = \"ИИДМ\"; supervisor = \"ПМК\"; } );\n"
+                "agencies = (\n"
+                "  { code = \"ИИДМ\"; name = \"Индустрия және инфрақұрылымдық даму министрлігі\";\n"
+                "    email = [\"iidm@test.kz\"]; language = \"kk\";\n"
+                "    webhook = { url = \"http://127.0.0.1:%d%s\"; secret = \"s3cret-iidm\"; }; },\n"
+                "  { code = \"ЭМ\"; name = \"Энергетика министрлігі\"; email = [\"em@test.kz\", \"em2@test.kz\"];\n"
+                "    language = \"ru\"; },\n"
+                "  { code = \"ПМК\"; name = \"Премьер-Министрдің Кеңсесі\"; email = \"pmk@test.kz\"; language = \"ru\"; }\n"
+                ");\n%s",
+                smtp.port, plan_title, http.port, hook_path, extra ? extra : "");
+        free(conf);
+        conf = test_write(dir, "merzim.conf", text);
+}
+
+static void start_servers(const char *http_script) {
+        struct smtp_options o = {0};
+        _cleanup_free_ char *sdir = xasprintf("%s/smtp", dir), *hdir = xasprintf("%s/http", dir);
+        mkdir(sdir, 0700);
+        mkdir(hdir, 0700);
+        cr_assert_eq(test_smtp_start(sdir, &o, &smtp), 0);
+        cr_assert_eq(test_http_start(hdir, http_script, false, &http), 0);
+}
+
+static void ctl(const char *const *args) {
+        const char *argv[16] = {"merzimctl", "-c", conf};
+        size_t n = 3;
+        for (size_t i = 0; args[i]; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run(argv, NULL, &out, &err), 0, "merzimctl %s: %s", args[0], err);
+}
+
+/* Start merzimd with the clock at now; its log goes to dir/merzimd.log. */
+static void start_daemon(const char *now, const char *const *env) {
+        _cleanup_free_ char *prog = xasprintf("%s/daemon/merzimd", test_builddir());
+        _cleanup_free_ char *log = xasprintf("%s/merzimd.log", dir);
+        const char *argv[] = {prog, "-c", conf, "--now", now, NULL};
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        size_t n_env = 0, n_extra = 0;
+        while (environ[n_env])
+                n_env++;
+        while (env && env[n_extra])
+                n_extra++;
+        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
+        memcpy(envp, environ, n_env * sizeof(char *));
+        for (size_t i = 0; i < n_extra; i++)
+                envp[n_env + i] = (char *) env[i];
+        cr_assert_eq(posix_spawn(&daemon_pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        free(envp);
+}
+
+/* SIGTERM, and the exit status. */
+static int stop_daemon(void) {
+        kill(daemon_pid, SIGTERM);
+        int status;
+        waitpid(daemon_pid, &status, 0);
+        daemon_pid = 0;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char *daemon_log(void) {
+        _cleanup_free_ char *path = xasprintf("%s/merzimd.log", dir);
+        char *text = NULL;
+        if (read_file(path, &text, NULL) < 0)
+                text = xstrdup("");
+        return text;
+}
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+static sqlite3 *open_db(void) {
+        _cleanup_free_ char *path = xasprintf("%s/merzim.db", dir);
+        sqlite3 *db;
+        cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        return db;
+}
+
+static int64_t query_int(const char *sql) {
+        sqlite3 *db = open_db();
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* Wait up to ms for a query to give at least want. */
+static int64_t wait_for(const char *sql, int64_t want, int ms) {
+        int64_t v = -1;
+        for (int waited = 0; waited <= ms; waited += 100) {
+                v = query_int(sql);
+                if (v >= want)
+                        return v;
+                sleep_ms(100);
+        }
+        return v;
+}
+
+static json_t *line_json(const char *line) {
+        json_t *v = json_loads(line, 0, NULL);
+        cr_assert_not_null(v, "not JSON: %s", line);
+        return v;
+}
+
+/* Verify a webhook request's signature as a receiver would: HMAC-SHA256 over "timestamp.body". */
+static bool signature_ok(json_t *req, const char *secret) {
+        json_t *h = json_object_get(req, "headers");
+        const char *ts = json_string_value(json_object_get(h, "X-Merzim-Timestamp"));
+        const char *sig = json_string_value(json_object_get(h, "X-Merzim-Signature"));
+        const char *body = json_string_value(json_object_get(req, "body"));
+        if (!ts || !sig || !body)
+                return false;
+        _cleanup_free_ char *signed_text = xasprintf("%s.%s", ts, body);
+        unsigned char md[64];
+        unsigned n = 0;
+        HMAC(EVP_sha256(), secret, (int) strlen(secret), (const unsigned char *) signed_text, strlen(signed_text), md, &n);
+        char hex[2 * 64 + 8] = "sha256=";
+        for (unsigned i = 0; i < n; i++)
+                sprintf(hex + 7 + 2 * i, "%02x", md[i]);
+        return streq(hex, sig);
+}
+
+Test(daemon, the_digests_of_27_june_2024_go_out_at_nine) {
+        start_servers(NULL);
+        write_config("/hooks/iidm", NULL);
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:59:57", NULL);
+
+        /* At start, every stage missed on a first start goes into one catch-up digest per recipient. */
+        cr_assert_eq(wait_for("SELECT count(*) FROM notification WHERE kind = 'catch-up'", 3, 5000), 3);
+        cr_assert_eq(query_int("SELECT count(*) FROM (SELECT recipient FROM notification WHERE kind = 'catch-up' "
+                               "GROUP BY recipient HAVING count(*) > 1)"), 0, "one catch-up digest per recipient");
+
+        /* At 09:00 local (04:00 UTC) the 1-day reminders: one message per recipient. */
+        const int64_t nine = 1719460800; /* 2024-06-27T09:00:00+05:00 */
+        _cleanup_free_ char *q = xasprintf("SELECT count(*) FROM notification WHERE scheduled_at = %lld", (long long) nine);
+        cr_assert_geq(wait_for(q, 2, 8000), 2);
+        cr_assert_eq(query_int("SELECT count(*) FROM (SELECT recipient FROM notification WHERE scheduled_at = 1719460800 "
+                               "GROUP BY recipient HAVING count(*) > 1)"), 0, "one message per recipient and time");
+        /* ЭМ, lead of measures 10 and 32, gets one reminder listing both, on both of its addresses. */
+        cr_assert_eq(query_int("SELECT count(*) FROM notification_item i JOIN notification n ON n.id = i.notification_id "
+                               "JOIN occurrence o ON o.id = i.occurrence_id JOIN measure m ON m.id = o.measure_id "
+                               "WHERE n.recipient = 'ЭМ' AND n.scheduled_at = 1719460800 AND n.stage = '1d' "
+                               "AND m.number IN (10, 32) AND o.period = '2024'"), 2);
+        /* Everything queued is delivered: e-mails and the webhook. */
+        cr_assert_eq(wait_for("SELECT count(*) = (SELECT count(*) FROM outbox) FROM outbox WHERE state = 'sent'", 1, 10000),
+                     1, "not all delivered");
+        int64_t rows = query_int("SELECT count(*) FROM outbox");
+        char **mails = test_server_log(&smtp, "smtp.jsonl", (size_t) rows - 2, 5000);
+        size_t n_mails = 0;
+        while (mails[n_mails])
+                n_mails++;
+        int64_t emails = query_int("SELECT count(*) FROM outbox WHERE channel = 'email'");
+        cr_assert_eq((int64_t) n_mails, emails, "every e-mail row arrived once");
+
+        /* The message to ЭМ is in Russian, UTF-8, with its Message-ID. */
+        sqlite3 *db = open_db();
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "SELECT key, subject FROM notification WHERE recipient = 'ЭМ' AND stage = '1d'", -1, &st, NULL);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        _cleanup_free_ char *key = xstrdup((const char *) sqlite3_column_text(st, 0));
+        cr_assert(strstr((const char *) sqlite3_column_text(st, 1), "Приближается срок"), "%s", sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        int found = 0;
+        for (size_t i = 0; mails[i]; i++) {
+                json_t *m = line_json(mails[i]);
+                _cleanup_free_ char *path = xasprintf("%s/smtp/%s", dir, json_string_value(json_object_get(m, "file")));
+                _cleanup_free_ char *eml = test_read(path);
+                _cleanup_free_ char *mid = xasprintf("Message-ID: <%s@", key);
+                if (strstr(eml, mid)) {
+                        found++;
+                        cr_assert(strstr(eml, "Subject: =?UTF-8?"), "an encoded UTF-8 subject");
+                        cr_assert(strstr(eml, "charset=UTF-8") || strstr(eml, "charset=utf-8"));
+                        cr_assert(strstr(eml, "Date: "));
+                }
+                json_decref(m);
+        }
+        test_strv_free(mails);
+        cr_assert_eq(found, 2, "em@ and em2@ got the same message, with one Message-ID");
+
+        /* The webhook to ИИДМ is signed, and carries the notification's key. */
+        char **hooks = test_server_log(&http, "http.jsonl", 2, 5000);
+        int verified = 0;
+        for (size_t i = 0; hooks[i]; i++) {
+                json_t *req = line_json(hooks[i]);
+                cr_assert(signature_ok(req, "s3cret-iidm"), "bad signature: %s", hooks[i]);
+                const char *idem = json_string_value(json_object_get(json_object_get(req, "headers"), "Idempotency-Key"));
+                _cleanup_free_ char *qk = xasprintf("SELECT count(*) FROM notification WHERE key = '%s' AND recipient = 'ИИДМ'",
+                                                    idem ? idem : "");
+                cr_assert_eq(query_int(qk), 1, "the Idempotency-Key is a notification's key");
+                json_t *body = json_loads(json_string_value(json_object_get(req, "body")), 0, NULL);
+                cr_assert_not_null(body);
+                cr_assert_not_null(json_object_get(body, "items"));
+                cr_assert_not_null(json_object_get(body, "recipients"));
+                json_decref(body);
+                json_decref(req);
+                verified++;
+        }
+        test_strv_free(hooks);
+        cr_assert_geq(verified, 2, "the catch-up digest and the 09:00 message");
+        cr_assert_eq(stop_daemon(), 0);
+        _cleanup_free_ char *log = daemon_log();
+        cr_assert_null(strstr(log, "s3cret-iidm"), "a secret in the log");
+}
+
+Test(daemon, an_endpoint_that_fails_three_times_gets_the_message_once_more) {
+        start_servers("{\"/hooks/flaky\": [500, 500, 500, 200]}");
+        write_config("/hooks/flaky", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:59:58", NULL);
+        cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'", 1, 20000), 1);
+        sleep_ms(2500); /* would a fifth request come? */
+        char **hooks = test_server_log(&http, "http.jsonl", 4, 1000);
+        size_t n = 0;
+        const char *first_key = NULL;
+        json_t *reqs[8] = {0};
+        for (; hooks[n] && n < 8; n++) {
+                reqs[n] = line_json(hooks[n]);
+                const char *k = json_string_value(json_object_get(json_object_get(reqs[n], "headers"), "Idempotency-Key"));
+                if (!first_key)
+                        first_key = k;
+                cr_assert_str_eq(k, first_key, "every retry carries the same Idempotency-Key");
+        }
+        cr_assert_eq(n, 4, "three failures and one success, no more");
+        cr_assert_eq(query_int("SELECT count(*) FROM attempt a JOIN outbox o ON o.id = a.outbox_id WHERE o.channel = 'webhook'"), 4);
+        cr_assert_eq(query_int("SELECT count(*) FROM attempt WHERE result = 'retry' AND code = 500"), 3);
+        for (size_t i = 0; i < n; i++)
+                json_decref(reqs[i]);
+        test_strv_free(hooks);
+        cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(daemon, a_dead_endpoint_does_not_delay_the_others) {
+        start_servers("{\"/hooks/dead\": [{\"hang\": true}]}");
+        write_config("/hooks/dead", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:59:58", NULL);
+        /* All e-mails of 09:00 are delivered while the webhook still hangs (its timeout is 3 s). */
+        cr_assert_eq(wait_for("SELECT count(*) > 0 AND count(*) = count(CASE WHEN state = 'sent' THEN 1 END) "
+                              "FROM outbox WHERE channel = 'email'", 1, 8000), 1);
+        cr_assert_eq(query_int("SELECT count(*) FROM attempt a JOIN outbox o ON o.id = a.outbox_id "
+                               "WHERE o.channel = 'webhook'"), 0, "the webhook has not even timed out yet");
+        cr_assert_eq(query_int("SELECT max(sent_at - 1719460800) FROM outbox WHERE channel = 'email'") <= 1, 1,
+                     "e-mails went out within a second of 09:00");
+        /* Then the webhook times out and is retried, not failed. */
+        cr_assert_eq(wait_for("SELECT count(*) FROM attempt WHERE result = 'retry'", 1, 8000), 1);
+        cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(daemon, sighup_with_a_broken_config_keeps_the_old_one) {
+        start_servers(NULL);
+        write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:00", NULL);
+        sleep_ms(500);
+        _cleanup_free_ char *good = test_read(conf);
+        _cleanup_free_ char *broken = xasprintf("%s\nschedule = { send_time = \"25:99\"; };\nbogus = 1;\n", good);
+        free(test_write(dir, "merzim.conf", broken));
+        kill(daemon_pid, SIGHUP);
+        sleep_ms(700);
+        cr_assert_eq(kill(daemon_pid, 0), 0, "the daemon died on a bad configuration");
+        _cleanup_free_ char *log = daemon_log();
+        cr_assert(strstr(log, "keeping the one in use"), "%s", log);
+        cr_assert(strstr(log, "merzim.conf:"), "errors name the file and line: %s", log);
+
+        /* A good change is taken. */
+        _cleanup_free_ char *changed = xasprintf("%s\nlanguage = \"ru\";\n", good);
+        free(test_write(dir, "merzim.conf", changed));
+        kill(daemon_pid, SIGHUP);
+        sleep_ms(700);
+        free(log);
+        log = daemon_log();
+        cr_assert(strstr(log, "configuration reloaded"), "%s", log);
+        cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(daemon, ready_and_stopping_arrive_on_the_notify_socket) {
+        start_servers(NULL);
+        write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        _cleanup_free_ char *path = xasprintf("%s/notify.sock", dir);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        cr_assert_eq(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        struct timeval tv = {5, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        _cleanup_free_ char *env = xasprintf("NOTIFY_SOCKET=%s", path);
+        start_daemon("2024-06-27T08:00", (const char *const[]) {env, NULL});
+
+        struct buf got = {0};
+        char msg[4096];
+        for (int i = 0; i < 10 && !(got.data && strstr(got.data, "READY=1")); i++) {
+                ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
+                cr_assert_gt(n, 0, "no notification from merzimd");
+                msg[n] = 0;
+                buf_printf(&got, "%s\n", msg);
+        }
+        cr_assert(strstr(got.data, "READY=1"), "%s", got.data);
+        cr_assert(strstr(got.data, "STATUS=next: 2024-06-27T09:00:00+05:00"), "%s", got.data);
+        kill(daemon_pid, SIGTERM);
+        bool stopping = false;
+        for (int i = 0; i < 10 && !stopping; i++) {
+                ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
+                if (n <= 0)
+                        break;
+                msg[n] = 0;
+                stopping = strstr(msg, "STOPPING=1") != NULL;
+        }
+        cr_assert(stopping);
+        int status;
+        waitpid(daemon_pid, &status, 0);
+        daemon_pid = 0;
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        buf_free(&got);
+        close(fd);
+}
+
+Test(daemon, merzimctl_changes_take_effect_without_a_restart) {
+        start_servers(NULL);
+        write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
+        /* The daemon starts on an empty database; the plan is imported while it runs. */
+        start_daemon("2024-06-27T08:59:56", NULL);
+        sleep_ms(300);
+        ctl((const char *const[]) {"import", seed, NULL});
+        /* Measure 10's 2024 report comes in before nine. */
+        ctl((const char *const[]) {"done", "10", "--period", "2024", "--by", "ЭМ", NULL});
+        cr_assert_geq(wait_for("SELECT count(*) FROM notification WHERE scheduled_at = 1719460800", 2, 8000), 2,
+                      "the imported plan's reminders went out");
+        cr_assert_eq(query_int("SELECT count(*) FROM notification_item i JOIN occurrence o ON o.id = i.occurrence_id "
+                               "JOIN measure m ON m.id = o.measure_id WHERE m.number = 10 AND o.period = '2024'"), 0,
+                     "nothing about a measure marked done");
+        cr_assert_gt(query_int("SELECT count(*) FROM notification_item i JOIN occurrence o ON o.id = i.occurrence_id "
+                               "JOIN measure m ON m.id = o.measure_id WHERE m.number = 32 AND o.period = '2024'"), 0);
+        cr_assert_eq(stop_daemon(), 0);
+}
+
+/* A roadmap of n measures, each with its own agency A001..., all due in June 2024. */
+static char *burst_roadmap(int n) {
+        struct buf b = {0};
+        buf_puts(&b, "Сынақ жол картасы 2024\nР/с №\t|\tАтауы\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауапты орындаушылар\n"
+                     "Бөлім\n");
+        for (int i = 1; i <= n; i++)
+                buf_printf(&b, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%03d\n", i, i, i);
+        return buf_steal(&b);
+}
+
+Test(daemon, kill_9_in_a_burst_loses_nothing) {
+        enum { N = 60 };
+        struct smtp_options o = {.delay = 0.05};
+        _cleanup_free_ char *sdir = xasprintf("%s/smtp", dir), *hdir = xasprintf("%s/http", dir);
+        mkdir(sdir, 0700);
+        mkdir(hdir, 0700);
+        cr_assert_eq(test_smtp_start(sdir, &o, &smtp), 0);
+        cr_assert_eq(test_http_start(hdir, NULL, false, &http), 0);
+        struct buf agencies = {0};
+        for (int i = 1; i <= N; i++)
+                buf_printf(&agencies, "%s{ code = \"A%03d\"; email = \"a%03d@test.kz\"; }", i > 1 ? ",\n" : "", i, i);
+        _cleanup_free_ char *text = xasprintf(
+                "database = \"merzim.db\";\ntimezone = \"Asia/Almaty\";\nschedule = { catch_up = \"skip\"; };\n"
+                "delivery = { retry_initial_seconds = 1; retry_max_seconds = 1; max_parallel = 4; timeout_seconds = 5; };\n"
+                "smtp = { url = \"smtp://127.0.0.1:%d\"; tls = \"none\"; from = \"merzim <merzim@test.kz>\"; };\n"
+                "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A001\"; } );\nagencies = ( %s );\n",
+                smtp.port, agencies.data);
+        buf_free(&agencies);
+        conf = test_write(dir, "merzim.conf", text);
+        _cleanup_free_ char *doc = burst_roadmap(N), *doc_path = test_write(dir, "burst.txt", doc);
+        ctl((const char *const[]) {"import", doc_path, NULL});
+
+        /* 28 June is a Friday: the 1-day reminders of 60 agencies go out at 09:00 on the 27th. */
+        start_daemon("2024-06-27T08:59:59", NULL);
+        cr_assert_eq(wait_for("SELECT count(*) FROM outbox", N, 5000), N);
+        wait_for("SELECT count(*) FROM outbox WHERE state = 'sent'", 10, 5000);
+        kill(daemon_pid, SIGKILL);
+        waitpid(daemon_pid, NULL, 0);
+        daemon_pid = 0;
+        int64_t sent_before = query_int("SELECT count(*) FROM outbox WHERE state = 'sent'");
+        cr_assert_lt(sent_before, N, "the burst was over before the kill");
+
+        start_daemon("2024-06-27T09:00:10", NULL);
+        cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE state = 'sent'", N, 20000), N);
+        cr_assert_eq(stop_daemon(), 0);
+
+        /* Every message arrived; a duplicate only of one that was in flight at the kill, with the same key. */
+        char **mails = test_server_log(&smtp, "smtp.jsonl", N, 2000);
+        int received[N + 1] = {0};
+        size_t total = 0;
+        for (; mails[total]; total++) {
+                json_t *m = line_json(mails[total]);
+                const char *rcpt = json_string_value(json_array_get(json_object_get(m, "rcpt_tos"), 0));
+                int k = 0;
+                cr_assert(rcpt && sscanf(rcpt, "a%d@", &k) == 1 && k >= 1 && k <= N, "%s", mails[total]);
+                received[k]++;
+                json_decref(m);
+        }
+        test_strv_free(mails);
+        int duplicates = 0;
+        for (int k = 1; k <= N; k++) {
+                cr_assert_geq(received[k], 1, "a%03d got nothing", k);
+                duplicates += received[k] - 1;
+        }
+        cr_assert_leq(duplicates, 4, "only the deliveries in flight (max_parallel = 4) may come twice");
+}
