@@ -21,7 +21,6 @@ struct mail_job {
         struct curl_slist *headers;
         struct curl_slist *recipients;
         char *mail_from; /* "<address>" for MAIL FROM */
-        char *body;      /* with CRLF line ends, as the MIME part reads it */
         char last_reply[REPLY_MAX];
         char error[CURL_ERROR_SIZE];
 };
@@ -72,9 +71,11 @@ static int sender_parse(const char *from, char **ret_name, char **ret_address) {
         }
         if (!address_valid(address))
                 return -EINVAL;
-        *ret_name = isempty(name) ? NULL : name;
-        if (*ret_name)
+        *ret_name = NULL;
+        if (!isempty(name)) {
+                *ret_name = name;
                 name = NULL;
+        }
         *ret_address = address;
         address = NULL;
         return 0;
@@ -142,7 +143,6 @@ char *mail_encode_header(const char *utf8) {
 
         struct buf b = {0};
         const char *p = text, *end = text + strlen(text);
-        buf_puts(&b, "");
         while (p < end) {
                 const char *word = p;
                 while (p < end) {
@@ -227,7 +227,6 @@ static void date_format_rfc5322(int64_t when, char *buf, size_t size) {
 static char *body_normalize(const char *s) {
         struct buf b = {0};
         const char *end = s + strlen(s);
-        buf_puts(&b, "");
         while (s < end) {
                 if (*s == '\r' || *s == '\n') {
                         buf_puts(&b, "\r\n");
@@ -293,6 +292,7 @@ static int mail_build(struct mail_job *job, CURL *easy, const struct delivery *d
         _cleanup_free_ char *from = mailbox_format(from_name, from_address);
         _cleanup_free_ char *to = mailbox_format(d->to_name, d->address);
         _cleanup_free_ char *subject = mail_encode_header(d->subject ? d->subject : "");
+        _cleanup_free_ char *body = body_normalize(d->body ? d->body : "");
 
         date_format_rfc5322(d->created_at, date, sizeof(date));
         header_add(job, xasprintf("Date: %s", date));
@@ -304,16 +304,15 @@ static int mail_build(struct mail_job *job, CURL *easy, const struct delivery *d
         header_add(job, xstrdup("Auto-Submitted: auto-generated"));
         header_add(job, xasprintf("X-Merzim-Key: %s", d->key));
 
-        job->body = body_normalize(d->body ? d->body : "");
         job->mime = curl_mime_init(easy);
         if (!job->mime)
                 return -ENOMEM;
         curl_mimepart *part = curl_mime_addpart(job->mime);
         if (!part)
                 return -ENOMEM;
-        if (curl_mime_data(part, job->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
+        if (curl_mime_data(part, body, CURL_ZERO_TERMINATED) != CURLE_OK || /* curl copies it */
             curl_mime_type(part, "text/plain; charset=UTF-8") != CURLE_OK ||
-            curl_mime_encoder(part, text_mostly_ascii(job->body) ? "quoted-printable" : "base64") != CURLE_OK)
+            curl_mime_encoder(part, text_mostly_ascii(body) ? "quoted-printable" : "base64") != CURLE_OK)
                 return -ENOMEM;
         return 0;
 }
@@ -452,6 +451,5 @@ void mail_job_free(struct mail_job *job) {
         curl_slist_free_all(job->headers);
         curl_slist_free_all(job->recipients);
         free(job->mail_from);
-        free(job->body);
         free(job);
 }

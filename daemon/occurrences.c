@@ -48,7 +48,8 @@ static int load_executors(struct store *s, struct occurrence_set *set) {
                 by_measure[i] = &set->items[i];
                 json_array_append_new(measures, json_integer(set->items[i].measure_id));
         }
-        qsort(by_measure, set->n_items, sizeof(void *), compare_by_measure);
+        if (set->n_items > 1)
+                qsort(by_measure, set->n_items, sizeof(void *), compare_by_measure);
         _cleanup_free_ char *list = json_dumps(measures, JSON_COMPACT);
         json_decref(measures);
 

@@ -22,7 +22,8 @@ void policy_from_config(const struct config *c, struct policy *p) {
                 .catch_up = c->catch_up,
         };
         memcpy(p->reminders, c->reminders, sizeof(p->reminders));
-        qsort(p->reminders, p->n_reminders, sizeof(int), compare_desc);
+        if (p->n_reminders > 1)
+                qsort(p->reminders, p->n_reminders, sizeof(int), compare_desc);
         /* The same day twice is one reminder. */
         size_t n = 0;
         for (size_t i = 0; i < p->n_reminders; i++)

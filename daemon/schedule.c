@@ -127,7 +127,8 @@ static int compare_messages(const void *a, const void *b) {
 
 /* Kind and stage from the items, and the key from everything that makes the message what it is. */
 static void message_finish(struct message *m) {
-        qsort(m->items, m->n_items, sizeof(struct message_item), compare_items);
+        if (m->n_items > 1)
+                qsort(m->items, m->n_items, sizeof(struct message_item), compare_items);
         for (size_t i = 0; i < m->n_items; i++)
                 if (m->items[i].n_forwarded > 1)
                         qsort(m->items[i].forwarded, m->items[i].n_forwarded, sizeof(struct forwarded),
@@ -168,7 +169,8 @@ void schedule_finish(struct schedule *s) {
                 message_finish(&s->messages[i]);
                 s->messages[i].day = tz_day(s->messages[i].at, NULL);
         }
-        qsort(s->messages, s->n_messages, sizeof(struct message), compare_messages);
+        if (s->n_messages > 1)
+                qsort(s->messages, s->n_messages, sizeof(struct message), compare_messages);
 }
 
 void message_clear(struct message *m) {

@@ -119,7 +119,8 @@ static void webhook_detach(CURL *easy) {
 }
 
 /* Set the transfer's options; any failure means this libcurl cannot do what the configuration asks. */
-static int webhook_options(struct webhook_job *job, CURL *easy, const struct config *cfg, const struct delivery *d) {
+static int webhook_options(struct webhook_job *job, CURL *easy, const struct config *cfg,
+                           const struct delivery *d) {
         const char *payload = d->payload ? d->payload : "";
         CURLcode c = CURLE_OK;
 
@@ -229,7 +230,8 @@ void webhook_result(struct webhook_job *job, CURL *easy, CURLcode code, struct d
                 if (ret->verdict == DELIVERY_RETRY &&
                     curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
                         ret->retry_after = (int64_t) retry_after;
-                ret->reply = isempty(body) ? xasprintf("HTTP %ld", status) : xasprintf("HTTP %ld: %s", status, body);
+                ret->reply = isempty(body) ? xasprintf("HTTP %ld", status)
+                                           : xasprintf("HTTP %ld: %s", status, body);
         } else if (code == CURLE_SSL_CACERT_BADFILE) {
                 ret->reply = xasprintf("the CA file cannot be used (check webhook ca_file): %s", error);
         } else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_ISSUER_ERROR ||
