@@ -66,6 +66,8 @@ void config_free(struct config *c) {
         free(c->smtp_url);
         free(c->smtp_from);
         free(c->smtp_username);
+        if (c->smtp_password)
+                explicit_bzero(c->smtp_password, strlen(c->smtp_password));
         free(c->smtp_password);
         free(c->smtp_ca_file);
         free(c->webhook_ca_file);
@@ -88,8 +90,6 @@ void config_free(struct config *c) {
                 free(a->webhook_secret);
         }
         free(c->agencies);
-        if (c->smtp_password)
-                explicit_bzero(c->smtp_password, strlen(c->smtp_password));
         free(c);
 }
 
