@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "delivery.h"
 #include "log.h"
+#include "mailer.h"
 #include "notifier.h"
 #include "outbox.h"
 #include "planner.h"
@@ -51,7 +52,8 @@ struct daemon {
         struct store *store;
         struct planner planner;
         struct notifier notifier;
-        struct curl_glue *glue;
+        struct curl_glue *glue; /* webhooks */
+        struct mailer *mailer;  /* e-mail, in a thread of its own */
         sd_event_source *wake, *kick, *db_watch, *stop_timer;
         sd_event_source *sig_term, *sig_int, *sig_hup;
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
@@ -192,7 +194,7 @@ static void flight_finish(struct flight *f, const struct delivery_result *res) {
                 kick(d);
 }
 
-static void on_delivered(struct curl_glue *g, CURL *easy, CURLcode code, void *userdata) {
+static void on_delivered(CURL *easy, CURLcode code, void *userdata) {
         struct flight *f = userdata;
         struct delivery_result res = {0};
         if (f->mail)
@@ -201,6 +203,10 @@ static void on_delivered(struct curl_glue *g, CURL *easy, CURLcode code, void *u
                 webhook_result(f->webhook, easy, code, &res);
         flight_finish(f, &res);
         delivery_result_clear(&res);
+}
+
+static void on_webhook_done(struct curl_glue *g, CURL *easy, CURLcode code, void *userdata) {
+        on_delivered(easy, code, userdata);
 }
 
 static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
@@ -217,7 +223,8 @@ static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
                 : f->d.channel == CHANNEL_EMAIL ? mail_setup(f->easy, d->setup.cfg, &f->d, &f->mail)
                                                 : webhook_setup(f->easy, d->setup.cfg, &f->d, now, &f->webhook);
         if (r >= 0)
-                r = curl_glue_add(d->glue, f->easy, on_delivered, f);
+                r = f->d.channel == CHANNEL_EMAIL ? mailer_add(d->mailer, f->easy, on_delivered, f)
+                                                  : curl_glue_add(d->glue, f->easy, on_webhook_done, f);
         if (r < 0) {
                 /* A row that cannot even be set up (a bad address) fails for good. */
                 struct delivery_result res = {
@@ -460,7 +467,8 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
             (r = sd_event_add_defer(d->event, &d->kick, on_kick, d)) < 0 ||
             (r = sd_event_add_inotify(d->event, &d->db_watch, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO,
                                       on_db_change, d)) < 0 ||
-            (r = sd_event_set_watchdog(d->event, true)) < 0 || (r = curl_glue_new(d->event, &d->glue)) < 0) {
+            (r = sd_event_set_watchdog(d->event, true)) < 0 || (r = curl_glue_new(d->event, &d->glue)) < 0 ||
+            (r = mailer_new(d->event, &d->mailer)) < 0) {
                 log_error_errno(r, "cannot set up the event loop: %s", strerror(-r));
                 goto fail;
         }
@@ -498,6 +506,7 @@ void daemon_free(struct daemon *d) {
         if (!d)
                 return;
         /* Deliveries still in flight are aborted and recorded before the store closes. */
+        mailer_free(d->mailer);
         curl_glue_free(d->glue);
         sd_event_source_unref(d->wake);
         sd_event_source_unref(d->kick);

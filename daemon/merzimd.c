@@ -1,6 +1,7 @@
 /* merzimd: reminds agencies of their deadlines and escalates missed ones. */
 #include "config.h"
 
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <time.h>
@@ -78,6 +79,8 @@ int main(int argc, char **argv) {
         if (check)
                 return daemon_check_config(o.config_path) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
+        /* Before any thread: the mail thread uses libcurl too. */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
         struct daemon *d;
         if (daemon_new(&o, &d) < 0)
                 return EXIT_FAILURE;
@@ -93,5 +96,6 @@ int main(int argc, char **argv) {
         }
         int r = daemon_run(d);
         daemon_free(d);
+        curl_global_cleanup();
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -474,3 +474,24 @@ Test(daemon, kill_9_in_a_burst_loses_nothing) {
         }
         cr_assert_leq(duplicates, 4, "only the deliveries in flight (max_parallel = 4) may come twice");
 }
+
+Test(daemon, a_slow_mail_server_does_not_delay_webhooks) {
+        /* libcurl waits for an SMTP server's answer to a message without returning to the event loop:
+         * e-mail runs in a thread of its own so that webhooks and the schedule go on. */
+        struct smtp_options o = {.delay = 2.5}; /* within the 3 s timeout */
+        _cleanup_free_ char *sdir = xasprintf("%s/smtp", dir), *hdir = xasprintf("%s/http", dir);
+        mkdir(sdir, 0700);
+        mkdir(hdir, 0700);
+        cr_assert_eq(test_smtp_start(sdir, &o, &smtp), 0);
+        /* The webhook answers after half a second: while the mail server is still thinking. */
+        cr_assert_eq(test_http_start(hdir, "{\"/hooks/iidm\": [{\"delay\": 0.5, \"status\": 200}]}", false, &http), 0);
+        write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:59:59", NULL);
+        cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'", 1, 5000), 1);
+        cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE channel = 'email' AND state = 'sent'"), 0,
+                     "the e-mails are still waiting for the slow server");
+        cr_assert_leq(query_int("SELECT sent_at - 1719460800 FROM outbox WHERE channel = 'webhook'"), 1);
+        cr_assert_eq(wait_for("SELECT count(*) = (SELECT count(*) FROM outbox) FROM outbox WHERE state = 'sent'", 1, 20000), 1);
+        cr_assert_eq(stop_daemon(), 0);
+}
