@@ -113,11 +113,10 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         const struct plan_settings *ps = config_plan(ctl->config, map->title);
         char digest[65];
         import_digest(text, len, digest);
-        _cleanup_free_ char *actor = ctl_actor();
         struct import_options o = {
                 .source_name = file,
                 .sha256 = digest,
-                .actor = actor,
+                .actor = ctl->actor,
                 .coordinator = a.coordinator ? a.coordinator : (ps ? ps->coordinator : NULL),
                 .year_from = a.year_from ? a.year_from : (ps ? ps->year_from : 0),
                 .year_to = a.year_to ? a.year_to : (ps ? ps->year_to : 0),

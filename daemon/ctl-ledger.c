@@ -67,10 +67,9 @@ static int change(struct ctl *ctl, int argc, char **argv, const char *status, co
         int64_t id;
         if (ledger_find(ctl->store, a.plan, (int) measure, a.period, &id) < 0)
                 return EXIT_FAILURE;
-        _cleanup_free_ char *actor = ctl_actor();
         struct status_change c = {
                 .status = status,
-                .actor = actor,
+                .actor = ctl->actor,
                 .done_by = a.by,
                 .note = a.note,
                 .done_at = a.at,

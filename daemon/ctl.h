@@ -22,6 +22,7 @@ struct ctl {
         bool json;
         int64_t now;
         const char *now_arg; /* --now, read in the configured time zone */
+        char *actor;         /* who runs merzimctl, for the history: "merzimctl (user)" */
 };
 
 /* A command-specific option: called with getopt's result; returns 0 or EXIT_USAGE after
@@ -40,8 +41,6 @@ int ctl_usage_error(struct ctl *ctl, const char *fmt, ...) __attribute__((format
 int ctl_load_config(struct ctl *ctl);
 int ctl_open_store(struct ctl *ctl);
 int ctl_load_calendar(struct ctl *ctl);
-/* Who runs this command, for the history: "merzimctl (user)". Caller frees. */
-char *ctl_actor(void);
 
 /* Print a JSON value to stdout followed by a newline, and free it. */
 void ctl_print_json(json_t *v);

@@ -1,7 +1,9 @@
 /* merzimctl: the operator's command-line tool for merzim. */
 #include "config.h"
 
+#include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,10 +141,32 @@ int ctl_load_config(struct ctl *ctl) {
         return 0;
 }
 
+/* Run as the owner of the database (or, before it exists, of its directory): merzimctl run by root
+ * must not leave files in merzimd's state directory that merzimd cannot write. */
+static int become_database_owner(const char *database) {
+        if (geteuid() != 0)
+                return 0;
+        struct stat st;
+        _cleanup_free_ char *dir = path_dirname(database);
+        if (stat(database, &st) < 0 && stat(dir, &st) < 0)
+                return 0;
+        if (st.st_uid == 0)
+                return 0;
+        if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
+                int r = -errno;
+                fprintf(stderr, "merzimctl: cannot run as the owner (uid %u) of %s: %s\n", (unsigned) st.st_uid,
+                        database, strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
 int ctl_open_store(struct ctl *ctl) {
         if (ctl->store)
                 return 0;
         int r = ctl_load_config(ctl);
+        if (r >= 0)
+                r = become_database_owner(ctl->config->database);
         if (r < 0)
                 return r;
         return store_open(ctl->config->database, 0, &ctl->store);
@@ -168,7 +192,8 @@ int ctl_load_calendar(struct ctl *ctl) {
         return r;
 }
 
-char *ctl_actor(void) {
+/* Who runs merzimctl, for the history: "merzimctl (user)", read before privileges are dropped. */
+static char *actor_of_process(void) {
         struct passwd *pw = getpwuid(getuid());
         return xasprintf("merzimctl (%s)", pw ? pw->pw_name : "?");
 }
@@ -243,11 +268,13 @@ int main(int argc, char **argv) {
         }
         ctl.command = cmd->name;
         ctl.usage = cmd->args;
+        ctl.actor = actor_of_process();
         int r = cmd->run(&ctl, argc - optind, argv + optind);
 
         store_close(ctl.store);
         calendar_free(ctl.calendar);
         config_free(ctl.config);
         free(ctl.config_path);
+        free(ctl.actor);
         return r;
 }
