@@ -1,13 +1,19 @@
 /* merzim.conf: the one configuration file of merzimd and merzimctl (libconfig syntax). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
+#include "tzone.h"
 #include "utf8.h"
+
+#define CONFIG_FILE_MAX (16 << 20) /* bytes: a bigger file is not a configuration */
+#define SECRET_FILE_MAX 65536      /* bytes of a password or secret file */
+#define STRING_MAX 4096            /* bytes of a string setting */
 
 struct loader {
         const char *file;
@@ -41,6 +47,9 @@ struct config *config_new_defaults(void) {
         c->smtp_from = xstrdup("merzim <merzim@localhost>");
         c->smtp_verify = true;
         c->webhook_verify = true;
+        c->http_listen = xstrdup("127.0.0.1:8080");
+        c->http_public_url = xstrdup("http://127.0.0.1:8080");
+        c->link_days = 60;
         char host[256] = "localhost";
         gethostname(host, sizeof(host) - 1);
         c->hostname = xstrdup(host);
@@ -72,6 +81,16 @@ void config_free(struct config *c) {
         free(c->smtp_ca_file);
         free(c->webhook_ca_file);
         free(c->hostname);
+        free(c->http_listen);
+        free(c->http_public_url);
+        if (c->link_secret)
+                explicit_bzero(c->link_secret, strlen(c->link_secret));
+        free(c->link_secret);
+        for (size_t i = 0; i < c->n_tokens; i++) {
+                free(c->tokens[i].agency);
+                free(c->tokens[i].name);
+        }
+        free(c->tokens);
         for (size_t i = 0; i < c->n_plans; i++) {
                 free(c->plans[i].title);
                 free(c->plans[i].coordinator);
@@ -106,6 +125,27 @@ static void check_keys(struct loader *l, config_setting_t *s, const char *where,
         }
 }
 
+/* Whether the value of string setting s is one line of UTF-8 text of a sane length; the value is not quoted
+ * in the error, as it could be anything. */
+static bool text_ok(struct loader *l, config_setting_t *s, const char *name, const char *v) {
+        size_t len = strlen(v), bad;
+        if (len > STRING_MAX) {
+                ERR(l, s, "\"%s\" is too long (%zu bytes, at most %d)", name, len, STRING_MAX);
+                return false;
+        }
+        if (!utf8_valid(v, len, &bad)) {
+                ERR(l, s, "\"%s\" is not valid UTF-8 (byte 0x%02x)", name, (unsigned char) v[bad]);
+                return false;
+        }
+        for (const char *p = v; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7F) {
+                        ERR(l, s, "\"%s\" has a control character (U+%04X): one line of text is expected", name,
+                            (unsigned char) *p);
+                        return false;
+                }
+        return true;
+}
+
 /* A string member: replaces *dst if present. */
 static bool get_string(struct loader *l, config_setting_t *g, const char *name, char **dst) {
         config_setting_t *s = config_setting_get_member(g, name);
@@ -116,6 +156,8 @@ static bool get_string(struct loader *l, config_setting_t *g, const char *name, 
                 ERR(l, s, "\"%s\" must be a string", name);
                 return false;
         }
+        if (!text_ok(l, s, name, v))
+                return false;
         free(*dst);
         *dst = xstrdup(v);
         return true;
@@ -149,6 +191,34 @@ static void get_bool(struct loader *l, config_setting_t *g, const char *name, bo
         *dst = config_setting_get_bool(s);
 }
 
+/* Read a whole file of at most max bytes, NUL-terminated; -EFBIG if it is bigger (/dev/zero, a wrong path). */
+static int read_bounded(const char *path, size_t max, char **ret, size_t *ret_len) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        struct buf b = {0};
+        int r = 0;
+        for (;;) {
+                char chunk[65536];
+                ssize_t n = read(fd, chunk, sizeof(chunk));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || b.len + (size_t) n > max)
+                        r = n < 0 ? -errno : -EFBIG;
+                if (n <= 0 || r < 0)
+                        break;
+                buf_append(&b, chunk, (size_t) n);
+        }
+        close(fd);
+        if (r < 0) {
+                buf_free(&b);
+                return r;
+        }
+        *ret_len = b.len;
+        *ret = buf_steal(&b);
+        return 0;
+}
+
 /* Read the file a *_file setting names (a credential); trailing newlines are dropped. */
 static void get_secret_file(struct loader *l, config_setting_t *g, const char *name, char **dst) {
         char *path = NULL;
@@ -157,7 +227,8 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
         _cleanup_free_ char *full = path_join_rel(l->c->dir, path);
         free(path);
         char *text;
-        int r = read_file(full, &text, NULL);
+        size_t len;
+        int r = read_bounded(full, SECRET_FILE_MAX, &text, &len);
         if (r < 0) {
                 ERR(l, config_setting_get_member(g, name), "cannot read %s \"%s\": %s", name, full, strerror(-r));
                 return;
@@ -279,6 +350,58 @@ static void load_webhook(struct loader *l, config_setting_t *g) {
         get_bool(l, g, "verify", &c->webhook_verify);
 }
 
+static void load_token(struct loader *l, config_setting_t *g, struct api_token *t) {
+        static const char *const keys[] = {"agency", "coordinator", "name", "sha256", NULL};
+        check_keys(l, g, "a token", keys);
+        t->line = config_setting_source_line(g);
+        bool coordinator = false;
+        get_bool(l, g, "coordinator", &coordinator);
+        get_string(l, g, "agency", &t->agency);
+        get_string(l, g, "name", &t->name);
+        if (coordinator == (t->agency != NULL))
+                ERR(l, g, "a token is either for one agency (agency = \"CODE\") or the coordinator's "
+                          "(coordinator = true)");
+        char *hash = NULL;
+        if (!get_string(l, g, "sha256", &hash) || strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64)
+                ERR(l, g, "a token needs sha256 = \"<64 lower-case hex digits>\" (merzimctl token new makes one)");
+        else
+                memcpy(t->sha256, hash, 65);
+        free(hash);
+}
+
+static void load_token_any(struct loader *l, config_setting_t *g, void *t) {
+        load_token(l, g, t);
+}
+
+static void *load_list(struct loader *l, config_setting_t *root, const char *name, size_t size, size_t *n,
+                       void (*one)(struct loader *, config_setting_t *, void *));
+
+static void load_http(struct loader *l, config_setting_t *g) {
+        static const char *const keys[] = {"enabled", "listen", "public_url", "link_secret", "link_secret_file",
+                                           "link_days", "tokens", NULL};
+        struct config *c = l->c;
+        check_keys(l, g, "http", keys);
+        get_bool(l, g, "enabled", &c->http_enabled);
+        if (get_string(l, g, "listen", &c->http_listen)) {
+                const char *colon = strrchr(c->http_listen, ':');
+                unsigned long port;
+                if (!colon || colon == c->http_listen || parse_uint(colon + 1, 65535, &port) < 0 || port == 0)
+                        ERR(l, config_setting_get_member(g, "listen"), "listen \"%s\" is not ADDRESS:PORT",
+                            c->http_listen);
+        }
+        if (get_string(l, g, "public_url", &c->http_public_url) &&
+            strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0)
+                ERR(l, config_setting_get_member(g, "public_url"), "public_url must start with http:// or https://");
+        get_string(l, g, "link_secret", &c->link_secret);
+        get_secret_file(l, g, "link_secret_file", &c->link_secret);
+        if (c->link_secret && strlen(c->link_secret) < 16)
+                ERR(l, g, "the link secret must be at least 16 characters");
+        get_int(l, g, "link_days", 1, 3650, &c->link_days);
+        c->tokens = load_list(l, g, "tokens", sizeof(struct api_token), &c->n_tokens, load_token_any);
+        if (c->http_enabled && !c->link_secret)
+                ERR(l, g, "http is enabled: give link_secret_file (or link_secret) to sign confirmation links");
+}
+
 static bool valid_language(const char *s) {
         return streq(s, "kk") || streq(s, "ru") || streq(s, "en");
 }
@@ -312,8 +435,10 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
         } else if (e && config_setting_is_array(e)) {
                 for (int i = 0; i < config_setting_length(e); i++) {
                         const char *v = config_setting_get_string_elem(e, i);
-                        if (!v)
-                                continue;
+                        if (!v) {
+                                ERR(l, e, "email of agency %s must be a string or an array of strings", a->code);
+                                break;
+                        }
                         a->emails = xreallocarray(a->emails, n + 2, sizeof(char *));
                         a->emails[n++] = xstrdup(v);
                 }
@@ -322,7 +447,7 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
         }
         a->emails[n] = NULL;
         for (size_t i = 0; i < n; i++)
-                if (!valid_email(a->emails[i]))
+                if (text_ok(l, e, "email", a->emails[i]) && !valid_email(a->emails[i]))
                         ERR(l, e, "agency %s: \"%s\" is not an e-mail address", a->code, a->emails[i]);
 
         config_setting_t *w = config_setting_get_member(g, "webhook");
@@ -336,6 +461,9 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                 if (!get_string(l, w, "url", &a->webhook_url) ||
                     (strncmp(a->webhook_url, "https://", 8) != 0 && strncmp(a->webhook_url, "http://", 7) != 0))
                         ERR(l, w, "webhook of agency %s needs an http:// or https:// url", a->code);
+                else if (strchr(a->webhook_url, ' '))
+                        ERR(l, w, "webhook of agency %s: \"%s\" is not a URL (it has a space)", a->code,
+                            a->webhook_url);
                 get_string(l, w, "secret", &a->webhook_secret);
                 get_secret_file(l, w, "secret_file", &a->webhook_secret);
                 if (isempty(a->webhook_secret))
@@ -409,7 +537,7 @@ static void check_references(struct loader *l) {
 static void load_root(struct loader *l, config_setting_t *root) {
         static const char *const keys[] = {"database", "timezone", "calendar", "templates", "effective_due",
                                            "language", "hostname", "schedule", "delivery", "smtp",
-                                           "webhook", "plans", "agencies", NULL};
+                                           "webhook", "http", "plans", "agencies", NULL};
         struct config *c = l->c;
         check_keys(l, root, "the configuration", keys);
 
@@ -418,11 +546,16 @@ static void load_root(struct loader *l, config_setting_t *root) {
                 free(c->database);
                 c->database = full;
         }
-        get_string(l, root, "timezone", &c->timezone);
+        if (get_string(l, root, "timezone", &c->timezone) && tz_check(c->timezone) < 0)
+                ERR(l, config_setting_get_member(root, "timezone"),
+                    "unknown time zone \"%s\" (see /usr/share/zoneinfo)", c->timezone);
         if (get_string(l, root, "calendar", &c->calendar) && !isempty(c->calendar)) {
                 char *full = path_join_rel(c->dir, c->calendar);
                 free(c->calendar);
                 c->calendar = full;
+                if (access(full, R_OK) < 0)
+                        ERR(l, config_setting_get_member(root, "calendar"), "cannot read the calendar \"%s\": %s",
+                            full, strerror(errno));
         }
         if (get_string(l, root, "templates", &c->templates)) {
                 char *full = path_join_rel(c->dir, c->templates);
@@ -446,6 +579,7 @@ static void load_root(struct loader *l, config_setting_t *root) {
                 {"delivery", load_delivery},
                 {"smtp", load_smtp},
                 {"webhook", load_webhook},
+                {"http", load_http},
         };
         for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
                 config_setting_t *g = config_setting_get_member(root, groups[i].name);
@@ -466,6 +600,36 @@ const char *config_default_path(void) {
         return isempty(e) ? CONFIG_DEFAULT_PATH : e;
 }
 
+/* The line of a byte offset in text. */
+static int line_at(const char *text, size_t offset) {
+        int line = 1;
+        for (size_t i = 0; i < offset; i++)
+                line += text[i] == '\n';
+        return line;
+}
+
+/* What libconfig would take without a word: NUL bytes and invalid UTF-8 (it would cut or keep them), and
+ * @include, which reads any file (as root, for merzimctl) and reports its errors as this file's. */
+static int check_text(const char *path, const char *text, size_t len, struct errlist *errs) {
+        size_t before = errs->n, bad;
+        const char *nul = memchr(text, 0, len);
+        if (nul)
+                errlist_add(errs, path, line_at(text, (size_t) (nul - text)), "NUL byte: this is not a text file");
+        else if (!utf8_valid(text, len, &bad))
+                errlist_add(errs, path, line_at(text, bad), "invalid UTF-8 (byte 0x%02x); save the file as UTF-8",
+                            (unsigned char) text[bad]);
+        int line = 1;
+        for (const char *p = text, *end = text + len; p < end; line++) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                p += strspn(p, " \t");
+                if (strncmp(p, "@include", 8) == 0)
+                        errlist_add(errs, path, line, "@include is not allowed: every setting belongs in this file "
+                                    "(secrets in password_file or secret_file)");
+                p = nl ? nl + 1 : end;
+        }
+        return errs->n > before ? -EINVAL : 0;
+}
+
 int config_load(const char *path, struct config **ret, struct errlist *errs) {
         if (!path) {
                 path = config_default_path();
@@ -482,24 +646,26 @@ int config_load(const char *path, struct config **ret, struct errlist *errs) {
         free(c->database);
         c->database = path_join_rel(c->dir, "merzim.db");
 
-        config_t cfg;
-        config_init(&cfg);
         size_t before = errs->n;
-        FILE *f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-                errlist_add(errs, path, 0, "cannot open: %s", strerror(errno));
-                config_destroy(&cfg);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_bounded(path, CONFIG_FILE_MAX, &text, &len);
+        if (r < 0) {
+                errlist_add(errs, path, 0, "cannot open: %s", strerror(-r));
                 config_free(c);
                 return r;
         }
-        if (config_read(&cfg, f) != CONFIG_TRUE) {
+        config_t cfg;
+        config_init(&cfg);
+        const char *body = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
+        if (check_text(path, text, len, errs) < 0) {
+                /* not given to libconfig */
+        } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
                 errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
         } else {
                 struct loader l = {.file = path, .errs = errs, .c = c};
                 load_root(&l, config_root_setting(&cfg));
         }
-        fclose(f);
         config_destroy(&cfg);
 
         if (errs->n > before) {
@@ -526,6 +692,13 @@ const struct plan_settings *config_plan(const struct config *c, const char *titl
                 if (streq(have, want))
                         return &c->plans[i];
         }
+        return NULL;
+}
+
+const struct api_token *config_token(const struct config *c, const char *sha256_hex) {
+        for (size_t i = 0; i < c->n_tokens; i++)
+                if (streq(c->tokens[i].sha256, sha256_hex))
+                        return &c->tokens[i];
         return NULL;
 }
 

@@ -31,6 +31,14 @@ struct agency_contact {
         int line;
 };
 
+/* A bearer token for the HTTP interface, kept as the SHA-256 of the token, never the token. */
+struct api_token {
+        char *agency; /* the agency it acts for; NULL: the coordinator's token, which sees every agency */
+        char *name;   /* who holds it, for the logs */
+        char sha256[65];
+        int line;
+};
+
 struct plan_settings {
         char *title; /* matched against the plan's title, case and spaces folded */
         char *coordinator;
@@ -79,6 +87,15 @@ struct config {
 
         char *hostname; /* right-hand side of Message-IDs */
 
+        /* The HTTP interface: the JSON API, confirmation links, the status page, calendar feeds. */
+        bool http_enabled;
+        char *http_listen;     /* "127.0.0.1:8080" */
+        char *http_public_url; /* the address users reach it at, for links in messages */
+        char *link_secret;     /* HMAC key of confirmation links */
+        int link_days;         /* how long a confirmation link is good for after the deadline */
+        struct api_token *tokens;
+        size_t n_tokens;
+
         struct plan_settings *plans;
         size_t n_plans;
         struct agency_contact *agencies;
@@ -96,5 +113,7 @@ void config_free(struct config *c);
 
 const struct agency_contact *config_agency(const struct config *c, const char *code);
 const struct plan_settings *config_plan(const struct config *c, const char *title);
+/* The token whose SHA-256 (hex) is sha256_hex, or NULL. */
+const struct api_token *config_token(const struct config *c, const char *sha256_hex);
 /* An agency is reachable if it has an e-mail address or a webhook. */
 bool agency_contact_reachable(const struct agency_contact *a);

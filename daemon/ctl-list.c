@@ -70,54 +70,6 @@ static int list_setup(struct ctl *ctl, int argc, char **argv, struct list_args *
         return -1;
 }
 
-/* An agency as the user typed it: the exact code, or else the one code that matches when case, spaces
- * and quotes are ignored ("атамекен ҰКП" for "\"Атамекен\" ҰКП"). Returns an exit status, -1 if found. */
-static int resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
-        sqlite3_stmt *st = store_stmt(ctl->store, "SELECT code FROM agency ORDER BY code");
-        if (!st)
-                return EXIT_FAILURE;
-        _cleanup_free_ char *want = utf8_fold(arg);
-        struct buf want_bare = {0}, candidates = {0};
-        for (const char *p = want; *p; p++)
-                if (!strchr("\"'«»", *p))
-                        buf_putc(&want_bare, *p);
-        char *found = NULL;
-        int n = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                const char *code = stmt_text(st, 0);
-                if (streq(code, arg)) {
-                        free(found);
-                        found = xstrdup(code);
-                        n = 1;
-                        break;
-                }
-                _cleanup_free_ char *f = utf8_fold(code);
-                struct buf bare = {0};
-                for (const char *p = f; *p; p++)
-                        if (!strchr("\"'«»", *p))
-                                buf_putc(&bare, *p);
-                if (want_bare.data && bare.data && streq(bare.data, want_bare.data)) {
-                        buf_printf(&candidates, "%s%s", n ? ", " : "", code);
-                        if (!n++)
-                                found = xstrdup(code);
-                }
-                buf_free(&bare);
-        }
-        sqlite3_reset(st);
-        buf_free(&want_bare);
-        _cleanup_free_ char *list = buf_steal(&candidates);
-        if (n == 1) {
-                *ret = found;
-                return -1;
-        }
-        free(found);
-        if (n == 0)
-                fprintf(stderr, "merzimctl %s: no agency \"%s\" (see merzimctl agencies)\n", ctl->command, arg);
-        else
-                fprintf(stderr, "merzimctl %s: \"%s\" could be any of: %s\n", ctl->command, arg, list);
-        return EXIT_FAILURE;
-}
-
 /* The coordinator of a plan: the configuration's, else what the import recorded. */
 static const char *plan_coordinator(struct ctl *ctl, const char *title, const char *stored) {
         const struct plan_settings *ps = config_plan(ctl->config, title);
@@ -192,7 +144,7 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
         if (r >= 0)
                 return r;
         _cleanup_free_ char *agency = NULL;
-        if (a.agency && (r = resolve_agency(ctl, a.agency, &agency)) >= 0)
+        if (a.agency && (r = ctl_resolve_agency(ctl, a.agency, &agency)) >= 0)
                 return r;
 
         sqlite3_stmt *st = store_stmt(ctl->store,
@@ -299,7 +251,7 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
         if (r >= 0)
                 return r;
         _cleanup_free_ char *agency = NULL;
-        if (a.agency && (r = resolve_agency(ctl, a.agency, &agency)) >= 0)
+        if (a.agency && (r = ctl_resolve_agency(ctl, a.agency, &agency)) >= 0)
                 return r;
 
         char today[DATE_ISO_MAX];

@@ -48,6 +48,10 @@ void ctl_print_json(json_t *v);
 int ctl_parse_years(const char *s, int *from, int *to);
 /* Resolve a plan argument (id), or 0 for any; errors are printed. */
 int ctl_parse_plan(struct ctl *ctl, const char *arg, int64_t *ret);
+/* An agency as the user typed it: the exact code, or else the one code that matches when case, spaces
+ * and quotes are ignored ("атамекен ҰКП" for "\"Атамекен\" ҰКП"). Needs the store open. Returns an exit
+ * status after printing the error, or -1 with the code in *ret (caller frees). */
+int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret);
 
 int cmd_import(struct ctl *ctl, int argc, char **argv);
 int cmd_deadline(struct ctl *ctl, int argc, char **argv);
@@ -59,3 +63,7 @@ int cmd_done(struct ctl *ctl, int argc, char **argv);
 int cmd_reopen(struct ctl *ctl, int argc, char **argv);
 int cmd_waive(struct ctl *ctl, int argc, char **argv);
 int cmd_schedule(struct ctl *ctl, int argc, char **argv);
+int cmd_ics(struct ctl *ctl, int argc, char **argv);
+int cmd_status(struct ctl *ctl, int argc, char **argv);
+int cmd_report(struct ctl *ctl, int argc, char **argv);
+int cmd_token(struct ctl *ctl, int argc, char **argv);

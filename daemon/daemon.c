@@ -12,6 +12,7 @@
 #include "curl-glue.h"
 #include "daemon.h"
 #include "delivery.h"
+#include "http.h"
 #include "log.h"
 #include "mailer.h"
 #include "notifier.h"
@@ -54,6 +55,7 @@ struct daemon {
         struct notifier notifier;
         struct curl_glue *glue; /* webhooks */
         struct mailer *mailer;  /* e-mail, in a thread of its own */
+        struct http_server *http; /* when http.enabled; its own thread and database connection */
         sd_event_source *wake, *kick, *db_watch, *stop_timer;
         sd_event_source *sig_term, *sig_int, *sig_hup;
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
@@ -332,6 +334,12 @@ static int on_db_change(sd_event_source *s, const struct inotify_event *ev, void
         return 0;
 }
 
+/* Serve the HTTP interface if the configuration asks for it; a failure leaves the rest running. */
+static void start_http(struct daemon *d) {
+        if (d->setup.cfg->http_enabled && http_server_start(d->setup.cfg, d->setup.calendar, d->offset, &d->http) < 0)
+                log_error("the HTTP interface is off: merzimd goes on without it");
+}
+
 static void reload(struct daemon *d) {
         uint64_t mono = 0;
         sd_event_now(d->event, CLOCK_MONOTONIC, &mono);
@@ -346,9 +354,13 @@ static void reload(struct daemon *d) {
         if (r < 0) {
                 log_error("the new configuration has errors: keeping the one in use");
         } else {
+                /* The HTTP thread reads the configuration: stop it before the old one goes. */
+                http_server_stop(d->http);
+                d->http = NULL;
                 setup_clear(&d->setup);
                 d->setup = fresh;
                 r = adopt_setup(d);
+                start_http(d);
                 log_info("configuration reloaded from %s", d->setup.cfg->path ? d->setup.cfg->path : "defaults");
         }
         sd_notify(0, "READY=1");
@@ -495,6 +507,7 @@ int daemon_run(struct daemon *d) {
         log_info("merzimd %s started: database %s, time zone %s, clock %s%s", PACKAGE_VERSION,
                  d->setup.cfg->database, d->setup.cfg->timezone, tz_format(daemon_now(d), now),
                  d->offset ? " (set with --now)" : "");
+        start_http(d);
         run_once(d);
         sd_notify(0, "READY=1");
         int r = sd_event_loop(d->event);
@@ -505,6 +518,7 @@ int daemon_run(struct daemon *d) {
 void daemon_free(struct daemon *d) {
         if (!d)
                 return;
+        http_server_stop(d->http);
         /* Deliveries still in flight are aborted and recorded before the store closes. */
         mailer_free(d->mailer);
         curl_glue_free(d->glue);

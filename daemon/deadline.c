@@ -153,8 +153,18 @@ static int fail(struct parser *p, const char *fmt, ...) {
         if (p->err && p->errlen > 0) {
                 va_list ap;
                 va_start(ap, fmt);
-                vsnprintf(p->err, p->errlen, fmt, ap);
+                int n = vsnprintf(p->err, p->errlen, fmt, ap);
                 va_end(ap);
+                /* Cut short by errlen: do not end in half a character. */
+                size_t len = strlen(p->err), start = len;
+                while (start > 0 && ((unsigned char) p->err[start - 1] & 0xC0) == 0x80)
+                        start--;
+                if (n >= (int) p->errlen && start > 0 && (unsigned char) p->err[start - 1] >= 0xC0) {
+                        unsigned char lead = (unsigned char) p->err[start - 1];
+                        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+                        if (len - (start - 1) < need)
+                                p->err[start - 1] = 0;
+                }
         }
         return -EINVAL;
 }
@@ -442,8 +452,9 @@ static int check_year(struct parser *p, int year) {
 static int read_years(struct parser *p, struct reading *r, size_t *i) {
         int from = p->tokens[*i].value, to = 0, k;
         size_t sep = next_token(p, *i), j = next_token(p, sep);
-        const struct token *dash = &p->tokens[sep], *end = &p->tokens[j];
-        if (p->tokens[*i].type == TOK_NUM && j < p->n && end->type == TOK_NUM && end->digits == 4 &&
+        /* j may be past the last token, even past the array: no pointer to it before it is checked. */
+        const struct token *dash = j < p->n ? &p->tokens[sep] : NULL, *end = j < p->n ? &p->tokens[j] : NULL;
+        if (p->tokens[*i].type == TOK_NUM && end && end->type == TOK_NUM && end->digits == 4 &&
             (dash->type == TOK_DASH || (dash->type == TOK_WORD && dash->cls == WORD_RANGE))) {
                 to = end->value;
                 *i = j;
@@ -646,7 +657,7 @@ static int parse_canonical(struct parser *p, const char *s, struct deadline *dl)
         if (*range && (sscanf(range, " %4d-%4d%n", &from, &to, &n) != 2 || range[n]))
                 return 1;
         c.year_from = from, c.year_to = to;
-        if ((from && (from < YEAR_MIN || to > YEAR_MAX || to < from)) ||
+        if ((*range && (from < YEAR_MIN || to > YEAR_MAX || to < from)) ||
             (c.kind == DEADLINE_ANNUAL ? !date_valid(2000, m, d) : d < 1 || d > 30))
                 return fail(p, "malformed rule '%s'", p->phrase);
         *dl = c;

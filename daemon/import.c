@@ -10,6 +10,15 @@
 #include "tzone.h"
 #include "utf8.h"
 
+#define IMPORT_CACHE_SIZE (-64 * 1024) /* PRAGMA cache_size during an import: 64 MiB at most */
+
+/* An agency met in this import: its id, and whether the plan's list has it already. */
+struct known_agency {
+        const char *code; /* points into the roadmap */
+        int64_t id;
+        bool listed;
+};
+
 struct importer {
         struct store *s;
         const struct roadmap *r;
@@ -19,6 +28,9 @@ struct importer {
         int64_t *section_ids;
         char now[TZ_ISO_MAX];
         char *edition;
+        int64_t occurrence_max; /* the largest occurrence id before the import: the new ones are above */
+        struct known_agency *agencies; /* open addressing, n_slots a power of two */
+        size_t n_slots, n_agencies;
 };
 
 /* Step a statement that returns no rows; returns 0 or the store's error. */
@@ -144,7 +156,42 @@ static int trim_sections(struct importer *im) {
         return step_done(im, st, "cannot remove sections");
 }
 
+static uint64_t hash_code(const char *s) {
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return h;
+}
+
+/* The slot of code in the table of agencies met so far: its entry, or the empty slot for it. */
+static struct known_agency *known_slot(struct importer *im, const char *code) {
+        if (im->n_agencies * 2 >= im->n_slots) {
+                struct known_agency *old = im->agencies;
+                size_t n_old = im->n_slots;
+                im->n_slots = n_old ? n_old * 2 : 256;
+                im->agencies = xcalloc(im->n_slots, sizeof(*im->agencies));
+                for (size_t i = 0; i < n_old; i++)
+                        if (old[i].code) {
+                                size_t k = hash_code(old[i].code) & (im->n_slots - 1);
+                                while (im->agencies[k].code)
+                                        k = (k + 1) & (im->n_slots - 1);
+                                im->agencies[k] = old[i];
+                        }
+                free(old);
+        }
+        size_t k = hash_code(code) & (im->n_slots - 1);
+        while (im->agencies[k].code && !streq(im->agencies[k].code, code))
+                k = (k + 1) & (im->n_slots - 1);
+        return &im->agencies[k];
+}
+
+/* The id of an agency, written if it is new; the plan's list of agencies gets it once. */
 static int agency_id(struct importer *im, const char *code, int64_t *ret) {
+        struct known_agency *known = known_slot(im, code);
+        if (known->code) {
+                *ret = known->id;
+                return 0;
+        }
         sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO agency (code) VALUES (?) ON CONFLICT (code) DO NOTHING");
         if (!st)
                 return -EIO;
@@ -157,26 +204,37 @@ static int agency_id(struct importer *im, const char *code, int64_t *ret) {
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, code);
-        return step_id(im, st, ret, "cannot read an agency");
-}
-
-static int write_assignments(struct importer *im, int64_t measure_id, const struct roadmap_measure *m) {
-        sqlite3_stmt *st = store_stmt(im->s, "DELETE FROM assignment WHERE measure_id = ?");
+        rr = step_id(im, st, ret, "cannot read an agency");
+        if (rr < 0)
+                return rr;
+        st = store_stmt(im->s, "INSERT OR IGNORE INTO plan_agency (plan_id, agency_id) VALUES (?, ?)");
         if (!st)
                 return -EIO;
-        stmt_bind_int(st, 1, measure_id);
-        int rr = step_done(im, st, "cannot clear assignments");
+        stmt_bind_int(st, 1, im->plan_id);
+        stmt_bind_int(st, 2, *ret);
+        rr = step_done(im, st, "cannot list an agency in the plan");
+        if (rr < 0)
+                return rr;
+        *known = (struct known_agency) {.code = code, .id = *ret, .listed = true};
+        im->n_agencies++;
+        return 0;
+}
+
+/* The measure's executors, in order; a new measure has none to clear. */
+static int write_assignments(struct importer *im, int64_t measure_id, bool new_measure,
+                             const struct roadmap_measure *m) {
+        sqlite3_stmt *st;
+        int rr = 0;
+        if (!new_measure) {
+                st = store_stmt(im->s, "DELETE FROM assignment WHERE measure_id = ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, measure_id);
+                rr = step_done(im, st, "cannot clear assignments");
+        }
         for (size_t i = 0; rr >= 0 && i < m->n_executors; i++) {
                 int64_t aid;
                 rr = agency_id(im, m->executors[i].code, &aid);
-                if (rr < 0)
-                        break;
-                st = store_stmt(im->s, "INSERT OR IGNORE INTO plan_agency (plan_id, agency_id) VALUES (?, ?)");
-                if (!st)
-                        return -EIO;
-                stmt_bind_int(st, 1, im->plan_id);
-                stmt_bind_int(st, 2, aid);
-                rr = step_done(im, st, "cannot list an agency in the plan");
                 if (rr < 0)
                         break;
                 st = store_stmt(im->s, "INSERT INTO assignment (measure_id, agency_id, position, by_agreement) "
@@ -192,17 +250,22 @@ static int write_assignments(struct importer *im, int64_t measure_id, const stru
         return rr;
 }
 
-/* Insert or update a measure; *ret gets its id. */
-static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret) {
-        sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM measure WHERE plan_id = ? AND number = ?");
-        if (!st)
-                return -EIO;
-        stmt_bind_int(st, 1, im->plan_id);
-        stmt_bind_int(st, 2, m->number);
-        int64_t existing;
-        int rr = step_id(im, st, &existing, "cannot look up a measure");
-        if (rr < 0)
-                return rr;
+/* Insert or update a measure; *ret gets its id, *created whether it is new. A plan created by this
+ * import has no measures to look up. */
+static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created) {
+        sqlite3_stmt *st;
+        int64_t existing = 0;
+        int rr;
+        if (!im->rep->plan_created) {
+                st = store_stmt(im->s, "SELECT id FROM measure WHERE plan_id = ? AND number = ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, im->plan_id);
+                stmt_bind_int(st, 2, m->number);
+                rr = step_id(im, st, &existing, "cannot look up a measure");
+                if (rr < 0)
+                        return rr;
+        }
 
         char rule[128];
         deadline_format(&m->deadline, rule, sizeof(rule));
@@ -231,6 +294,7 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
         rr = step_done(im, st, "cannot write a measure");
         if (rr < 0)
                 return rr;
+        *created = !existing;
         if (!existing) {
                 im->rep->measures_added++;
                 *ret = sqlite3_last_insert_rowid(store_db(im->s));
@@ -334,12 +398,37 @@ static int insert_occurrence(struct importer *im, int64_t measure_id, const stru
         if (rr < 0)
                 return rr;
         im->rep->occurrences_added++;
-        return history_add(im, sqlite3_last_insert_rowid(store_db(im->s)), "created", NULL, "pending", im->edition);
+        /* The history of new occurrences is written in one statement at the end (history_created), for
+         * every id above occurrence_max; SQLite only ever gives a row an id at or below it when the
+         * largest possible id is taken. */
+        int64_t id = sqlite3_last_insert_rowid(store_db(im->s));
+        return id > im->occurrence_max ? 0 : history_add(im, id, "created", NULL, "pending", im->edition);
+}
+
+/* The largest occurrence id before anything is written. */
+static int occurrence_max(struct importer *im) {
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT max(id) FROM occurrence");
+        return step_id(im, st, &im->occurrence_max, "cannot read occurrences");
+}
+
+/* A "created" history row for every occurrence this import added. */
+static int history_created(struct importer *im) {
+        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO history (occurrence_id, at, actor, action, old_status, "
+                                             "new_status, note) SELECT id, ?, ?, 'created', NULL, 'pending', ? "
+                                             "FROM occurrence WHERE id > ? ORDER BY id");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, im->now);
+        stmt_bind_text(st, 2, im->o->actor);
+        stmt_bind_text(st, 3, im->edition);
+        stmt_bind_int(st, 4, im->occurrence_max);
+        return step_done(im, st, "cannot record history");
 }
 
 /* Bring a measure's occurrences in line with its deadline; matched by period, and a lone one-off
  * occurrence follows its measure to a new date, keeping its status and history. */
-static int sync_occurrences(struct importer *im, int64_t measure_id, const struct roadmap_measure *m) {
+static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure,
+                            const struct roadmap_measure *m) {
         const struct import_options *o = im->o;
         int y0 = o->year_from ? o->year_from : im->r->year_from;
         int y1 = o->year_to ? o->year_to : im->r->year_to;
@@ -356,7 +445,7 @@ static int sync_occurrences(struct importer *im, int64_t measure_id, const struc
 
         struct existing_occurrence *have = NULL;
         size_t n_have = 0;
-        int rr = load_existing(im, measure_id, &have, &n_have);
+        int rr = new_measure ? 0 : load_existing(im, measure_id, &have, &n_have);
         int *match = xcalloc((size_t) n_want + 1, sizeof(int));
         for (int i = 0; rr >= 0 && i < n_want; i++) {
                 match[i] = -1;
@@ -397,7 +486,10 @@ static int withdraw_measures(struct importer *im) {
         _cleanup_free_ char *list = json_dumps(numbers, JSON_COMPACT);
         json_decref(numbers);
 
-        sqlite3_stmt *st = store_stmt(im->s, "SELECT o.id, o.status FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+        /* CROSS JOIN: the plan's measures first; through the status index SQLite would read every
+         * pending occurrence of every plan. */
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT o.id, o.status FROM measure m CROSS JOIN occurrence o "
+                                             "ON o.measure_id = m.id "
                                              "WHERE m.plan_id = ? AND m.withdrawn = 0 AND o.status = 'pending' "
                                              "AND m.number NOT IN (SELECT value FROM json_each(?))");
         if (!st)
@@ -478,18 +570,23 @@ static int already_imported(struct importer *im, bool *ret) {
 }
 
 static int import_body(struct importer *im) {
-        int rr = upsert_plan(im);
+        int rr = occurrence_max(im);
+        if (rr >= 0)
+                rr = upsert_plan(im);
         if (rr >= 0)
                 rr = upsert_sections(im);
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
                 const struct roadmap_measure *m = &im->r->measures[i];
                 int64_t id;
-                rr = upsert_measure(im, m, &id);
+                bool created = false;
+                rr = upsert_measure(im, m, &id, &created);
                 if (rr >= 0)
-                        rr = write_assignments(im, id, m);
+                        rr = write_assignments(im, id, created, m);
                 if (rr >= 0)
-                        rr = sync_occurrences(im, id, m);
+                        rr = sync_occurrences(im, id, created, m);
         }
+        if (rr >= 0)
+                rr = history_created(im);
         if (rr >= 0)
                 rr = withdraw_measures(im);
         if (rr >= 0)
@@ -521,6 +618,11 @@ int import_roadmap(struct store *s, const struct roadmap *r, const struct import
                                          r->doc_number ? r->doc_number : "")
                              : xstrdup(o->source_name);
 
+        /* A plan of many thousand measures inserts into every index of occurrence and history at
+         * random places: with SQLite's default 2 MiB page cache most of the import would be spent
+         * reading and spilling pages. The cache grows only as far as the import needs. */
+        int64_t cache_size = store_cache_size(s);
+        store_set_cache_size(s, IMPORT_CACHE_SIZE);
         int rr = store_begin(s);
         if (rr < 0)
                 goto out;
@@ -538,7 +640,9 @@ int import_roadmap(struct store *s, const struct roadmap *r, const struct import
         else
                 rr = store_commit(s);
 out:
+        store_set_cache_size(s, cache_size);
         free(im.section_ids);
         free(im.edition);
+        free(im.agencies);
         return rr;
 }

@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "tzone.h"
+#include "utf8.h"
 #include "util.h"
 
 static const struct command {
@@ -33,6 +34,12 @@ static const struct command {
         {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", "waive an occurrence, with a reason"},
         {"schedule", cmd_schedule, "[--from DATE] [--to DATE] [--agency CODE] [--now TIME]",
          "the messages the daemon would send (default: the next 30 days)"},
+        {"ics", cmd_ics, "[--agency CODE] [--plan ID]", "the deadlines as an iCalendar feed (RFC 5545), to stdout"},
+        {"status", cmd_status, "[--plan ID]", "the morning status: agencies worst first, plan totals, the outbox"},
+        {"report", cmd_report, "--format csv|json|md [--bom] [--plan ID] [--from DATE] [--to DATE]",
+         "the execution report: one row per measure and period"},
+        {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME]",
+         "make a bearer token for the HTTP interface"},
 };
 
 static void usage(FILE *f) {
@@ -219,6 +226,52 @@ int ctl_parse_plan(struct ctl *ctl, const char *arg, int64_t *ret) {
                 return ctl_usage_error(ctl, "--plan wants a plan number (see merzimctl plans), not \"%s\"", arg);
         *ret = (int64_t) v;
         return 0;
+}
+
+int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
+        sqlite3_stmt *st = store_stmt(ctl->store, "SELECT code FROM agency ORDER BY code");
+        if (!st)
+                return EXIT_FAILURE;
+        _cleanup_free_ char *want = utf8_fold(arg);
+        struct buf want_bare = {0}, candidates = {0};
+        for (const char *p = want; *p; p++)
+                if (!strchr("\"'«»", *p))
+                        buf_putc(&want_bare, *p);
+        char *found = NULL;
+        int n = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *code = stmt_text(st, 0);
+                if (streq(code, arg)) {
+                        free(found);
+                        found = xstrdup(code);
+                        n = 1;
+                        break;
+                }
+                _cleanup_free_ char *f = utf8_fold(code);
+                struct buf bare = {0};
+                for (const char *p = f; *p; p++)
+                        if (!strchr("\"'«»", *p))
+                                buf_putc(&bare, *p);
+                if (want_bare.data && bare.data && streq(bare.data, want_bare.data)) {
+                        buf_printf(&candidates, "%s%s", n ? ", " : "", code);
+                        if (!n++)
+                                found = xstrdup(code);
+                }
+                buf_free(&bare);
+        }
+        sqlite3_reset(st);
+        buf_free(&want_bare);
+        _cleanup_free_ char *list = buf_steal(&candidates);
+        if (n == 1) {
+                *ret = found;
+                return -1;
+        }
+        free(found);
+        if (n == 0)
+                fprintf(stderr, "merzimctl %s: no agency \"%s\" (see merzimctl agencies)\n", ctl->command, arg);
+        else
+                fprintf(stderr, "merzimctl %s: \"%s\" could be any of: %s\n", ctl->command, arg, list);
+        return EXIT_FAILURE;
 }
 
 int main(int argc, char **argv) {

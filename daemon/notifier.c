@@ -27,7 +27,10 @@ struct due {
 /* Read the occurrences with a stage due by now: about limit of them, but never splitting those due at
  * one instant, which make one message per recipient. *more is set if some were left for later. */
 static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due **ret, size_t *n, bool *more) {
-        sqlite3_stmt *st = store_stmt(nt->store, "SELECT next_stage_at FROM occurrence WHERE status = 'pending' "
+        /* INDEXED BY here and below: without statistics SQLite prefers the status index, which means
+         * reading and sorting every pending occurrence at each wake-up. */
+        sqlite3_stmt *st = store_stmt(nt->store, "SELECT next_stage_at FROM occurrence INDEXED BY occurrence_next "
+                                                 "WHERE status = 'pending' "
                                                  "AND next_stage_at <= ? ORDER BY next_stage_at LIMIT 1 OFFSET ?");
         if (!st)
                 return -EIO;
@@ -40,7 +43,8 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
         sqlite3_reset(st);
 
         st = store_stmt(nt->store, "SELECT id, effective_due, next_stage, next_stage_level, next_stage_at "
-                                   "FROM occurrence WHERE status = 'pending' AND next_stage_at <= ? "
+                                   "FROM occurrence INDEXED BY occurrence_next "
+                                   "WHERE status = 'pending' AND next_stage_at <= ? "
                                    "ORDER BY next_stage_at, id");
         if (!st)
                 return -EIO;
@@ -177,7 +181,8 @@ int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
 }
 
 int64_t notifier_next(struct store *s) {
-        sqlite3_stmt *st = store_stmt(s, "SELECT min(next_stage_at) FROM occurrence WHERE status = 'pending'");
+        sqlite3_stmt *st = store_stmt(s, "SELECT min(next_stage_at) FROM occurrence INDEXED BY occurrence_next "
+                                         "WHERE status = 'pending'");
         if (!st)
                 return INT64_MAX;
         int64_t v = INT64_MAX;

@@ -52,19 +52,6 @@ int planner_revision(struct store *s, const char *fingerprint, int64_t *ret) {
         return r;
 }
 
-/* The latest stage an occurrence went through: its instant and level; INT64_MIN and 0 if none. */
-static int last_handled(struct planner *pl, int64_t id, int64_t *at, int *level) {
-        sqlite3_stmt *st = store_stmt(pl->store, "SELECT max(send_at), max(level) FROM stage WHERE occurrence_id = ?");
-        if (!st)
-                return -EIO;
-        stmt_bind_int(st, 1, id);
-        int rc = sqlite3_step(st);
-        *at = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : INT64_MIN;
-        *level = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : store_error(pl->store, "cannot read stages");
-}
-
 int planner_set_next(struct planner *pl, int64_t id, const struct stage *st) {
         sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET next_stage = ?, next_stage_level = ?, "
                                                 "next_stage_at = ?, planned_rev = ? WHERE id = ?");
@@ -82,9 +69,54 @@ int planner_set_next(struct planner *pl, int64_t id, const struct stage *st) {
         return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot plan an occurrence");
 }
 
+/* What the calendar and the policy give for the dates of one batch. Occurrences cluster on a few
+ * dates (30 June, 25 December ...), so most are found here: the policy's arithmetic (working days,
+ * local times) is done once per date instead of once per occurrence. Direct-mapped by day. */
+#define MEMO_SLOTS 1024
+struct plan_memo {
+        struct {
+                day_t nominal, effective;
+                bool set;
+        } due[MEMO_SLOTS];
+        struct {
+                day_t effective;
+                struct stage first; /* the first stage of all */
+                bool has, set;
+        } first[MEMO_SLOTS];
+};
+
+static day_t memo_effective(struct planner *pl, struct plan_memo *m, day_t nominal) {
+        size_t k = (size_t) nominal & (MEMO_SLOTS - 1);
+        if (!m->due[k].set || m->due[k].nominal != nominal) {
+                m->due[k].nominal = nominal;
+                m->due[k].effective = calendar_effective_due(pl->calendar, nominal, pl->due_shift);
+                m->due[k].set = true;
+        }
+        return m->due[k].effective;
+}
+
+/* The next stage after the instant after and level: from the memo for an occurrence that went through
+ * no stage yet. */
+static bool memo_next_stage(struct planner *pl, struct plan_memo *m, day_t effective, int64_t after, int level,
+                            struct stage *ret) {
+        if (after != INT64_MIN || level != 0)
+                return policy_next_stage(pl->policy, pl->calendar, effective, after, level, ret);
+        size_t k = (size_t) effective & (MEMO_SLOTS - 1);
+        if (!m->first[k].set || m->first[k].effective != effective) {
+                m->first[k].effective = effective;
+                m->first[k].has = policy_next_stage(pl->policy, pl->calendar, effective, INT64_MIN, 0,
+                                                    &m->first[k].first);
+                m->first[k].set = true;
+        }
+        if (m->first[k].has)
+                *ret = m->first[k].first;
+        return m->first[k].has;
+}
+
 /* The effective due date under the current calendar; a change is recorded in the history. */
-static int refresh_effective(struct planner *pl, int64_t id, day_t nominal, day_t *effective, int64_t now) {
-        day_t want = calendar_effective_due(pl->calendar, nominal, pl->due_shift);
+static int refresh_effective(struct planner *pl, struct plan_memo *m, int64_t id, day_t nominal, day_t *effective,
+                             int64_t now) {
+        day_t want = memo_effective(pl, m, nominal);
         if (want == *effective)
                 return 0;
         char old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX], at[32];
@@ -117,17 +149,15 @@ static int refresh_effective(struct planner *pl, int64_t id, day_t nominal, day_
         return 0;
 }
 
-/* Plan one occurrence: its next stage is the first after the last one it went through. */
-static int plan_one(struct planner *pl, int64_t id, day_t nominal, day_t effective, int64_t now) {
-        int r = refresh_effective(pl, id, nominal, &effective, now);
-        int64_t after;
-        int level;
-        if (r >= 0)
-                r = last_handled(pl, id, &after, &level);
+/* Plan one occurrence: its next stage is the first after the last one it went through (at, level:
+ * INT64_MIN and 0 if none). */
+static int plan_one(struct planner *pl, struct plan_memo *m, int64_t id, day_t nominal, day_t effective,
+                    int64_t after, int level, int64_t now) {
+        int r = refresh_effective(pl, m, id, nominal, &effective, now);
         if (r < 0)
                 return r;
         struct stage next;
-        bool has = policy_next_stage(pl->policy, pl->calendar, effective, after, level, &next);
+        bool has = memo_next_stage(pl, m, effective, after, level, &next);
         return planner_set_next(pl, id, has ? &next : NULL);
 }
 
@@ -135,8 +165,14 @@ int planner_run(struct planner *pl, int64_t now, size_t limit) {
         int r = store_begin(pl->store);
         if (r < 0)
                 return r;
-        sqlite3_stmt *st = store_stmt(pl->store, "SELECT id, nominal_due, effective_due FROM occurrence "
-                                                 "WHERE status = 'pending' AND planned_rev < ? LIMIT ?");
+        /* INDEXED BY: without statistics SQLite prefers the status index and reads every pending
+         * occurrence, planned or not, for each batch. The last stage each went through comes in the
+         * same statement (most have none): a statement per occurrence costs more than the lookup. */
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT o.id, o.nominal_due, o.effective_due, "
+                                                 "(SELECT max(send_at) FROM stage WHERE occurrence_id = o.id), "
+                                                 "(SELECT max(level) FROM stage WHERE occurrence_id = o.id) "
+                                                 "FROM occurrence o INDEXED BY occurrence_planned "
+                                                 "WHERE o.status = 'pending' AND o.planned_rev < ? LIMIT ?");
         if (!st) {
                 store_rollback(pl->store);
                 return -EIO;
@@ -146,6 +182,8 @@ int planner_run(struct planner *pl, int64_t now, size_t limit) {
         struct todo {
                 int64_t id;
                 day_t nominal, effective;
+                int64_t after; /* the last stage handled: INT64_MIN and level 0 if none */
+                int level;
         } *todo = xcalloc(limit + 1, sizeof(*todo));
         size_t n = 0;
         int rc;
@@ -153,12 +191,17 @@ int planner_run(struct planner *pl, int64_t now, size_t limit) {
                 todo[n].id = sqlite3_column_int64(st, 0);
                 date_parse(stmt_text(st, 1), &todo[n].nominal);
                 date_parse(stmt_text(st, 2), &todo[n].effective);
+                todo[n].after = sqlite3_column_type(st, 3) != SQLITE_NULL ? sqlite3_column_int64(st, 3) : INT64_MIN;
+                todo[n].level = sqlite3_column_int(st, 4);
                 n++;
         }
         sqlite3_reset(st);
 
+        struct plan_memo *memo = xcalloc(1, sizeof(*memo));
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = plan_one(pl, todo[i].id, todo[i].nominal, todo[i].effective, now);
+                r = plan_one(pl, memo, todo[i].id, todo[i].nominal, todo[i].effective, todo[i].after, todo[i].level,
+                             now);
+        free(memo);
         free(todo);
         if (r < 0) {
                 store_rollback(pl->store);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "embedded.h"
+#include "link.h"
 #include "render.h"
 #include "template.h"
 #include "tzone.h"
@@ -141,8 +142,28 @@ static json_t *roles_array(unsigned roles) {
         return v;
 }
 
+/* The one-click confirmation link of an item, bound to the agency that receives it as an executor (or
+ * that it is forwarded for); NULL when the HTTP interface is off or no executor is told. */
+static char *confirm_url(const struct config *cfg, const struct message *m, const struct message_item *it,
+                         int64_t now) {
+        if (!cfg->http_enabled || !cfg->link_secret || !streq(it->occ->status, "pending"))
+                return NULL;
+        const char *agency = (it->roles & ROLE_EXECUTOR) ? m->recipient
+                             : it->n_forwarded          ? it->forwarded[0].code
+                                                        : NULL;
+        if (!agency)
+                return NULL;
+        int64_t from = tz_end_of_day(it->occ->effective);
+        int64_t expires = (from > now ? from : now) + (int64_t) cfg->link_days * 86400;
+        _cleanup_free_ char *token = link_token(cfg->link_secret, it->occ->id, agency, expires);
+        size_t n = strlen(cfg->http_public_url);
+        return xasprintf("%.*s/confirm/%s", (int) (n && cfg->http_public_url[n - 1] == '/' ? n - 1 : n),
+                         cfg->http_public_url, token);
+}
+
 /* What the templates see of one item. */
-static json_t *item_data(const struct message *m, const struct message_item *it, const char *lang) {
+static json_t *item_data(const struct config *cfg, const struct message *m, const struct message_item *it,
+                         const char *lang, int64_t now) {
         char nominal[DATE_ISO_MAX], effective[DATE_ISO_MAX];
         int days = it->occ->effective - m->day;
         _cleanup_free_ char *days_text = render_days(days, lang);
@@ -162,6 +183,8 @@ static json_t *item_data(const struct message *m, const struct message_item *it,
                            it->forwarded[k].by_agreement ? by_agreement_mark(lang) : "");
         json_object_set_new(o, "forwarded", json_string(fwd.data ? fwd.data : ""));
         buf_free(&fwd);
+        _cleanup_free_ char *url = confirm_url(cfg, m, it, now);
+        json_object_set_new(o, "confirm_url", url ? json_string(url) : json_null());
         return o;
 }
 
@@ -185,6 +208,9 @@ static char *payload(const struct config *cfg, const struct message *m, const ch
                         json_array_append_new(fwd, json_pack("{s:s, s:b}", "code", it->forwarded[k].code, "by_agreement",
                                                              it->forwarded[k].by_agreement));
                 json_object_set_new(o, "forwarded_for", fwd);
+                _cleanup_free_ char *url = confirm_url(cfg, m, it, now);
+                if (url)
+                        json_object_set_new(o, "confirm_url", json_string(url));
                 json_array_append_new(items, o);
                 all_roles |= it->roles;
                 bool seen = false;
@@ -220,7 +246,7 @@ void render_message(const struct templates *t, const struct config *cfg, const s
         char date[DATE_ISO_MAX];
         json_t *items = json_array();
         for (size_t i = 0; i < m->n_items; i++)
-                json_array_append_new(items, item_data(m, &m->items[i], lang));
+                json_array_append_new(items, item_data(cfg, m, &m->items[i], lang, now));
         json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b, s:b}", "recipient", m->recipient,
                                  "recipient_name", a && a->name ? a->name : m->recipient, "kind", m->kind, "date",
                                  date_format(m->day, date), "count", (int) m->n_items, "reminder",

@@ -9,6 +9,7 @@
 
 #define N_COLUMNS 5
 #define QUOTE_MAX 60 /* how much of an offending line an error message quotes */
+#define CELL_MAX 8192 /* bytes in a title, a section title or a cell: ten times the longest in real plans */
 
 struct parser {
         const char *file;
@@ -254,7 +255,9 @@ static int segment_date(const char *segment, day_t *ret) {
 static void scan_documents(struct parser *ps, const char *line) {
         static const char numero[] = "\xe2\x84\x96"; /* № */
         const char *seg = line;
-        for (const char *p = strstr(line, numero); p; p = strstr(p, numero)) {
+        /* The next "№" is looked for after the number: "№115-ө№116" is one number, not a segment that ends
+         * before it starts. */
+        for (const char *p = strstr(line, numero); p; p = strstr(seg, numero)) {
                 _cleanup_free_ char *segment = xstrndup(seg, (size_t) (p - seg));
                 p += strlen(numero);
                 while (*p == ' ' || *p == '\t')
@@ -348,12 +351,18 @@ static void add_measure(struct parser *ps, int lineno, const char *line, char **
                 return;
         }
         static const char *const column_names[] = {"number", "name", "completion form", "deadline", "executors"};
-        for (size_t c = 1; c < N_COLUMNS; c++)
+        for (size_t c = 1; c < N_COLUMNS; c++) {
                 if (isempty(cells[c])) {
                         errlist_add(ps->errs, ps->file, lineno, "measure %d: the %s column is empty: %s", number,
                                     column_names[c], q);
                         return;
                 }
+                if (strlen(cells[c]) > CELL_MAX) {
+                        errlist_add(ps->errs, ps->file, lineno, "measure %d: the %s column is too long (%zu bytes, "
+                                    "at most %d): %s", number, column_names[c], strlen(cells[c]), CELL_MAX, q);
+                        return;
+                }
+        }
         for (size_t i = 0; i < r->n_measures; i++)
                 if (r->measures[i].number == number) {
                         errlist_add(ps->errs, ps->file, lineno, "measure %d is listed twice (first on line %d): %s",
@@ -398,6 +407,12 @@ static void add_measure(struct parser *ps, int lineno, const char *line, char **
 static void table_line(struct parser *ps, int lineno, const char *line, char **cells, size_t n) {
         struct roadmap *r = ps->r;
         if (n == 1) {
+                if (strlen(cells[0]) > CELL_MAX) {
+                        _cleanup_free_ char *q = quote(line);
+                        errlist_add(ps->errs, ps->file, lineno, "a section title or paragraph is too long (%zu bytes, "
+                                    "at most %d): %s", strlen(cells[0]), CELL_MAX, q);
+                        return;
+                }
                 if (is_expected_results(cells[0])) {
                         free(r->expected_results);
                         r->expected_results = xstrdup(cells[0]);
@@ -420,24 +435,40 @@ static void table_line(struct parser *ps, int lineno, const char *line, char **c
                 add_measure(ps, lineno, line, cells);
 }
 
-/* Check the text as a whole before reading lines: valid UTF-8, no NUL bytes. */
+/* The line of a byte offset in the text. */
+static int line_at(const char *text, size_t offset) {
+        int line = 1;
+        for (size_t i = 0; i < offset; i++)
+                line += text[i] == '\n';
+        return line;
+}
+
+/* Check the text as a whole before reading lines: valid UTF-8, no NUL bytes, no control characters other
+ * than white space (escape sequences would reach the operator's terminal). */
 static int check_text(struct parser *ps, const char *text, size_t len) {
         size_t bad;
         const char *nul = memchr(text, 0, len);
         if (!utf8_valid(text, nul ? (size_t) (nul - text) : len, &bad)) {
-                int line = 1;
-                for (size_t i = 0; i < bad; i++)
-                        line += text[i] == '\n';
-                errlist_add(ps->errs, ps->file, line, "invalid UTF-8 (byte 0x%02x at offset %zu); save the document "
-                            "as UTF-8", (unsigned char) text[bad], bad);
+                errlist_add(ps->errs, ps->file, line_at(text, bad), "invalid UTF-8 (byte 0x%02x at offset %zu); "
+                            "save the document as UTF-8", (unsigned char) text[bad], bad);
                 return -EINVAL;
         }
         if (nul) {
-                int line = 1;
-                for (const char *p = text; p < nul; p++)
-                        line += *p == '\n';
-                errlist_add(ps->errs, ps->file, line, "NUL byte in the text: this is not a text document");
+                errlist_add(ps->errs, ps->file, line_at(text, (size_t) (nul - text)),
+                            "NUL byte in the text: this is not a text document");
                 return -EINVAL;
+        }
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) text[i];
+                unsigned next = i + 1 < len ? (unsigned char) text[i + 1] : 0;
+                bool c0 = (c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r') || c == 0x7F;
+                bool c1 = c == 0xC2 && next >= 0x80 && next <= 0x9F; /* U+0080..U+009F */
+                if (c0 || c1) {
+                        errlist_add(ps->errs, ps->file, line_at(text, i),
+                                    "control character U+%04X in the text: this is not a text document",
+                                    c1 ? next : c);
+                        return -EINVAL;
+                }
         }
         return 0;
 }
@@ -473,6 +504,9 @@ int roadmap_parse(const char *text, size_t len, const char *file, struct roadmap
                         in_table = true;
                         if (!ps.last_text_line)
                                 errlist_add(errs, file, lineno, "no title line before the table header");
+                        else if (strlen(ps.last_text_line) > CELL_MAX)
+                                errlist_add(errs, file, ps.last_text_lineno, "the title is too long (%zu bytes, "
+                                            "at most %d)", strlen(ps.last_text_line), CELL_MAX);
                         ps.r->title = ps.last_text_line ? xstrdup(ps.last_text_line) : xstrdup("");
                 } else {
                         scan_documents(&ps, line);

@@ -177,6 +177,20 @@ int64_t store_data_version(struct store *s) {
         return v;
 }
 
+int64_t store_cache_size(struct store *s) {
+        sqlite3_stmt *st = store_stmt(s, "PRAGMA cache_size");
+        if (!st)
+                return -2000;
+        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2000;
+        sqlite3_reset(st);
+        return v;
+}
+
+void store_set_cache_size(struct store *s, int64_t size) {
+        _cleanup_free_ char *sql = xasprintf("PRAGMA cache_size = %lld", (long long) size);
+        store_exec(s, sql);
+}
+
 int store_begin(struct store *s) {
         return store_exec(s, "BEGIN IMMEDIATE");
 }

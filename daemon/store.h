@@ -25,6 +25,10 @@ int store_schema_version(struct store *s);
  * life, returned reset and unbound; NULL (logged) if it cannot be prepared. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
+/* SQLite's page cache (PRAGMA cache_size: pages, or KiB when negative), read and set. */
+int64_t store_cache_size(struct store *s);
+void store_set_cache_size(struct store *s, int64_t size);
+
 /* SQLite's data version: it changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 

@@ -1,0 +1,200 @@
+/* The JSON API of the HTTP interface: occurrences, marking them done or reopening them, the outbox and
+ * health. Each agency's token sees and changes only its own occurrences; the coordinator's sees all. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "http.h"
+#include "ledger.h"
+#include "outbox.h"
+#include "tzone.h"
+
+/* The occurrences the token may see, filtered; one JSON object each. */
+static json_t *list_occurrences(struct http_request *r, const char *agency, const char *status, int64_t only_id) {
+        char today[DATE_ISO_MAX];
+        date_format(tz_day(r->now, NULL), today);
+        bool overdue = status && streq(status, "overdue");
+        sqlite3_stmt *st = store_stmt(r->store,
+                "SELECT o.id, m.plan_id, m.number, m.name, o.period, o.nominal_due, o.effective_due, o.status, "
+                "o.done_at, o.done_by, o.note, m.id FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+                "WHERE NOT m.withdrawn AND (?1 IS NULL OR EXISTS (SELECT 1 FROM assignment x "
+                "JOIN agency g ON g.id = x.agency_id WHERE x.measure_id = m.id AND g.code = ?1)) "
+                "AND (?2 IS NULL OR o.status = ?2) AND (NOT ?3 OR o.effective_due < ?4) AND (?5 = 0 OR o.id = ?5) "
+                "ORDER BY o.effective_due, m.plan_id, m.number LIMIT 10000");
+        if (!st)
+                return NULL;
+        stmt_bind_text(st, 1, agency);
+        stmt_bind_text(st, 2, overdue ? "pending" : status);
+        stmt_bind_int(st, 3, overdue);
+        stmt_bind_text(st, 4, today);
+        stmt_bind_int(st, 5, only_id);
+        json_t *arr = json_array();
+        while (sqlite3_step(st) == SQLITE_ROW)
+                json_array_append_new(arr, json_pack("{s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:I}",
+                        "id", sqlite3_column_int64(st, 0), "plan", sqlite3_column_int64(st, 1), "measure",
+                        sqlite3_column_int(st, 2), "name", stmt_text(st, 3), "period", stmt_text(st, 4), "nominal_due",
+                        stmt_text(st, 5), "effective_due", stmt_text(st, 6), "status", stmt_text(st, 7), "done_at",
+                        stmt_text(st, 8), "done_by", stmt_text(st, 9), "note", stmt_text(st, 10), "measure_id",
+                        sqlite3_column_int64(st, 11)));
+        sqlite3_reset(st);
+
+        /* The executors of each, lead first. */
+        size_t i;
+        json_t *o;
+        json_array_foreach(arr, i, o) {
+                sqlite3_stmt *ex = store_stmt(r->store, "SELECT g.code, x.by_agreement FROM assignment x "
+                                                        "JOIN agency g ON g.id = x.agency_id WHERE x.measure_id = ? "
+                                                        "ORDER BY x.position");
+                if (!ex)
+                        break;
+                sqlite3_bind_int64(ex, 1, json_integer_value(json_object_get(o, "measure_id")));
+                json_t *list = json_array();
+                while (sqlite3_step(ex) == SQLITE_ROW)
+                        json_array_append_new(list, json_pack("{s:s, s:b}", "code", stmt_text(ex, 0), "by_agreement",
+                                                              sqlite3_column_int(ex, 1)));
+                sqlite3_reset(ex);
+                json_object_set_new(o, "executors", list);
+                json_object_del(o, "measure_id");
+        }
+        return arr;
+}
+
+static enum MHD_Result get_occurrences(struct http_request *r) {
+        const char *agency = http_arg(r, "agency");
+        const char *status = http_arg(r, "status");
+        if (status && !streq(status, "pending") && !streq(status, "done") && !streq(status, "waived") &&
+            !streq(status, "overdue"))
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "status must be pending, done, waived or overdue");
+        if (r->token->agency) {
+                if (agency && !streq(agency, r->token->agency))
+                        return http_reply_error(r, MHD_HTTP_FORBIDDEN, "this token sees only %s's occurrences",
+                                                r->token->agency);
+                agency = r->token->agency;
+        }
+        json_t *arr = list_occurrences(r, isempty(agency) ? NULL : agency, status, 0);
+        if (!arr)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available");
+        return http_reply_json(r, MHD_HTTP_OK, arr);
+}
+
+/* Whether agency is among the executors of occurrence id. */
+static int is_executor(struct http_request *r, int64_t id, const char *agency) {
+        sqlite3_stmt *st = store_stmt(r->store, "SELECT count(*) FROM occurrence o JOIN assignment x "
+                                                "ON x.measure_id = o.measure_id JOIN agency g ON g.id = x.agency_id "
+                                                "WHERE o.id = ? AND g.code = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, id);
+        stmt_bind_text(st, 2, agency);
+        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_reset(st);
+        return n;
+}
+
+static enum MHD_Result change_occurrence(struct http_request *r, int64_t id, const char *action) {
+        json_t *body = NULL;
+        if (r->body.len > 0) {
+                json_error_t e;
+                body = json_loadb(r->body.data, r->body.len, 0, &e);
+                if (!json_is_object(body)) {
+                        json_decref(body);
+                        return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object: %s", e.text);
+                }
+        }
+        const char *note = json_string_value(json_object_get(body, "note"));
+        const char *at_text = json_string_value(json_object_get(body, "at"));
+        int64_t at = 0;
+        if (at_text && (tz_parse(at_text, &at) < 0 || at > r->now)) {
+                json_decref(body);
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"at\" must be a past date or time, YYYY-MM-DD[THH:MM]");
+        }
+        json_t *found = list_occurrences(r, NULL, NULL, id);
+        bool exists = found && json_array_size(found) == 1;
+        json_decref(found);
+        if (!exists) {
+                json_decref(body);
+                return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no occurrence %lld", (long long) id);
+        }
+        if (r->token->agency && is_executor(r, id, r->token->agency) <= 0) {
+                json_decref(body);
+                return http_reply_error(r, MHD_HTTP_FORBIDDEN, "occurrence %lld is not one of %s's", (long long) id,
+                                        r->token->agency);
+        }
+        const char *who = r->token->agency ? r->token->agency : (r->token->name ? r->token->name : "coordinator");
+        _cleanup_free_ char *actor = xasprintf("api (%s)", who);
+        struct status_change c = {
+                .status = streq(action, "done") ? "done" : "pending",
+                .actor = actor,
+                .done_by = r->token->agency ? r->token->agency : json_string_value(json_object_get(body, "by")),
+                .note = note,
+                .done_at = at,
+                .now = r->now,
+        };
+        int rr = ledger_set_status(r->store, id, &c);
+        json_decref(body);
+        if (rr < 0 && rr != -EALREADY)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot change it now: %s", strerror(-rr));
+        json_t *now = list_occurrences(r, NULL, NULL, id);
+        json_t *one = json_incref(json_array_get(now, 0));
+        json_decref(now);
+        json_object_set_new(one, "changed", json_boolean(rr != -EALREADY));
+        return http_reply_json(r, MHD_HTTP_OK, one);
+}
+
+static enum MHD_Result get_outbox(struct http_request *r) {
+        const char *state = http_arg(r, "state");
+        sqlite3_stmt *st = store_stmt(r->store,
+                "SELECT o.id, n.key, n.recipient, n.kind, n.stage, o.channel, o.address, o.state, o.attempts, "
+                "o.last_error, o.next_attempt_at, o.sent_at FROM outbox o JOIN notification n ON n.id = o.notification_id "
+                "WHERE (?1 IS NULL OR n.recipient = ?1) AND (?2 IS NULL OR o.state = ?2) ORDER BY o.id DESC LIMIT 500");
+        if (!st)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available");
+        stmt_bind_text(st, 1, r->token->agency);
+        stmt_bind_text(st, 2, state);
+        json_t *arr = json_array();
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                char next[TZ_ISO_MAX] = "", sent[TZ_ISO_MAX] = "";
+                if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+                        tz_format(sqlite3_column_int64(st, 11), sent);
+                tz_format(sqlite3_column_int64(st, 10), next);
+                json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:s, s:s?}",
+                        "id", sqlite3_column_int64(st, 0), "key", stmt_text(st, 1), "recipient", stmt_text(st, 2),
+                        "kind", stmt_text(st, 3), "stage", stmt_text(st, 4), "channel", stmt_text(st, 5), "address",
+                        stmt_text(st, 6), "state", stmt_text(st, 7), "attempts", sqlite3_column_int(st, 8),
+                        "last_error", stmt_text(st, 9), "next_attempt_at", next, "sent_at", *sent ? sent : NULL));
+        }
+        sqlite3_reset(st);
+        return http_reply_json(r, MHD_HTTP_OK, arr);
+}
+
+static enum MHD_Result get_health(struct http_request *r) {
+        int pending = 0, failed = 0;
+        int rr = outbox_depth(r->store, &pending, &failed);
+        char now[TZ_ISO_MAX];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:{s:i, s:i}}", "status", rr < 0 ? "degraded" : "ok", "time",
+                              tz_format(r->now, now), "database", rr < 0 ? "unavailable" : "ok", "outbox", "pending",
+                              pending, "failed", failed);
+        return http_reply_json(r, rr < 0 ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, o);
+}
+
+enum MHD_Result api_handle(struct http_request *r) {
+        const char *path = r->url + 3; /* after "/v1" */
+        bool get = streq(r->method, "GET") || streq(r->method, "HEAD"), post = streq(r->method, "POST");
+        enum MHD_Result result;
+        if (streq(path, "/health"))
+                return get ? get_health(r) : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+        if (!http_authenticate(r, false, &result))
+                return result;
+        if (streq(path, "/occurrences"))
+                return get ? get_occurrences(r) : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+        if (streq(path, "/outbox"))
+                return get ? get_outbox(r) : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+        long long id;
+        char action[16];
+        int consumed = 0;
+        if (sscanf(path, "/occurrences/%lld/%15[a-z]%n", &id, action, &consumed) == 2 && path[consumed] == 0 &&
+            id > 0 && (streq(action, "done") || streq(action, "reopen")))
+                return post ? change_occurrence(r, id, action)
+                            : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to change an occurrence");
+        return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no such API: %s", r->url);
+}

@@ -1,0 +1,82 @@
+/* merzimctl token: make a bearer token for the HTTP interface. The token is shown once; the
+ * configuration keeps only its SHA-256. */
+#include "config.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+
+#include "ctl.h"
+#include "util.h"
+
+struct token_args {
+        bool coordinator;
+        const char *name;
+};
+
+enum { OPT_COORDINATOR = 0x2000, OPT_NAME };
+
+static int token_option(struct ctl *ctl, int opt, const char *arg, void *userdata) {
+        struct token_args *a = userdata;
+        if (opt == OPT_COORDINATOR) {
+                a->coordinator = true;
+                return 0;
+        }
+        if (opt == OPT_NAME) {
+                a->name = arg;
+                return 0;
+        }
+        return ctl_usage_error(ctl, "unexpected option");
+}
+
+int cmd_token(struct ctl *ctl, int argc, char **argv) {
+        static const struct option opts[] = {
+                {"coordinator", no_argument, NULL, OPT_COORDINATOR},
+                {"name", required_argument, NULL, OPT_NAME},
+                {},
+        };
+        struct token_args a = {0};
+        int i = ctl_parse(ctl, argc, argv, NULL, opts, token_option, &a);
+        if (i < 0)
+                return i == -1 ? EXIT_SUCCESS : -i;
+        if (argc - i < 1 || !streq(argv[i], "new"))
+                return ctl_usage_error(ctl, "say \"token new AGENCY\" or \"token new --coordinator\"");
+        const char *agency = argc - i == 2 ? argv[i + 1] : NULL;
+        if (a.coordinator == (agency != NULL) || argc - i > 2)
+                return ctl_usage_error(ctl, "a token is for one AGENCY or --coordinator");
+        if (agency && strpbrk(agency, "\"\\\r\n"))
+                return ctl_usage_error(ctl, "an agency code with quotes: write it in the configuration by hand");
+
+        unsigned char raw[32];
+        if (RAND_bytes(raw, sizeof(raw)) != 1) {
+                fprintf(stderr, "merzimctl token: no randomness available\n");
+                return EXIT_FAILURE;
+        }
+        char token[64];
+        EVP_EncodeBlock((unsigned char *) token, raw, sizeof(raw));
+        for (char *p = token; *p; p++)
+                *p = *p == '+' ? '-' : *p == '/' ? '_' : *p == '=' ? 0 : *p;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        char hex[65];
+        EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
+        for (unsigned k = 0; k < 32 && k < n; k++)
+                snprintf(hex + 2 * k, 3, "%02x", md[k]);
+
+        if (ctl->json) {
+                ctl_print_json(json_pack("{s:s, s:s?, s:b, s:s}", "token", token, "agency", agency, "coordinator",
+                                         a.coordinator, "sha256", hex));
+                return EXIT_SUCCESS;
+        }
+        printf("token: %s\n\n", token);
+        printf("Give the token to its holder; it is not kept anywhere. Add this to http.tokens in merzim.conf\n"
+               "and reload merzimd:\n\n");
+        if (agency)
+                printf("        { agency = \"%s\"; %s%s%ssha256 = \"%s\"; },\n", agency, a.name ? "name = \"" : "",
+                       a.name ? a.name : "", a.name ? "\"; " : "", hex);
+        else
+                printf("        { coordinator = true; %s%s%ssha256 = \"%s\"; },\n", a.name ? "name = \"" : "",
+                       a.name ? a.name : "", a.name ? "\"; " : "", hex);
+        explicit_bzero(token, sizeof(token));
+        return EXIT_SUCCESS;
+}

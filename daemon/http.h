@@ -1,0 +1,55 @@
+/* merzimd's HTTP interface (libmicrohttpd, off by default, on loopback unless configured otherwise):
+ * the JSON API for agencies and the coordinator, one-click confirmation pages, the coordinator's
+ * status page, and calendar feeds. It runs in libmicrohttpd's own thread with its own database
+ * connection; what it changes, the event loop picks up like any change by merzimctl. */
+#pragma once
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "conf.h"
+#include "store.h"
+#include "util.h"
+
+struct http_server;
+
+/* Start serving cfg->http_listen. cfg and cal must outlive the server (stop it before replacing them).
+ * clock_offset is added to the real time, for --now. */
+int http_server_start(const struct config *cfg, const struct calendar *cal, int64_t clock_offset,
+                      struct http_server **ret);
+void http_server_stop(struct http_server *s);
+
+/* What a handler gets: the server's state and the request. */
+struct http_request {
+        struct MHD_Connection *connection;
+        const struct config *cfg;
+        const struct calendar *calendar;
+        struct store *store;
+        const char *url;
+        const char *method;
+        struct buf body;
+        int64_t now;
+        const struct api_token *token; /* who is asking, once authenticated */
+};
+
+/* Replies; each returns what the access handler must return. */
+enum MHD_Result http_reply_json(struct http_request *r, unsigned status, json_t *body);
+enum MHD_Result http_reply_error(struct http_request *r, unsigned status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+enum MHD_Result http_reply_html(struct http_request *r, unsigned status, char *html);
+enum MHD_Result http_reply_text(struct http_request *r, unsigned status, const char *content_type, char *text);
+/* Authenticate with "Authorization: Bearer TOKEN" (or ?token= where allowed); on failure the reply is
+ * queued and *result set. Returns true if the request may go on. */
+bool http_authenticate(struct http_request *r, bool allow_query_token, enum MHD_Result *result);
+/* A query argument, or NULL. */
+const char *http_arg(struct http_request *r, const char *name);
+/* Append text to b with &, <, >, " and ' escaped for HTML. */
+void html_escape(struct buf *b, const char *text);
+
+/* The handlers (api.c, confirm.c, page.c). */
+enum MHD_Result api_handle(struct http_request *r);
+enum MHD_Result confirm_handle(struct http_request *r, const char *token);
+enum MHD_Result page_handle(struct http_request *r);
+enum MHD_Result feed_handle(struct http_request *r);

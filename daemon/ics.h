@@ -1,0 +1,35 @@
+/* An iCalendar feed (RFC 5545) of the deadlines, for agencies' calendar programs: one VTODO per
+ * occurrence, due (DUE;VALUE=DATE) on its effective due date, with an alarm for each message merzimd
+ * sends before it, and a VTIMEZONE of the configured zone made from the system tz database. The text
+ * is built in memory so that merzimctl prints it and the daemon can serve the same feed.
+ *
+ * UIDs outlive re-imports: "occurrence-HASH-MEASURE-PERIOD@merzim", HASH naming the plan by its title
+ * (as editions of a plan are matched), or "occurrence-HASH-MEASURE@merzim" for a measure with a single
+ * deadline, which follows its measure to a new date as the import keeps its row and history. */
+#pragma once
+
+#include <stdint.h>
+
+#include "calendar.h"
+#include "conf.h"
+#include "store.h"
+#include "util.h"
+
+struct ics_options {
+        int64_t plan;         /* only this plan; 0: every plan */
+        const char *agency;   /* only the measures this agency executes (its code as stored); NULL: all */
+        const char *language; /* "kk", "ru" or "en"; NULL: the agency's, else the configuration's */
+        int64_t now;          /* DTSTAMP; what is overdue; which alarms are still to come */
+};
+
+/* The calendar of the occurrences of measures still in their plans, as CRLF-terminated text (caller
+ * frees). Needs the process time zone set to the configured one (tz_set). Returns 0, -ENOENT if the
+ * plan does not exist, or another negative errno (logged). */
+int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
+              char **ret);
+
+/* Append text as a TEXT value: backslash, semicolon, comma and line ends escaped, other control
+ * characters dropped. */
+void ics_escape_text(struct buf *b, const char *text);
+/* Append one content line folded at 75 octets, never inside a UTF-8 character, with CRLF line ends. */
+void ics_put_line(struct buf *b, const char *line);

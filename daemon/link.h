@@ -1,0 +1,13 @@
+/* One-click confirmation links: "report submitted / есеп тапсырылды / отчёт представлен". A link carries
+ * a token bound to one occurrence, one agency and an expiry, signed with HMAC-SHA256 under the
+ * configured secret: it cannot be turned to another occurrence or agency, used after it expires, or
+ * used after the secret changes. */
+#pragma once
+
+#include <stdint.h>
+
+/* The token for occurrence id confirmed by agency, good until the instant expires. Caller frees. */
+char *link_token(const char *secret, int64_t occurrence_id, const char *agency, int64_t expires);
+/* Check a token at the instant now. Returns 0 (and what it is bound to; *agency malloc'ed), -EBADMSG
+ * for a malformed or forged one, -ETIME for an expired one. */
+int link_verify(const char *secret, const char *token, int64_t now, int64_t *occurrence_id, char **agency);

@@ -1,0 +1,50 @@
+/* libFuzzer target: the configuration loader, libconfig included. Each input is written to a file in a
+ * directory of its own and loaded as merzimd and merzimctl load it: accepted, or refused with errors that
+ * name the file and are UTF-8 text. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "utf8.h"
+#include "util.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char *path;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+        char dir[] = "/tmp/merzim-fuzz-config-XXXXXX";
+        if (!mkdtemp(dir))
+                abort();
+        path = xasprintf("%s/merzim.conf", dir);
+        return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || write(fd, data, size) != (ssize_t) size || close(fd) < 0)
+                abort();
+
+        struct config *c = NULL;
+        struct errlist errs = {0};
+        int r = config_load(path, &c, &errs);
+        if ((r < 0) != (errs.n > 0) || (r < 0) != (c == NULL))
+                abort();
+        for (size_t i = 0; i < errs.n; i++) {
+                size_t bad;
+                if (strncmp(errs.msgs[i], path, strlen(path)) != 0 ||
+                    !utf8_valid(errs.msgs[i], strlen(errs.msgs[i]), &bad)) {
+                        fprintf(stderr, "a bad message: %s\n", errs.msgs[i]);
+                        abort();
+                }
+        }
+        config_free(c);
+        errlist_clear(&errs);
+        return 0;
+}
