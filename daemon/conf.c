@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ struct loader {
         const char *file;
         struct errlist *errs;
         struct config *c;
+        unsigned flags; /* CONFIG_* */
 };
 
 #define ERR(l, s, ...) errlist_add((l)->errs, (l)->file, (s) ? config_setting_source_line(s) : 0, __VA_ARGS__)
@@ -226,9 +228,14 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
                 return;
         _cleanup_free_ char *full = path_join_rel(l->c->dir, path);
         free(path);
+        if (l->flags & CONFIG_NO_SECRETS)
+                return;
         char *text;
         size_t len;
         int r = read_bounded(full, SECRET_FILE_MAX, &text, &len);
+        /* A systemd credential exists only while the service runs: a check cannot read it. */
+        if (r == -ENOENT && (l->flags & CONFIG_CHECK_ONLY) && strncmp(full, "/run/credentials/", 17) == 0)
+                return;
         if (r < 0) {
                 ERR(l, config_setting_get_member(g, name), "cannot read %s \"%s\": %s", name, full, strerror(-r));
                 return;
@@ -385,8 +392,16 @@ static void load_http(struct loader *l, config_setting_t *g) {
         if (get_string(l, g, "listen", &c->http_listen)) {
                 const char *colon = strrchr(c->http_listen, ':');
                 unsigned long port;
-                if (!colon || colon == c->http_listen || parse_uint(colon + 1, 65535, &port) < 0 || port == 0)
-                        ERR(l, config_setting_get_member(g, "listen"), "listen \"%s\" is not ADDRESS:PORT",
+                unsigned char addr[16];
+                _cleanup_free_ char *host = colon ? xstrndup(c->http_listen, (size_t) (colon - c->http_listen)) : NULL;
+                size_t hn = host ? strlen(host) : 0;
+                bool ip6 = hn >= 2 && host[0] == '[' && host[hn - 1] == ']';
+                if (ip6)
+                        host[hn - 1] = 0;
+                if (!colon || colon == c->http_listen || parse_uint(colon + 1, 65535, &port) < 0 || port == 0 ||
+                    inet_pton(ip6 ? AF_INET6 : AF_INET, ip6 ? host + 1 : host, addr) != 1)
+                        ERR(l, config_setting_get_member(g, "listen"),
+                            "listen \"%s\" is not IPV4:PORT or [IPV6]:PORT (an address, not a host name)",
                             c->http_listen);
         }
         if (get_string(l, g, "public_url", &c->http_public_url) &&
@@ -398,7 +413,8 @@ static void load_http(struct loader *l, config_setting_t *g) {
                 ERR(l, g, "the link secret must be at least 16 characters");
         get_int(l, g, "link_days", 1, 3650, &c->link_days);
         c->tokens = load_list(l, g, "tokens", sizeof(struct api_token), &c->n_tokens, load_token_any);
-        if (c->http_enabled && !c->link_secret)
+        if (c->http_enabled && !config_setting_get_member(g, "link_secret") &&
+            !config_setting_get_member(g, "link_secret_file"))
                 ERR(l, g, "http is enabled: give link_secret_file (or link_secret) to sign confirmation links");
 }
 
@@ -466,7 +482,7 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                             a->webhook_url);
                 get_string(l, w, "secret", &a->webhook_secret);
                 get_secret_file(l, w, "secret_file", &a->webhook_secret);
-                if (isempty(a->webhook_secret))
+                if (isempty(a->webhook_secret) && !config_setting_get_member(w, "secret_file"))
                         ERR(l, w, "webhook of agency %s needs a secret (or secret_file) to sign with", a->code);
         }
 }
@@ -549,7 +565,11 @@ static void load_root(struct loader *l, config_setting_t *root) {
         if (get_string(l, root, "timezone", &c->timezone) && tz_check(c->timezone) < 0)
                 ERR(l, config_setting_get_member(root, "timezone"),
                     "unknown time zone \"%s\" (see /usr/share/zoneinfo)", c->timezone);
-        if (get_string(l, root, "calendar", &c->calendar) && !isempty(c->calendar)) {
+        if (get_string(l, root, "calendar", &c->calendar) && isempty(c->calendar)) {
+                /* calendar = ""; is the built-in calendar. */
+                free(c->calendar);
+                c->calendar = NULL;
+        } else if (c->calendar) {
                 char *full = path_join_rel(c->dir, c->calendar);
                 free(c->calendar);
                 c->calendar = full;
@@ -557,7 +577,11 @@ static void load_root(struct loader *l, config_setting_t *root) {
                         ERR(l, config_setting_get_member(root, "calendar"), "cannot read the calendar \"%s\": %s",
                             full, strerror(errno));
         }
-        if (get_string(l, root, "templates", &c->templates)) {
+        if (get_string(l, root, "templates", &c->templates) && isempty(c->templates)) {
+                /* templates = ""; are the built-in templates. */
+                free(c->templates);
+                c->templates = NULL;
+        } else if (c->templates) {
                 char *full = path_join_rel(c->dir, c->templates);
                 free(c->templates);
                 c->templates = full;
@@ -569,7 +593,11 @@ static void load_root(struct loader *l, config_setting_t *root) {
         if (get_string(l, root, "language", &c->language) && !valid_language(c->language))
                 ERR(l, config_setting_get_member(root, "language"), "language \"%s\" is not kk, ru or en",
                     c->language);
-        get_string(l, root, "hostname", &c->hostname);
+        if (get_string(l, root, "hostname", &c->hostname) &&
+            (isempty(c->hostname) || strspn(c->hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+                                             strlen(c->hostname)))
+                ERR(l, config_setting_get_member(root, "hostname"),
+                    "hostname \"%s\" must be a DNS name: letters, digits, dots and hyphens", c->hostname);
 
         static const struct {
                 const char *name;
@@ -598,6 +626,12 @@ static void load_root(struct loader *l, config_setting_t *root) {
 const char *config_default_path(void) {
         const char *e = getenv("MERZIM_CONFIG");
         return isempty(e) ? CONFIG_DEFAULT_PATH : e;
+}
+
+/* Whether no configuration file is wanted: MERZIM_CONFIG=none. */
+static bool config_none(void) {
+        const char *e = getenv("MERZIM_CONFIG");
+        return e && streq(e, "none");
 }
 
 /* The line of a byte offset in text. */
@@ -631,9 +665,16 @@ static int check_text(const char *path, const char *text, size_t len, struct err
 }
 
 int config_load(const char *path, struct config **ret, struct errlist *errs) {
+        return config_load_flags(path, 0, ret, errs);
+}
+
+int config_load_flags(const char *path, unsigned flags, struct config **ret, struct errlist *errs) {
         if (!path) {
+                /* No file where the default path points is fine (built-in defaults); a missing file that
+                 * MERZIM_CONFIG names is a mistake worth saying. */
                 path = config_default_path();
-                if (access(path, F_OK) < 0) {
+                bool from_env = !isempty(getenv("MERZIM_CONFIG"));
+                if (config_none() || (!from_env && access(path, F_OK) < 0)) {
                         *ret = config_new_defaults();
                         return 0;
                 }
@@ -663,7 +704,7 @@ int config_load(const char *path, struct config **ret, struct errlist *errs) {
         } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
                 errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
         } else {
-                struct loader l = {.file = path, .errs = errs, .c = c};
+                struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags};
                 load_root(&l, config_root_setting(&cfg));
         }
         config_destroy(&cfg);

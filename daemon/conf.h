@@ -109,6 +109,11 @@ struct config *config_new_defaults(void);
 /* Load path, or the defaults if path is NULL and there is no file at the default path. Every problem is
  * added to errs as "file:line: message"; returns 0, -EINVAL with errs filled, or another -errno. */
 int config_load(const char *path, struct config **ret, struct errlist *errs);
+enum {
+        CONFIG_NO_SECRETS = 1 << 0,  /* do not read secret files: merzimctl needs none */
+        CONFIG_CHECK_ONLY = 1 << 1,  /* a check: systemd credentials that are not there yet are fine */
+};
+int config_load_flags(const char *path, unsigned flags, struct config **ret, struct errlist *errs);
 void config_free(struct config *c);
 
 const struct agency_contact *config_agency(const struct config *c, const char *code);

@@ -63,7 +63,7 @@ static json_t *message_json(const struct config *cfg, const struct message *m) {
                 json_t *fwd = json_array();
                 for (size_t k = 0; k < it->n_forwarded; k++)
                         json_array_append_new(fwd, json_string(it->forwarded[k].code));
-                json_object_set_new(o, "on_behalf_of", fwd);
+                json_object_set_new(o, "forwarded_for", fwd);
                 json_object_set_new(o, "roles", roles_json(it->roles));
                 json_object_set_new(o, "days_left", json_integer(it->occ->effective - m->day));
                 json_array_append_new(items, o);
@@ -114,9 +114,15 @@ int cmd_schedule(struct ctl *ctl, int argc, char **argv) {
                 return ctl_usage_error(ctl, "unexpected argument \"%s\"", argv[i]);
         if (ctl_load_calendar(ctl) < 0 || ctl_open_store(ctl) < 0)
                 return EXIT_FAILURE;
+        _cleanup_free_ char *agency = NULL;
+        if (a.agency) {
+                int r = ctl_resolve_agency(ctl, a.agency, &agency);
+                if (r >= 0)
+                        return r;
+        }
 
         /* Dates are local: --to 2024-07-31 means the end of that day. */
-        struct preview_options o = {.now = ctl->now, .agency = a.agency};
+        struct preview_options o = {.now = ctl->now, .agency = agency};
         o.start = ctl->now_arg != NULL || !a.from;
         if (a.from)
                 tz_parse(a.from, &o.from);

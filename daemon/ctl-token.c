@@ -46,6 +46,8 @@ int cmd_token(struct ctl *ctl, int argc, char **argv) {
                 return ctl_usage_error(ctl, "a token is for one AGENCY or --coordinator");
         if (agency && strpbrk(agency, "\"\\\r\n"))
                 return ctl_usage_error(ctl, "an agency code with quotes: write it in the configuration by hand");
+        if (a.name && strpbrk(a.name, "\"\\\r\n"))
+                return ctl_usage_error(ctl, "--name cannot hold quotes, backslashes or line breaks");
 
         unsigned char raw[32];
         if (RAND_bytes(raw, sizeof(raw)) != 1) {

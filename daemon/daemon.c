@@ -81,9 +81,9 @@ static void setup_clear(struct setup *s) {
 }
 
 /* Load a configuration and the calendar and templates it names; every problem goes to errs. */
-static int setup_load(const char *path, struct setup *s, struct errlist *errs) {
+static int setup_load(const char *path, unsigned flags, struct setup *s, struct errlist *errs) {
         *s = (struct setup) {0};
-        int r = config_load(path, &s->cfg, errs);
+        int r = config_load_flags(path, flags, &s->cfg, errs);
         if (r < 0)
                 return r;
         const char *file = s->cfg->path ? s->cfg->path : "built-in configuration";
@@ -106,7 +106,7 @@ static int setup_load(const char *path, struct setup *s, struct errlist *errs) {
 int daemon_check_config(const char *config_path) {
         struct setup s;
         struct errlist errs = {0};
-        int r = setup_load(config_path, &s, &errs);
+        int r = setup_load(config_path, CONFIG_CHECK_ONLY, &s, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 fprintf(stderr, "%s\n", errs.msgs[i]);
         if (r >= 0) {
@@ -347,7 +347,7 @@ static void reload(struct daemon *d) {
                    (unsigned long long) mono);
         struct setup fresh;
         struct errlist errs = {0};
-        int r = setup_load(d->config_path, &fresh, &errs);
+        int r = setup_load(d->config_path, 0, &fresh, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 log_error("%s", errs.msgs[i]);
         errlist_clear(&errs);
@@ -445,7 +445,7 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         d->seed = (unsigned) time(NULL) ^ (unsigned) getpid();
 
         struct errlist errs = {0};
-        int r = setup_load(d->config_path, &d->setup, &errs);
+        int r = setup_load(d->config_path, 0, &d->setup, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 log_error("%s", errs.msgs[i]);
         errlist_clear(&errs);

@@ -21,7 +21,7 @@ static const struct command {
         const char *summary;
 } commands[] = {
         {"import", cmd_import, "FILE [--dry-run] [--coordinator CODE] [--years A-B]", "import a roadmap document"},
-        {"deadline", cmd_deadline, "[--years A-B] PHRASE", "show the dates a deadline phrase gives"},
+        {"deadline", cmd_deadline, "[--years A-B | --plan ID] PHRASE", "show the dates a deadline phrase gives"},
         {"plans", cmd_plans, "", "list the plans"},
         {"measures", cmd_measures, "[--agency CODE] [--plan ID]", "list measures"},
         {"agencies", cmd_agencies, "[--plan ID]", "list agencies and how many measures each has"},
@@ -30,7 +30,7 @@ static const struct command {
          "list the dated deadlines"},
         {"done", cmd_done, "MEASURE [--period P] [--note TEXT] [--by WHO] [--at DATE] [--plan ID]",
          "mark an occurrence done"},
-        {"reopen", cmd_reopen, "MEASURE [--period P] [--plan ID]", "mark an occurrence pending again"},
+        {"reopen", cmd_reopen, "MEASURE [--period P] [--note TEXT] [--plan ID]", "mark an occurrence pending again"},
         {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", "waive an occurrence, with a reason"},
         {"schedule", cmd_schedule, "[--from DATE] [--to DATE] [--agency CODE] [--now TIME]",
          "the messages the daemon would send (default: the next 30 days)"},
@@ -52,7 +52,8 @@ static void usage(FILE *f) {
                    "                     without one built-in defaults apply and the database is ./merzim.db)\n"
                    "      --json         print JSON instead of a table\n"
                    "      --now TIME     take TIME (YYYY-MM-DDTHH:MM) as the current time, for tests and demos\n"
-                   "  -h, --help         show this help\n",
+                   "  -h, --help         show this help\n"
+                   "  -V, --version      show the version (before the command)\n",
                    CONFIG_DEFAULT_PATH);
 }
 
@@ -130,7 +131,7 @@ int ctl_load_config(struct ctl *ctl) {
         if (ctl->config)
                 return 0;
         struct errlist errs = {0};
-        int r = config_load(ctl->config_path, &ctl->config, &errs);
+        int r = config_load_flags(ctl->config_path, CONFIG_NO_SECRETS, &ctl->config, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 fprintf(stderr, "%s\n", errs.msgs[i]);
         errlist_clear(&errs);
@@ -267,6 +268,11 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
                 return -1;
         }
         free(found);
+        /* An agency that only the configuration knows (a supervisor, say) is taken as written. */
+        if (n == 0 && ctl->config && config_agency(ctl->config, arg)) {
+                *ret = xstrdup(arg);
+                return -1;
+        }
         if (n == 0)
                 fprintf(stderr, "merzimctl %s: no agency \"%s\" (see merzimctl agencies)\n", ctl->command, arg);
         else
@@ -277,6 +283,8 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
 int main(int argc, char **argv) {
         log_open("merzimctl");
         struct ctl ctl = {.now = (int64_t) time(NULL)};
+        /* The database and reports hold what agencies reported: not for other users to read. */
+        umask(0077);
 
         /* Options before the command: -c FILE, -h. */
         static const struct option opts[] = {

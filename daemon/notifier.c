@@ -83,18 +83,70 @@ static void collect_stages(struct notifier *nt, struct due *d, int64_t now) {
         }
 }
 
-/* The notification that tells occ of stage st (or, for a missed stage, its catch-up digest). */
-static int64_t notification_of(const struct schedule *sched, const int64_t *ids, int64_t occurrence_id,
-                               const struct stage *st, bool missed) {
+/* Every item of every message, sorted by occurrence, kind of message and stage, then message order:
+ * which notification told an occurrence of a stage, found without going through every message for
+ * every occurrence (a wake-up may write thousands of messages). */
+struct item_ref {
+        int64_t occurrence_id;
+        bool catch_up;
+        const char *stage;
+        size_t message;
+};
+
+static int compare_item_refs(const void *a, const void *b) {
+        const struct item_ref *x = a, *y = b;
+        if (x->occurrence_id != y->occurrence_id)
+                return x->occurrence_id < y->occurrence_id ? -1 : 1;
+        if (x->catch_up != y->catch_up)
+                return x->catch_up ? 1 : -1;
+        int c = strcmp(x->stage, y->stage);
+        if (c)
+                return c;
+        return (x->message > y->message) - (x->message < y->message);
+}
+
+static struct item_ref *item_refs(const struct schedule *sched, size_t *ret) {
+        size_t n = 0;
+        for (size_t i = 0; i < sched->n_messages; i++)
+                n += sched->messages[i].n_items;
+        struct item_ref *v = xcalloc(n + 1, sizeof(*v));
+        size_t k = 0;
         for (size_t i = 0; i < sched->n_messages; i++) {
                 const struct message *m = &sched->messages[i];
-                if (m->catch_up != missed)
-                        continue;
-                for (size_t k = 0; k < m->n_items; k++)
-                        if (m->items[k].occ->id == occurrence_id && (missed || streq(m->items[k].stage.name, st->name)))
-                                return ids[i];
+                for (size_t j = 0; j < m->n_items; j++)
+                        v[k++] = (struct item_ref) {m->items[j].occ->id, m->catch_up, m->items[j].stage.name, i};
         }
-        return 0;
+        if (n > 1)
+                qsort(v, n, sizeof(*v), compare_item_refs);
+        *ret = n;
+        return v;
+}
+
+/* The notification that tells occ of stage st (or, for a missed stage, its catch-up digest): the first
+ * such message in the schedule's order. */
+static int64_t notification_of(const struct item_ref *refs, size_t n_refs, const int64_t *ids, int64_t occurrence_id,
+                               const struct stage *st, bool missed) {
+        /* The first ref not below (occurrence, missed, stage) or, for a catch-up, (occurrence, true, ""). */
+        struct item_ref key = {occurrence_id, missed, missed ? "" : st->name, 0};
+        size_t lo = 0, hi = n_refs;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (compare_item_refs(&refs[mid], &key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        size_t best = SIZE_MAX;
+        for (size_t i = lo; i < n_refs && refs[i].occurrence_id == occurrence_id && refs[i].catch_up == missed; i++) {
+                if (!missed) {
+                        if (streq(refs[i].stage, st->name))
+                                best = refs[i].message;
+                        break;
+                }
+                if (refs[i].message < best)
+                        best = refs[i].message;
+        }
+        return best == SIZE_MAX ? 0 : ids[best];
 }
 
 static void log_message(const struct message *m, int64_t id, int rows) {
@@ -116,6 +168,8 @@ static void log_message(const struct message *m, int64_t id, int rows) {
 static int write_out(struct notifier *nt, struct schedule *sched, struct due *due, size_t n_due, int64_t now) {
         int64_t *ids = xcalloc(sched->n_messages + 1, sizeof(int64_t));
         int *rows = xcalloc(sched->n_messages + 1, sizeof(int));
+        size_t n_refs;
+        struct item_ref *refs = item_refs(sched, &n_refs);
         int r = store_begin(nt->store);
         for (size_t i = 0; r >= 0 && i < sched->n_messages; i++) {
                 struct rendered out;
@@ -127,7 +181,8 @@ static int write_out(struct notifier *nt, struct schedule *sched, struct due *du
                 const struct due *d = &due[i];
                 for (size_t k = 0; r >= 0 && k < d->n; k++)
                         r = planner_record_stage(nt->planner, d->id, &d->stages[k], d->missed[k] ? "missed" : "told",
-                                                 notification_of(sched, ids, d->id, &d->stages[k], d->missed[k]), now);
+                                                 notification_of(refs, n_refs, ids, d->id, &d->stages[k], d->missed[k]),
+                                                 now);
                 if (r >= 0)
                         r = planner_set_next(nt->planner, d->id, d->has_next ? &d->next : NULL);
         }
@@ -137,9 +192,27 @@ static int write_out(struct notifier *nt, struct schedule *sched, struct due *du
                 store_rollback(nt->store);
         for (size_t i = 0; r >= 0 && i < sched->n_messages; i++)
                 log_message(&sched->messages[i], ids[i], rows[i]);
+        free(refs);
         free(ids);
         free(rows);
         return r < 0 ? r : (int) sched->n_messages;
+}
+
+static int compare_by_id(const void *a, const void *b) {
+        const struct occurrence_info *const *x = a, *const *y = b;
+        return ((*x)->id > (*y)->id) - ((*x)->id < (*y)->id);
+}
+
+static const struct occurrence_info *find_by_id(const struct occurrence_info **by_id, size_t n, int64_t id) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (by_id[mid]->id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < n && by_id[lo]->id == id ? by_id[lo] : NULL;
 }
 
 int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
@@ -158,11 +231,18 @@ int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
         r = occurrences_load_ids(nt->store, nt->cfg, ids, n_due, &occs);
         free(ids);
 
+        /* The loaded occurrences by id, for a binary search per due occurrence. */
+        const struct occurrence_info **by_id = xcalloc(occs.n_items + 1, sizeof(*by_id));
+        for (size_t i = 0; i < occs.n_items; i++)
+                by_id[i] = &occs.items[i];
+        if (occs.n_items > 1)
+                qsort(by_id, occs.n_items, sizeof(*by_id), compare_by_id);
+
         struct schedule sched = {.cfg = nt->cfg};
         for (size_t i = 0; r >= 0 && i < n_due; i++) {
                 struct due *d = &due[i];
                 collect_stages(nt, d, now);
-                const struct occurrence_info *occ = occurrence_set_find(&occs, d->id);
+                const struct occurrence_info *occ = find_by_id(by_id, occs.n_items, d->id);
                 for (size_t k = 0; occ && k < d->n; k++) {
                         if (!d->missed[k])
                                 schedule_add(&sched, occ, &d->stages[k], false, 0);
@@ -175,6 +255,7 @@ int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
                 r = write_out(nt, &sched, due, n_due, now);
         }
         schedule_clear(&sched);
+        free(by_id);
         occurrence_set_clear(&occs);
         free(due);
         return r;

@@ -161,7 +161,23 @@ static int plan_one(struct planner *pl, struct plan_memo *m, int64_t id, day_t n
         return planner_set_next(pl, id, has ? &next : NULL);
 }
 
+/* Whether any pending occurrence is planned under an older revision: a look without a transaction,
+ * so that a wake-up with nothing to plan (every delivery's) does not take the write lock. A change
+ * made after the look comes with its own wake-up (inotify). */
+static bool anything_to_plan(struct planner *pl) {
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT 1 FROM occurrence INDEXED BY occurrence_planned "
+                                                 "WHERE status = 'pending' AND planned_rev < ? LIMIT 1");
+        if (!st)
+                return true; /* let planner_run report it */
+        stmt_bind_int(st, 1, pl->rev);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc != SQLITE_DONE;
+}
+
 int planner_run(struct planner *pl, int64_t now, size_t limit) {
+        if (!anything_to_plan(pl))
+                return 0;
         int r = store_begin(pl->store);
         if (r < 0)
                 return r;

@@ -27,16 +27,53 @@ unsigned schedule_channels(const struct config *cfg, const char *code) {
         return (a->emails && a->emails[0] ? 1u : 0u) | (a->webhook_url ? 2u : 0u);
 }
 
+static size_t message_hash(int64_t at, bool catch_up, const char *recipient) {
+        uint64_t h = 1469598103934665603ULL ^ (uint64_t) at ^ (catch_up ? 0x9e3779b97f4a7c15ULL : 0);
+        for (const char *p = recipient; *p; p++)
+                h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+        return (size_t) (h ^ (h >> 29));
+}
+
+/* The slot of (at, catch_up, recipient) in the index: the one that has its message, or the empty one
+ * where it goes. */
+static size_t *message_slot(struct schedule *s, int64_t at, bool catch_up, const char *recipient) {
+        size_t mask = s->n_slots - 1;
+        for (size_t k = message_hash(at, catch_up, recipient) & mask;; k = (k + 1) & mask) {
+                size_t *slot = &s->slots[k];
+                if (!*slot)
+                        return slot;
+                const struct message *m = &s->messages[*slot - 1];
+                if (m->at == at && m->catch_up == catch_up && streq(m->recipient, recipient))
+                        return slot;
+        }
+}
+
+/* Make room in the index for one more message (rebuilt from the messages when it grows or was dropped). */
+static void message_index_reserve(struct schedule *s) {
+        if (s->slots && (s->n_messages + 1) * 2 <= s->n_slots)
+                return;
+        size_t want = 64;
+        while (want < (s->n_messages + 1) * 2)
+                want *= 2;
+        free(s->slots);
+        s->slots = xcalloc(want, sizeof(size_t));
+        s->n_slots = want;
+        for (size_t i = 0; i < s->n_messages; i++) {
+                const struct message *m = &s->messages[i];
+                *message_slot(s, m->at, m->catch_up, m->recipient) = i + 1;
+        }
+}
+
 /* The message for recipient at `at` (of the catch-up kind or not), made if there is none. */
 static struct message *message_for(struct schedule *s, int64_t at, const char *recipient, bool catch_up) {
-        for (size_t i = s->n_messages; i > 0; i--) {
-                struct message *m = &s->messages[i - 1];
-                if (m->at == at && m->catch_up == catch_up && streq(m->recipient, recipient))
-                        return m;
-        }
+        message_index_reserve(s);
+        size_t *slot = message_slot(s, at, catch_up, recipient);
+        if (*slot)
+                return &s->messages[*slot - 1];
         s->messages = xreallocarray(s->messages, s->n_messages + 1, sizeof(struct message));
         struct message *m = &s->messages[s->n_messages++];
         *m = (struct message) {.at = at, .recipient = xstrdup(recipient), .catch_up = catch_up};
+        *slot = s->n_messages;
         return m;
 }
 
@@ -171,6 +208,10 @@ void schedule_finish(struct schedule *s) {
         }
         if (s->n_messages > 1)
                 qsort(s->messages, s->n_messages, sizeof(struct message), compare_messages);
+        /* The order changed: the index is made again if more is added. */
+        free(s->slots);
+        s->slots = NULL;
+        s->n_slots = 0;
 }
 
 void message_clear(struct message *m) {
@@ -188,6 +229,9 @@ void schedule_clear(struct schedule *s) {
         free(s->messages);
         s->messages = NULL;
         s->n_messages = 0;
+        free(s->slots);
+        s->slots = NULL;
+        s->n_slots = 0;
 }
 
 void occurrence_info_free(struct occurrence_info *o) {

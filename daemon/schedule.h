@@ -70,6 +70,11 @@ struct schedule {
         const struct config *cfg;
         struct message *messages;
         size_t n_messages;
+        /* Private to schedule.c: the messages by time, kind and recipient (open addressing, message
+         * index + 1, 0 for an empty slot), so that a send time with thousands of recipients is not
+         * quadratic. Zero-initialized is right. */
+        size_t *slots;
+        size_t n_slots;
 };
 
 /* Tell the recipients of stage st about occ, at st->at; with catch_up, in the recipients' catch-up

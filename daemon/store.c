@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "embedded.h"
 #include "log.h"
@@ -101,6 +103,16 @@ static int store_migrate(struct store *s, unsigned flags) {
         return 0;
 }
 
+/* Why a database cannot be written, when the directory says it: read-only file system or permissions. */
+static void explain_unwritable(const char *path) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        struct statvfs vfs;
+        if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+                log_error("%s: the file system is read-only; merzim needs to write its database", dir);
+        else if (access(dir, W_OK) < 0)
+                log_error("%s: %s; merzim needs to write its database and journal there", dir, strerror(errno));
+}
+
 int store_open(const char *path, unsigned flags, struct store **ret) {
         struct store *s = xcalloc(1, sizeof(*s));
         s->path = xstrdup(path);
@@ -108,6 +120,8 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
         int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
         if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
                 int r = s->db ? store_error(s, "cannot open database") : -ENOMEM;
+                if (!(flags & STORE_READONLY))
+                        explain_unwritable(path);
                 store_close(s);
                 return r;
         }
@@ -124,6 +138,8 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
         if (r >= 0)
                 r = store_migrate(s, flags);
         if (r < 0) {
+                if (r == -EROFS || r == -EIO)
+                        explain_unwritable(path);
                 store_close(s);
                 return r;
         }

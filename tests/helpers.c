@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <time.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,4 +149,80 @@ int test_count_lines(const char *text, const char *needle) {
                 p = nl ? nl + 1 : NULL;
         }
         return n;
+}
+
+pid_t test_daemon_start(const char *conf, const char *now, const char *const *env, const char *log_path) {
+        _cleanup_free_ char *prog = xasprintf("%s/daemon/merzimd", test_builddir());
+        const char *argv[] = {prog, "-c", conf, now ? "--now" : NULL, now, NULL};
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        size_t n_env = 0, n_extra = 0;
+        while (environ[n_env])
+                n_env++;
+        while (env && env[n_extra])
+                n_extra++;
+        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
+        memcpy(envp, environ, n_env * sizeof(char *));
+        for (size_t i = 0; i < n_extra; i++)
+                envp[n_env + i] = (char *) env[i];
+        pid_t pid;
+        cr_assert_eq(posix_spawn(&pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        free(envp);
+        return pid;
+}
+
+int test_daemon_stop(pid_t pid) {
+        kill(pid, SIGTERM);
+        int status;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void test_sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+int64_t test_query_int(const char *db_path, const char *sql) {
+        sqlite3 *db;
+        if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+                sqlite3_close(db);
+                return -1;
+        }
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_stmt *st;
+        int64_t v = -1;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        v = sqlite3_column_int64(st, 0);
+                sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+        return v;
+}
+
+int64_t test_wait_for(const char *db_path, const char *sql, int64_t want, int ms) {
+        int64_t v = -1;
+        for (int waited = 0; waited <= ms; waited += 100) {
+                v = test_query_int(db_path, sql);
+                if (v >= want)
+                        return v;
+                test_sleep_ms(100);
+        }
+        return v;
+}
+
+double test_cpu_seconds(pid_t pid) {
+        _cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int) pid);
+        _cleanup_free_ char *text = NULL;
+        if (read_file(path, &text, NULL) < 0)
+                return -1;
+        /* Fields after the command name in parentheses: state is 3rd, utime 14th, stime 15th. */
+        const char *p = strrchr(text, ')');
+        unsigned long long utime = 0, stime = 0;
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+                return -1;
+        return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
 }

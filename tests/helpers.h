@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* The source and build trees (MERZIM_SRCDIR, MERZIM_BUILDDIR; "." when unset). */
 const char *test_srcdir(void);
@@ -25,3 +27,16 @@ char *test_replace(const char *text, const char *old, const char *new_text);
 int test_run(const char *const *argv, const char *const *env, char **out, char **err);
 /* Count lines of text that contain needle. */
 int test_count_lines(const char *text, const char *needle);
+
+/* Start merzimd -c conf --now now (NULL: the real time) with extra environment env; its stderr goes to
+ * log_path. Returns its pid. */
+pid_t test_daemon_start(const char *conf, const char *now, const char *const *env, const char *log_path);
+/* SIGTERM and wait; returns the exit status (128+signal if killed). */
+int test_daemon_stop(pid_t pid);
+void test_sleep_ms(int ms);
+/* The first column of the first row of sql on the database at path (read-only), or -1. */
+int64_t test_query_int(const char *db_path, const char *sql);
+/* Poll sql every 100 ms until it gives at least want, or ms pass; returns the last value. */
+int64_t test_wait_for(const char *db_path, const char *sql, int64_t want, int ms);
+/* CPU time (user + system) a process has used so far, in seconds, from /proc. */
+double test_cpu_seconds(pid_t pid);

@@ -289,9 +289,14 @@ Test(cli, without_a_config_the_database_is_in_the_working_directory) {
         /* With no file at the default config path, merzimctl uses built-in defaults and ./merzim.db. */
         _cleanup_free_ char *script = xasprintf("cd '%s' && '%s/daemon/merzimctl' import '%s' >/dev/null && test -s merzim.db",
                                                 dir, test_builddir(), seed);
+        cr_assert_eq(test_run((const char *const[]) {"/bin/sh", "-c", script, NULL},
+                              (const char *const[]) {"MERZIM_CONFIG=none", NULL}, NULL, NULL), 0);
+        /* A file MERZIM_CONFIG names must be there: a typo is not silently the defaults. */
         _cleanup_free_ char *env = xasprintf("MERZIM_CONFIG=%s/absent.conf", dir);
-        cr_assert_eq(test_run((const char *const[]) {"/bin/sh", "-c", script, NULL}, (const char *const[]) {env, NULL},
-                              NULL, NULL), 0);
+        _cleanup_free_ char *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "plans", NULL}, (const char *const[]) {env, NULL},
+                              NULL, &err), 1);
+        cr_assert(strstr(err, "absent.conf") && strstr(err, "cannot open"), "%s", err);
 }
 
 /* The schedule preview of the example: June 2024, when seven measures are due on Friday 28 June. */
