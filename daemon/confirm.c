@@ -97,7 +97,8 @@ enum MHD_Result confirm_handle(struct http_request *r, const char *token) {
                 html_escape(&b, agency);
                 buf_puts(&b, "</strong></p><form method=\"post\"><button type=\"submit\">"
                              "Есеп тапсырылды · Отчёт представлен</button></form>");
-                return http_reply_html(r, MHD_HTTP_OK, page("Растау · Подтверждение", b.data ? buf_steal(&b) : ""));
+                _cleanup_free_ char *body = buf_steal(&b);
+                return http_reply_html(r, MHD_HTTP_OK, page("Растау · Подтверждение", body));
         }
         if (post && streq(status, "pending")) {
                 _cleanup_free_ char *actor = xasprintf("confirmation link (%s)", agency);
@@ -113,12 +114,14 @@ enum MHD_Result confirm_handle(struct http_request *r, const char *token) {
                 buf_puts(&b, "<h1 class=\"ok\">Рақмет! Есеп тапсырылды деп белгіленді. · Спасибо! Отчёт отмечен как "
                              "представленный.</h1>");
                 buf_puts(&b, description);
-                return http_reply_html(r, MHD_HTTP_OK, page("Белгіленді · Отмечено", buf_steal(&b)));
+                _cleanup_free_ char *body = buf_steal(&b);
+                return http_reply_html(r, MHD_HTTP_OK, page("Белгіленді · Отмечено", body));
         }
         /* Already done or waived: say so, change nothing. */
         buf_printf(&b, "<h1>%s</h1>", streq(status, "done") ? "Бұл есеп тапсырылған деп белгіленген. · Этот отчёт уже "
                                                              "отмечен как представленный."
                                                            : "Бұл іс-шара алынып тасталған. · Это мероприятие снято.");
         buf_puts(&b, description);
-        return http_reply_html(r, MHD_HTTP_OK, page("merzim", buf_steal(&b)));
+        _cleanup_free_ char *body = buf_steal(&b);
+        return http_reply_html(r, MHD_HTTP_OK, page("merzim", body));
 }

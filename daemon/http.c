@@ -199,7 +199,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **st
         }
 }
 
-static void on_mhd_error(void *cls, const char *fmt, va_list ap) {
+_printf_(2, 0) static void on_mhd_error(void *cls, const char *fmt, va_list ap) {
         _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         size_t n = strlen(msg);
         while (n > 0 && msg[n - 1] == '\n')

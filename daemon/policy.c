@@ -32,10 +32,10 @@ void policy_from_config(const struct config *c, struct policy *p) {
         p->n_reminders = n;
 }
 
-char *policy_fingerprint(const struct policy *p, const struct calendar *cal, const char *timezone) {
+char *policy_fingerprint(const struct policy *p, const struct calendar *cal, const char *zone) {
         struct buf b = {0};
         buf_printf(&b, "send=%d due=%d after=%d repeat=%d tz=%s cal=%s reminders=", p->send_minute, p->due_notice,
-                   p->escalate_after_days, p->escalate_repeat_days, timezone, calendar_fingerprint(cal));
+                   p->escalate_after_days, p->escalate_repeat_days, zone, calendar_fingerprint(cal));
         for (size_t i = 0; i < p->n_reminders; i++)
                 buf_printf(&b, "%d,", p->reminders[i]);
         return buf_steal(&b);

@@ -46,7 +46,7 @@ enum role {
 
 void policy_from_config(const struct config *c, struct policy *p);
 /* A text that changes whenever anything that decides send times changes (for re-planning). */
-char *policy_fingerprint(const struct policy *p, const struct calendar *cal, const char *timezone);
+char *policy_fingerprint(const struct policy *p, const struct calendar *cal, const char *zone);
 
 /* The stages of an occurrence due (effective) on due, in send order, up to and including the first
  * repeat escalation. Needs the process time zone set (tz_set). Returns the count. */

@@ -16,13 +16,19 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[] = "/tmp/merzim-fuzz-config-XXXXXX";
 static char *path;
 
+static void remove_dir(void) {
+        unlink(path);
+        rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-        char dir[] = "/tmp/merzim-fuzz-config-XXXXXX";
         if (!mkdtemp(dir))
                 abort();
         path = xasprintf("%s/merzim.conf", dir);
+        atexit(remove_dir);
         return 0;
 }
 
