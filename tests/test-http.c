@@ -478,3 +478,42 @@ Test(http, an_agency_subscribes_to_its_calendar_feed) {
         cr_assert_eq(todos, 9);
         cr_assert_eq(request("GET", "/calendar.ics?token=wrong", NULL, NULL, NULL), 401);
 }
+
+Test(http, secrets_never_appear_in_logs_or_merzimctl_output) {
+        /* Exercise everything that logs: deliveries, a reload, API calls with good and bad tokens. */
+        _cleanup_free_ char *link = link_in_reminder("ЭМ", 10);
+        cr_assert_eq(request("GET", link, NULL, NULL, NULL), 200);
+        json_t *v = request_json("GET", "/v1/occurrences", em_token, NULL, 200);
+        json_decref(v);
+        cr_assert_eq(request("GET", "/v1/occurrences", "wrong-token-0123456789", NULL, NULL), 401);
+        kill(daemon_pid, SIGHUP);
+        sleep_ms(500);
+        kill(daemon_pid, SIGTERM);
+        waitpid(daemon_pid, NULL, 0);
+        daemon_pid = 0;
+
+        static const char *const commands[][4] = {
+                {"plans"}, {"agencies", "--json"}, {"status", "--json"}, {"schedule", "--json"}, {"measures"},
+        };
+        struct buf all = {0};
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *log = test_read(log_path);
+        buf_puts(&all, log);
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                const char *argv[8] = {"merzimctl", "-c", conf};
+                size_t n = 3;
+                for (size_t k = 0; k < 4 && commands[i][k]; k++)
+                        argv[n++] = commands[i][k];
+                argv[n] = NULL;
+                _cleanup_free_ char *out = NULL, *err = NULL;
+                test_run(argv, NULL, &out, &err);
+                buf_puts(&all, out);
+                buf_puts(&all, err);
+        }
+        cr_assert_gt(all.len, 1000, "there was output to search");
+        static const char *const secrets[] = {link_secret, em_token, iidm_token, coordinator_token,
+                                              "wrong-token-0123456789"};
+        for (size_t i = 0; i < ELEMENTSOF(secrets); i++)
+                cr_assert_null(strstr(all.data, secrets[i]), "a secret in the logs or output: %s", secrets[i]);
+        buf_free(&all);
+}
