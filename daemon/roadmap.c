@@ -8,6 +8,7 @@
 #include "utf8.h"
 
 #define N_COLUMNS 5
+#define MEASURE_NUMBER_MAX 100000
 #define QUOTE_MAX 60 /* how much of an offending line an error message quotes */
 #define CELL_MAX 8192 /* bytes in a title, a section title or a cell: ten times the longest in real plans */
 
@@ -18,6 +19,8 @@ struct parser {
         char *last_text_line; /* the last non-row line before the header: the title */
         int last_text_lineno;
         int best_doc_day; /* the latest document date seen in the preamble */
+        int *first_line;  /* by measure number: the line it was first listed on, 0 if not yet */
+        size_t measures_cap;
 };
 
 /* A short quote of a line for an error message, cut on a character boundary. */
@@ -70,7 +73,7 @@ static int parse_number(const char *cell, int *ret) {
         if (n > 0 && (s[n - 1] == '.' || s[n - 1] == ')'))
                 s[--n] = 0;
         unsigned long v;
-        if (parse_uint(s, 100000, &v) < 0 || v == 0)
+        if (parse_uint(s, MEASURE_NUMBER_MAX, &v) < 0 || v == 0)
                 return -EINVAL;
         *ret = (int) v;
         return 0;
@@ -342,33 +345,43 @@ static bool is_expected_results(const char *line) {
         return strstr(f, "күтілетін нәтиже") || strstr(f, "ожидаемые результат") || strstr(f, "expected result");
 }
 
+/* Record a measure's problem, quoting its line (only then: quoting costs). */
+static void measure_error(struct parser *ps, int lineno, const char *line, const char *fmt, ...) _printf_(4, 5);
+static void measure_error(struct parser *ps, int lineno, const char *line, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *what = xvasprintf(fmt, ap);
+        va_end(ap);
+        _cleanup_free_ char *q = quote(line);
+        errlist_add(ps->errs, ps->file, lineno, "%s: %s", what, q);
+}
+
 static void add_measure(struct parser *ps, int lineno, const char *line, char **cells) {
         struct roadmap *r = ps->r;
-        _cleanup_free_ char *q = quote(line);
         int number;
         if (parse_number(cells[0], &number) < 0) {
-                errlist_add(ps->errs, ps->file, lineno, "the first column is not a measure number: %s", q);
+                measure_error(ps, lineno, line, "the first column is not a measure number");
                 return;
         }
         static const char *const column_names[] = {"number", "name", "completion form", "deadline", "executors"};
         for (size_t c = 1; c < N_COLUMNS; c++) {
                 if (isempty(cells[c])) {
-                        errlist_add(ps->errs, ps->file, lineno, "measure %d: the %s column is empty: %s", number,
-                                    column_names[c], q);
+                        measure_error(ps, lineno, line, "measure %d: the %s column is empty", number, column_names[c]);
                         return;
                 }
                 if (strlen(cells[c]) > CELL_MAX) {
-                        errlist_add(ps->errs, ps->file, lineno, "measure %d: the %s column is too long (%zu bytes, "
-                                    "at most %d): %s", number, column_names[c], strlen(cells[c]), CELL_MAX, q);
+                        measure_error(ps, lineno, line, "measure %d: the %s column is too long (%zu bytes, at most %d)",
+                                      number, column_names[c], strlen(cells[c]), CELL_MAX);
                         return;
                 }
         }
-        for (size_t i = 0; i < r->n_measures; i++)
-                if (r->measures[i].number == number) {
-                        errlist_add(ps->errs, ps->file, lineno, "measure %d is listed twice (first on line %d): %s",
-                                    number, r->measures[i].line, q);
-                        return;
-                }
+        if (!ps->first_line)
+                ps->first_line = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
+        if (ps->first_line[number]) {
+                measure_error(ps, lineno, line, "measure %d is listed twice (first on line %d)", number,
+                              ps->first_line[number]);
+                return;
+        }
 
         struct roadmap_measure m = {
                 .number = number,
@@ -384,7 +397,7 @@ static void add_measure(struct parser *ps, int lineno, const char *line, char **
         }
         m.n_executors = roadmap_split_executors(cells[4], &m.executors);
         if (m.n_executors == 0) {
-                errlist_add(ps->errs, ps->file, lineno, "measure %d: no executors in %s", number, q);
+                measure_error(ps, lineno, line, "measure %d: no executors", number);
                 return;
         }
         for (size_t i = 0; i < m.n_executors; i++)
@@ -399,7 +412,12 @@ static void add_measure(struct parser *ps, int lineno, const char *line, char **
         m.form = xstrdup(cells[2]);
         m.deadline_text = xstrdup(cells[3]);
         m.report_to = roadmap_report_recipient(cells[2]);
-        r->measures = xreallocarray(r->measures, r->n_measures + 1, sizeof(m));
+        ps->first_line[number] = lineno;
+        /* Grow by half: a plan may have a hundred thousand measures. */
+        if (r->n_measures == ps->measures_cap) {
+                ps->measures_cap = ps->measures_cap ? ps->measures_cap * 3 / 2 : 64;
+                r->measures = xreallocarray(r->measures, ps->measures_cap, sizeof(m));
+        }
         r->measures[r->n_measures++] = m;
 }
 
@@ -531,10 +549,12 @@ int roadmap_parse(const char *text, size_t len, const char *file, struct roadmap
         title_years(ps.r);
         if (!ps.r->year_from)
                 deadline_years(ps.r);
+        free(ps.first_line);
         *ret = ps.r;
         return 0;
 
 fail:
+        free(ps.first_line);
         roadmap_free(ps.r);
         *ret = NULL;
         return -EINVAL;
