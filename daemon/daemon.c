@@ -46,6 +46,16 @@ struct flight {
         struct flight *next;
 };
 
+/* A delivery that is over, waiting to be recorded with the others that ended about the same time: one
+ * transaction (one fsync) for many. Until then a crash only means it is sent again, with its key. */
+struct finished {
+        struct delivery d;
+        struct delivery_result res;
+        int64_t started, ended;
+};
+
+#define RECORD_BATCH 256
+
 struct daemon {
         sd_event *event;
         char *config_path;
@@ -56,7 +66,9 @@ struct daemon {
         struct curl_glue *glue; /* webhooks */
         struct mailer *mailer;  /* e-mail, in a thread of its own */
         struct http_server *http; /* when http.enabled; its own thread and database connection */
-        sd_event_source *wake, *kick, *db_watch, *stop_timer;
+        sd_event_source *wake, *kick, *db_watch, *stop_timer, *record;
+        struct finished *finished;
+        size_t n_finished;
         sd_event_source *sig_term, *sig_int, *sig_hup;
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
         struct flight *flights;
@@ -163,25 +175,66 @@ static void flight_free(struct flight *f) {
         free(f);
 }
 
-/* A delivery is over: record the attempt, forget the flight, and look for more work. */
-static void flight_finish(struct flight *f, const struct delivery_result *res) {
-        struct daemon *d = f->daemon;
-        int64_t now = daemon_now(d);
-        const char *state = "?";
-        int r = outbox_record(d->store, d->setup.cfg, &f->d, res, f->started, now, (unsigned) rand_r(&d->seed), &state);
-        _cleanup_free_ char *f_outbox = xasprintf("MERZIM_OUTBOX=%lld", (long long) f->d.id);
-        _cleanup_free_ char *f_key = xasprintf("MERZIM_KEY=%s", f->d.key);
-        const char *channel = f->d.channel == CHANNEL_EMAIL ? "e-mail" : "webhook";
+static void log_result(const struct finished *fin, const char *state, int r) {
+        const struct delivery *d = &fin->d;
+        const struct delivery_result *res = &fin->res;
+        _cleanup_free_ char *f_outbox = xasprintf("MERZIM_OUTBOX=%lld", (long long) d->id);
+        _cleanup_free_ char *f_key = xasprintf("MERZIM_KEY=%s", d->key);
+        const char *channel = d->channel == CHANNEL_EMAIL ? "e-mail" : "webhook";
         if (r < 0)
-                log_error_errno(r, "delivery %lld: cannot record its result; it will be sent again", (long long) f->d.id);
+                log_error_errno(r, "delivery %lld: cannot record its result; it will be sent again", (long long) d->id);
         else if (streq(state, "sent"))
-                log_fields(LOG_INFO, FIELDS(f_outbox, f_key), "%s %lld to %s delivered: %s", channel, (long long) f->d.id,
-                           f->d.address, res->reply ? res->reply : "");
+                log_fields(LOG_INFO, FIELDS(f_outbox, f_key), "%s %lld to %s delivered: %s", channel, (long long) d->id,
+                           d->address, res->reply ? res->reply : "");
         else
                 log_fields(streq(state, "failed") ? LOG_ERR : LOG_WARNING, FIELDS(f_outbox, f_key),
-                           "%s %lld to %s %s after attempt %d: %s", channel, (long long) f->d.id, f->d.address,
-                           streq(state, "failed") ? "FAILED for good" : "will be retried", f->d.attempts + 1,
+                           "%s %lld to %s %s after attempt %d: %s", channel, (long long) d->id, d->address,
+                           streq(state, "failed") ? "FAILED for good" : "will be retried", d->attempts + 1,
                            res->reply ? res->reply : "no reply");
+}
+
+/* Record every delivery that is over, in one transaction. */
+static void record_finished(struct daemon *d) {
+        if (d->n_finished == 0)
+                return;
+        const char **states = xcalloc(d->n_finished, sizeof(char *));
+        int r = store_begin(d->store);
+        for (size_t i = 0; r >= 0 && i < d->n_finished; i++) {
+                struct finished *fin = &d->finished[i];
+                r = outbox_record(d->store, d->setup.cfg, &fin->d, &fin->res, fin->started, fin->ended,
+                                  (unsigned) rand_r(&d->seed), &states[i]);
+        }
+        if (r >= 0)
+                r = store_commit(d->store);
+        else
+                store_rollback(d->store);
+        for (size_t i = 0; i < d->n_finished; i++) {
+                log_result(&d->finished[i], states[i] ? states[i] : "?", r);
+                delivery_free(&d->finished[i].d);
+                delivery_result_clear(&d->finished[i].res);
+        }
+        free(states);
+        d->n_finished = 0;
+}
+
+static int on_record(sd_event_source *s, void *userdata) {
+        struct daemon *d = userdata;
+        record_finished(d);
+        if (d->stopping && d->n_flights == 0)
+                sd_event_exit(d->event, 0);
+        else
+                kick(d);
+        return 0;
+}
+
+/* A delivery is over: keep its result for the next batch to record, and forget the flight. */
+static void flight_finish(struct flight *f, struct delivery_result *res) {
+        struct daemon *d = f->daemon;
+        d->finished = xreallocarray(d->finished, d->n_finished + 1, sizeof(struct finished));
+        d->finished[d->n_finished++] = (struct finished) {
+                .d = f->d, .res = *res, .started = f->started, .ended = daemon_now(d)};
+        f->d = (struct delivery) {0};
+        *res = (struct delivery_result) {0};
 
         for (struct flight **p = &d->flights; *p; p = &(*p)->next)
                 if (*p == f) {
@@ -190,10 +243,12 @@ static void flight_finish(struct flight *f, const struct delivery_result *res) {
                         break;
                 }
         flight_free(f);
-        if (d->stopping && d->n_flights == 0)
-                sd_event_exit(d->event, 0);
+        if (d->n_finished >= RECORD_BATCH)
+                record_finished(d);
+        if (d->record)
+                sd_event_source_set_enabled(d->record, SD_EVENT_ONESHOT);
         else
-                kick(d);
+                on_record(NULL, d);
 }
 
 static void on_delivered(CURL *easy, CURLcode code, void *userdata) {
@@ -477,6 +532,7 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
             (r = sd_event_add_signal(d->event, &d->sig_hup, SIGHUP, on_signal, d)) < 0 ||
             (r = sd_event_add_time(d->event, &d->wake, CLOCK_REALTIME, 0, 1000, on_wake, d)) < 0 ||
             (r = sd_event_add_defer(d->event, &d->kick, on_kick, d)) < 0 ||
+            (r = sd_event_add_defer(d->event, &d->record, on_record, d)) < 0 ||
             (r = sd_event_add_inotify(d->event, &d->db_watch, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO,
                                       on_db_change, d)) < 0 ||
             (r = sd_event_set_watchdog(d->event, true)) < 0 || (r = curl_glue_new(d->event, &d->glue)) < 0 ||
@@ -486,6 +542,7 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         }
         sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
         sd_event_source_set_enabled(d->kick, SD_EVENT_OFF);
+        sd_event_source_set_enabled(d->record, SD_EVENT_OFF);
         /* Lower numbers go first: signals before deliveries before the schedule. */
         sd_event_source_set_priority(d->kick, SD_EVENT_PRIORITY_IDLE);
 
@@ -522,6 +579,9 @@ void daemon_free(struct daemon *d) {
         /* Deliveries still in flight are aborted and recorded before the store closes. */
         mailer_free(d->mailer);
         curl_glue_free(d->glue);
+        record_finished(d);
+        free(d->finished);
+        sd_event_source_unref(d->record);
         sd_event_source_unref(d->wake);
         sd_event_source_unref(d->kick);
         sd_event_source_unref(d->db_watch);

@@ -215,15 +215,11 @@ int outbox_record(struct store *s, const struct config *cfg, const struct delive
         }
         int64_t next = now + (streq(*state, "pending") ? outbox_backoff(cfg, attempts, res->retry_after, random_value) : 0);
 
-        int r = store_begin(s);
-        if (r < 0)
-                return r;
+        int r;
         sqlite3_stmt *st = store_stmt(s, "INSERT INTO attempt (outbox_id, started_at, finished_at, result, code, reply) "
                                          "VALUES (?, ?, ?, ?, ?, ?)");
-        if (!st) {
-                store_rollback(s);
+        if (!st)
                 return -EIO;
-        }
         stmt_bind_int(st, 1, d->id);
         stmt_bind_int(st, 2, started);
         stmt_bind_int(st, 3, now);
@@ -232,20 +228,15 @@ int outbox_record(struct store *s, const struct config *cfg, const struct delive
         stmt_bind_text(st, 6, res->reply);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                r = store_error(s, "cannot record an attempt");
-                store_rollback(s);
-                return r;
-        }
+        if (rc != SQLITE_DONE)
+                return store_error(s, "cannot record an attempt");
         bool sent = res->verdict == DELIVERY_SENT;
         st = store_stmt(s, "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, "
                            "reply = CASE WHEN ? THEN ? ELSE reply END, "
                            "last_error = CASE WHEN ? THEN NULL ELSE ? END, "
                            "sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ? AND state = 'pending'");
-        if (!st) {
-                store_rollback(s);
+        if (!st)
                 return -EIO;
-        }
         stmt_bind_text(st, 1, *state);
         stmt_bind_int(st, 2, attempts);
         stmt_bind_int(st, 3, next);
@@ -258,12 +249,8 @@ int outbox_record(struct store *s, const struct config *cfg, const struct delive
         stmt_bind_int(st, 10, d->id);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
-                r = store_error(s, "cannot update the outbox");
-                store_rollback(s);
-                return r;
-        }
-        return store_commit(s);
+        r = rc == SQLITE_DONE ? 0 : store_error(s, "cannot update the outbox");
+        return r;
 }
 
 int outbox_cancel_settled(struct store *s, int64_t occurrence_id) {

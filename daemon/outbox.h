@@ -28,8 +28,9 @@ int outbox_depth(struct store *s, int *pending, int *failed);
 /* The delay before retry number `attempts` (1 = the first retry): exponential from retry_initial up to
  * retry_max, with jitter from random_value (any unsigned number); a server's Retry-After wins. */
 int64_t outbox_backoff(const struct config *cfg, int attempts, int64_t retry_after, unsigned random_value);
-/* Record one attempt and its result, and move the row on: sent, retried later, or failed. Returns the
- * row's new state ("sent", "pending", "failed") through *state. */
+/* Record one attempt and its result, and move the row on: sent, retried later, or failed; inside the
+ * caller's transaction (the daemon records many at once). Returns the row's new state ("sent",
+ * "pending", "failed") through *state. */
 int outbox_record(struct store *s, const struct config *cfg, const struct delivery *d,
                   const struct delivery_result *res, int64_t started, int64_t now, unsigned random_value,
                   const char **state);
