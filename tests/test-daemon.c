@@ -96,33 +96,15 @@ static void ctl(const char *const *args) {
 
 /* Start merzimd with the clock at now; its log goes to dir/merzimd.log. */
 static void start_daemon(const char *now, const char *const *env) {
-        _cleanup_free_ char *prog = xasprintf("%s/daemon/merzimd", test_builddir());
         _cleanup_free_ char *log = xasprintf("%s/merzimd.log", dir);
-        const char *argv[] = {prog, "-c", conf, "--now", now, NULL};
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        size_t n_env = 0, n_extra = 0;
-        while (environ[n_env])
-                n_env++;
-        while (env && env[n_extra])
-                n_extra++;
-        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
-        memcpy(envp, environ, n_env * sizeof(char *));
-        for (size_t i = 0; i < n_extra; i++)
-                envp[n_env + i] = (char *) env[i];
-        cr_assert_eq(posix_spawn(&daemon_pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
-        posix_spawn_file_actions_destroy(&fa);
-        free(envp);
+        daemon_pid = test_daemon_start(conf, now, env, log);
 }
 
 /* SIGTERM, and the exit status. */
 static int stop_daemon(void) {
-        kill(daemon_pid, SIGTERM);
-        int status;
-        waitpid(daemon_pid, &status, 0);
+        int status = test_daemon_stop(daemon_pid);
         daemon_pid = 0;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return status;
 }
 
 static char *daemon_log(void) {
@@ -131,11 +113,6 @@ static char *daemon_log(void) {
         if (read_file(path, &text, NULL) < 0)
                 text = xstrdup("");
         return text;
-}
-
-static void sleep_ms(int ms) {
-        struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
 }
 
 static sqlite3 *open_db(void) {
@@ -147,25 +124,14 @@ static sqlite3 *open_db(void) {
 }
 
 static int64_t query_int(const char *sql) {
-        sqlite3 *db = open_db();
-        sqlite3_stmt *st;
-        cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
-        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
+        _cleanup_free_ char *path = xasprintf("%s/merzim.db", dir);
+        return test_query_int(path, sql);
 }
 
 /* Wait up to ms for a query to give at least want. */
 static int64_t wait_for(const char *sql, int64_t want, int ms) {
-        int64_t v = -1;
-        for (int waited = 0; waited <= ms; waited += 100) {
-                v = query_int(sql);
-                if (v >= want)
-                        return v;
-                sleep_ms(100);
-        }
-        return v;
+        _cleanup_free_ char *path = xasprintf("%s/merzim.db", dir);
+        return test_wait_for(path, sql, want, ms);
 }
 
 static json_t *line_json(const char *line) {
@@ -282,7 +248,7 @@ Test(daemon, an_endpoint_that_fails_three_times_gets_the_message_once_more) {
         ctl((const char *const[]) {"import", seed, NULL});
         start_daemon("2024-06-27T08:59:58", NULL);
         cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'", 1, 20000), 1);
-        sleep_ms(2500); /* would a fifth request come? */
+        test_sleep_ms(2500); /* would a fifth request come? */
         char **hooks = test_server_log(&http, "http.jsonl", 4, 1000);
         size_t n = 0;
         const char *first_key = NULL;
@@ -325,12 +291,12 @@ Test(daemon, sighup_with_a_broken_config_keeps_the_old_one) {
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
         ctl((const char *const[]) {"import", seed, NULL});
         start_daemon("2024-06-27T08:00", NULL);
-        sleep_ms(500);
+        test_sleep_ms(500);
         _cleanup_free_ char *good = test_read(conf);
         _cleanup_free_ char *broken = xasprintf("%s\nschedule = { send_time = \"25:99\"; };\nbogus = 1;\n", good);
         free(test_write(dir, "merzim.conf", broken));
         kill(daemon_pid, SIGHUP);
-        sleep_ms(700);
+        test_sleep_ms(700);
         cr_assert_eq(kill(daemon_pid, 0), 0, "the daemon died on a bad configuration");
         _cleanup_free_ char *log = daemon_log();
         cr_assert(strstr(log, "keeping the one in use"), "%s", log);
@@ -340,7 +306,7 @@ Test(daemon, sighup_with_a_broken_config_keeps_the_old_one) {
         _cleanup_free_ char *changed = xasprintf("%s\nlanguage = \"ru\";\n", good);
         free(test_write(dir, "merzim.conf", changed));
         kill(daemon_pid, SIGHUP);
-        sleep_ms(700);
+        test_sleep_ms(700);
         free(log);
         log = daemon_log();
         cr_assert(strstr(log, "configuration reloaded"), "%s", log);
@@ -394,7 +360,7 @@ Test(daemon, merzimctl_changes_take_effect_without_a_restart) {
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
         /* The daemon starts on an empty database; the plan is imported while it runs. */
         start_daemon("2024-06-27T08:59:56", NULL);
-        sleep_ms(300);
+        test_sleep_ms(300);
         ctl((const char *const[]) {"import", seed, NULL});
         /* Measure 10's 2024 report comes in before nine. */
         ctl((const char *const[]) {"done", "10", "--period", "2024", "--by", "ЭМ", NULL});
