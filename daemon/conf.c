@@ -111,6 +111,7 @@ void config_free(struct config *c) {
                 free(a->webhook_secret);
         }
         free(c->agencies);
+        free(c->agencies_by_code);
         free(c);
 }
 
@@ -540,6 +541,21 @@ static void load_plan_any(struct loader *l, config_setting_t *g, void *p) {
         load_plan(l, g, p);
 }
 
+/* The agencies' order by code, for config_agency's binary search (a duplicate code is an error anyway). */
+static int compare_agency_codes(const void *a, const void *b, void *userdata) {
+        const struct config *c = userdata;
+        return strcmp(c->agencies[*(const size_t *) a].code, c->agencies[*(const size_t *) b].code);
+}
+
+static void index_agencies(struct config *c) {
+        free(c->agencies_by_code);
+        c->agencies_by_code = xcalloc(c->n_agencies + 1, sizeof(size_t));
+        for (size_t i = 0; i < c->n_agencies; i++)
+                c->agencies_by_code[i] = i;
+        if (c->n_agencies > 1)
+                qsort_r(c->agencies_by_code, c->n_agencies, sizeof(size_t), compare_agency_codes, c);
+}
+
 static void check_references(struct loader *l) {
         struct config *c = l->c;
         for (size_t i = 0; i < c->n_agencies; i++)
@@ -621,6 +637,7 @@ static void load_root(struct loader *l, config_setting_t *root) {
         c->agencies = load_list(l, root, "agencies", sizeof(struct agency_contact), &c->n_agencies, load_agency_any);
         c->plans = load_list(l, root, "plans", sizeof(struct plan_settings), &c->n_plans, load_plan_any);
         check_references(l);
+        index_agencies(c);
 }
 
 const char *config_default_path(void) {
@@ -718,7 +735,20 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
 }
 
 const struct agency_contact *config_agency(const struct config *c, const char *code) {
-        for (size_t i = 0; i < c->n_agencies; i++)
+        /* Binary search: a national deployment configures thousands of agencies. */
+        size_t lo = 0, hi = c->agencies_by_code ? c->n_agencies : 0;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const struct agency_contact *a = &c->agencies[c->agencies_by_code[mid]];
+                int cmp = strcmp(a->code, code);
+                if (cmp == 0)
+                        return a;
+                if (cmp < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (size_t i = 0; !c->agencies_by_code && i < c->n_agencies; i++)
                 if (streq(c->agencies[i].code, code))
                         return &c->agencies[i];
         return NULL;

@@ -100,6 +100,7 @@ struct config {
         size_t n_plans;
         struct agency_contact *agencies;
         size_t n_agencies;
+        size_t *agencies_by_code; /* indexes into agencies, sorted by code, for config_agency */
 };
 
 /* $MERZIM_CONFIG, or SYSCONFDIR/merzim/merzim.conf. */

@@ -69,6 +69,7 @@ struct daemon {
         sd_event_source *wake, *kick, *db_watch, *stop_timer, *record;
         struct finished *finished;
         size_t n_finished;
+        uint64_t status_reported; /* CLOCK_MONOTONIC of the last STATUS= */
         sd_event_source *sig_term, *sig_int, *sig_hup;
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
         struct flight *flights;
@@ -155,8 +156,15 @@ static void kick(struct daemon *d) {
                 sd_event_source_set_enabled(d->kick, SD_EVENT_ONESHOT);
 }
 
-/* Tell systemd what the daemon is waiting for. */
+/* Tell systemd what the daemon is waiting for: at most once a second while it is busy (counting the
+ * outbox costs), and always when it goes idle. */
 static void report_status(struct daemon *d, int64_t next) {
+        uint64_t mono = 0;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &mono);
+        bool idle = d->n_flights == 0 && d->n_finished == 0;
+        if (!idle && mono < d->status_reported + 1000000ULL)
+                return;
+        d->status_reported = mono;
         int pending = 0, failed = 0;
         outbox_depth(d->store, &pending, &failed);
         char when[TZ_ISO_MAX] = "nothing scheduled";
