@@ -6,11 +6,13 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -380,4 +382,99 @@ Test(faults, clock_jumps_skip_nothing_and_send_nothing_twice) {
                        "JOIN measure m ON m.id = o.measure_id WHERE m.number = 10 AND o.period = '2024')"), 2,
                      "measure 10's due notice and first escalation are in a catch-up digest");
         cr_assert_eq(q("SELECT count(*) FROM (SELECT occurrence_id, name FROM stage GROUP BY 1, 2 HAVING count(*) > 1)"), 0);
+}
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* A roadmap of n measures due in June 2024, each with an agency of its own: A0001, A0002, ... */
+static char *burst_roadmap(int n) {
+        struct buf b = {0};
+        buf_puts(&b, "Сынақ жол картасы 2024\nР/с №\t|\tАтауы\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауапты орындаушылар\n"
+                     "Бөлім\n");
+        for (int i = 1; i <= n; i++)
+                buf_printf(&b, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%04d\n", i, i, i);
+        return buf_steal(&b);
+}
+
+Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = 400) {
+        enum { N = 5000, KILLS = 20, PARALLEL = 16 };
+        _cleanup_free_ char *hdir = xasprintf("%s/http", dir);
+        mkdir(hdir, 0700);
+        cr_assert_eq(test_http_start(hdir, NULL, false, &http), 0);
+        struct buf agencies = {0};
+        for (int i = 1; i <= N; i++)
+                buf_printf(&agencies, "%s{ code = \"A%04d\"; webhook = { url = \"http://127.0.0.1:%d/h/%04d\"; secret = \"s\"; }; }",
+                           i > 1 ? ",\n" : "", i, http.port, i);
+        _cleanup_free_ char *text = xasprintf(
+                "database = \"state/merzim.db\";\ntimezone = \"Asia/Almaty\";\nschedule = { catch_up = \"skip\"; };\n"
+                "delivery = { retry_initial_seconds = 1; retry_max_seconds = 2; max_parallel = %d; timeout_seconds = 10; };\n"
+                "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A0001\"; } );\nagencies = ( %s );\n",
+                PARALLEL, agencies.data);
+        buf_free(&agencies);
+        conf = test_write(dir, "merzim.conf", text);
+        _cleanup_free_ char *doc = burst_roadmap(N), *doc_path = test_write(dir, "burst.txt", doc);
+        _cleanup_free_ char *err = NULL;
+        cr_assert_eq(ctl((const char *const[]) {"import", doc_path, NULL}, &err), 0, "%s", err);
+
+        /* 30 June 2024 is a Sunday: the 1-day reminders of all 5,000 go out on Thursday 27 June at 09:00. */
+        unsigned moments = (unsigned) time(NULL);
+        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:59", NULL, log_path);
+        for (int k = 0; k < KILLS; k++) {
+                test_sleep_ms(150 + (int) (rand_r(&moments) % 350));
+                kill(daemon_pid, SIGKILL);
+                waitpid(daemon_pid, NULL, 0);
+                char now[32];
+                snprintf(now, sizeof(now), "2024-06-27T09:%02d:00", 1 + k);
+                daemon_pid = test_daemon_start(conf, now, NULL, log_path);
+        }
+        int64_t sent = test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", N, 240000);
+        cr_assert_eq(sent, N, "after %d kills, %lld of %d delivered (moments seed %u)", KILLS, (long long) sent, N, moments);
+        cr_assert_eq(test_daemon_stop(daemon_pid), 0);
+        daemon_pid = 0;
+        cr_assert_eq(q("SELECT count(*) FROM notification"), N, "each notification made once");
+
+        /* What the receiver got: every key at least once; repeats only of deliveries in flight at a kill. */
+        char **lines = test_server_log(&http, "http.jsonl", N, 10000);
+        size_t total = 0;
+        char **keys = NULL;
+        for (; lines[total]; total++) {
+                json_t *req = json_loads(lines[total], 0, NULL);
+                const char *k = json_string_value(json_object_get(json_object_get(req, "headers"), "Idempotency-Key"));
+                keys = xreallocarray(keys, total + 1, sizeof(char *));
+                keys[total] = xstrdup(k ? k : "");
+                json_decref(req);
+        }
+        test_strv_free(lines);
+        qsort(keys, total, sizeof(char *), compare_strings);
+        size_t unique = 0;
+        for (size_t i = 0; i < total; i++)
+                unique += i == 0 || !streq(keys[i], keys[i - 1]);
+        cr_assert_eq(unique, (size_t) N, "%zu keys received for %d notifications", unique, N);
+        cr_assert_leq(total - unique, (size_t) KILLS * PARALLEL,
+                      "%zu duplicates: more than the deliveries in flight at %d kills", total - unique, KILLS);
+        /* No row is marked sent whose notification did not arrive. */
+        sqlite3 *sdb;
+        cr_assert_eq(sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(sdb, "SELECT n.key FROM outbox o JOIN notification n ON n.id = o.notification_id "
+                                "WHERE o.state = 'sent'", -1, &st, NULL);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *key = (const char *) sqlite3_column_text(st, 0);
+                size_t lo = 0, hi = total;
+                while (lo < hi) {
+                        size_t mid = (lo + hi) / 2;
+                        if (strcmp(keys[mid], key) < 0)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                cr_assert(lo < total && streq(keys[lo], key), "marked sent, never received: %s", key);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(sdb);
+        for (size_t i = 0; i < total; i++)
+                free(keys[i]);
+        free(keys);
 }
