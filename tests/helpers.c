@@ -180,7 +180,14 @@ int test_daemon_stop(pid_t pid) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int test_slowdown(void) {
+        const char *e = getenv("MERZIM_TEST_SLOWDOWN");
+        int v = e ? atoi(e) : 1;
+        return v >= 1 ? v : 1;
+}
+
 void test_sleep_ms(int ms) {
+        ms *= test_slowdown();
         struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
 }
@@ -205,11 +212,13 @@ int64_t test_query_int(const char *db_path, const char *sql) {
 
 int64_t test_wait_for(const char *db_path, const char *sql, int64_t want, int ms) {
         int64_t v = -1;
+        ms *= test_slowdown();
         for (int waited = 0; waited <= ms; waited += 100) {
                 v = test_query_int(db_path, sql);
                 if (v >= want)
                         return v;
-                test_sleep_ms(100);
+                struct timespec ts = {0, 100 * 1000000L};
+                nanosleep(&ts, NULL);
         }
         return v;
 }

@@ -33,10 +33,15 @@ int test_count_lines(const char *text, const char *needle);
 pid_t test_daemon_start(const char *conf, const char *now, const char *const *env, const char *log_path);
 /* SIGTERM and wait; returns the exit status (128+signal if killed). */
 int test_daemon_stop(pid_t pid);
+/* How many times slower the programs run than usual: $MERZIM_TEST_SLOWDOWN (scripts/valgrind-check sets
+ * it), else 1. Waits and CPU limits in the tests are scaled by it. */
+int test_slowdown(void);
+/* Sleep ms milliseconds, times the slowdown. */
 void test_sleep_ms(int ms);
 /* The first column of the first row of sql on the database at path (read-only), or -1. */
 int64_t test_query_int(const char *db_path, const char *sql);
-/* Poll sql every 100 ms until it gives at least want, or ms pass; returns the last value. */
+/* Poll sql every 100 ms until it gives at least want, or ms (times the slowdown) pass; returns the last
+ * value. */
 int64_t test_wait_for(const char *db_path, const char *sql, int64_t want, int ms);
 /* CPU time (user + system) a process has used so far, in seconds, from /proc. */
 double test_cpu_seconds(pid_t pid);

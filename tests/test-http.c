@@ -57,8 +57,7 @@ static int free_port(void) {
 }
 
 static void sleep_ms(int ms) {
-        struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+        test_sleep_ms(ms);
 }
 
 static void write_config(const char *secret) {
