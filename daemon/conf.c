@@ -544,7 +544,10 @@ static void load_plan_any(struct loader *l, config_setting_t *g, void *p) {
 /* The agencies' order by code, for config_agency's binary search (a duplicate code is an error anyway). */
 static int compare_agency_codes(const void *a, const void *b, void *userdata) {
         const struct config *c = userdata;
-        return strcmp(c->agencies[*(const size_t *) a].code, c->agencies[*(const size_t *) b].code);
+        size_t x = *(const size_t *) a, y = *(const size_t *) b;
+        int r = strcmp(c->agencies[x].code, c->agencies[y].code);
+        /* One code twice: the first configured first, for check_references. */
+        return r ? r : (x > y) - (x < y);
 }
 
 static void index_agencies(struct config *c) {
@@ -556,14 +559,24 @@ static void index_agencies(struct config *c) {
                 qsort_r(c->agencies_by_code, c->n_agencies, sizeof(size_t), compare_agency_codes, c);
 }
 
+/* Agencies configured twice, found next to each other in the index by code; reported in the order of
+ * the file. */
 static void check_references(struct loader *l) {
         struct config *c = l->c;
+        size_t *first = xcalloc(c->n_agencies + 1, sizeof(size_t));
         for (size_t i = 0; i < c->n_agencies; i++)
-                for (size_t j = 0; j < i; j++)
-                        if (streq(c->agencies[i].code, c->agencies[j].code))
-                                errlist_add(l->errs, l->file, c->agencies[i].line,
-                                            "agency %s is configured twice (first on line %d)",
-                                            c->agencies[i].code, c->agencies[j].line);
+                first[i] = SIZE_MAX;
+        for (size_t k = 1; k < c->n_agencies; k++) {
+                size_t prev = c->agencies_by_code[k - 1], cur = c->agencies_by_code[k];
+                if (streq(c->agencies[prev].code, c->agencies[cur].code))
+                        first[cur] = first[prev] != SIZE_MAX ? first[prev] : prev;
+        }
+        for (size_t i = 0; i < c->n_agencies; i++)
+                if (first[i] != SIZE_MAX)
+                        errlist_add(l->errs, l->file, c->agencies[i].line,
+                                    "agency %s is configured twice (first on line %d)", c->agencies[i].code,
+                                    c->agencies[first[i]].line);
+        free(first);
 }
 
 static void load_root(struct loader *l, config_setting_t *root) {
@@ -636,8 +649,8 @@ static void load_root(struct loader *l, config_setting_t *root) {
         }
         c->agencies = load_list(l, root, "agencies", sizeof(struct agency_contact), &c->n_agencies, load_agency_any);
         c->plans = load_list(l, root, "plans", sizeof(struct plan_settings), &c->n_plans, load_plan_any);
-        check_references(l);
         index_agencies(c);
+        check_references(l);
 }
 
 const char *config_default_path(void) {

@@ -24,7 +24,8 @@
 #include "util.h"
 
 #define PLAN_BATCH 20000   /* occurrences planned per step, so that the loop stays responsive */
-#define NOTIFY_BATCH 5000  /* occurrences with due stages handled per step */
+#define NOTIFY_BATCH 5000  /* occurrences with due stages read at once */
+#define NOTIFY_CHUNK 256   /* messages written per step: the first go out while the rest are written */
 #define STOP_GRACE_USEC (5 * 1000000ULL)
 
 /* What a configuration brings; replaced as a whole on reload. */
@@ -54,7 +55,11 @@ struct finished {
         int64_t started, ended;
 };
 
-#define RECORD_BATCH 256
+/* Results are recorded RECORD_DELAY_USEC after the first of a batch ends, or at once when RECORD_BATCH
+ * are waiting: a fsync per group of deliveries instead of one per delivery. A crash loses at most
+ * those results, which are then sent again with their keys, like the deliveries in flight. */
+#define RECORD_BATCH 64
+#define RECORD_DELAY_USEC (10 * 1000ULL)
 
 struct daemon {
         sd_event *event;
@@ -134,6 +139,7 @@ int daemon_check_config(const char *config_path) {
 static int adopt_setup(struct daemon *d) {
         struct setup *s = &d->setup;
         tz_set(s->cfg->timezone);
+        notifier_drop(&d->notifier);
         d->planner = (struct planner) {
                 .store = d->store,
                 .policy = &s->policy,
@@ -147,6 +153,7 @@ static int adopt_setup(struct daemon *d) {
                 .policy = &s->policy,
                 .templates = s->templates,
                 .planner = &d->planner,
+                .chunk = NOTIFY_CHUNK,
         };
         return planner_revision(d->store, s->fingerprint, &d->planner.rev);
 }
@@ -225,7 +232,7 @@ static void record_finished(struct daemon *d) {
         d->n_finished = 0;
 }
 
-static int on_record(sd_event_source *s, void *userdata) {
+static int on_record(sd_event_source *s, uint64_t usec, void *userdata) {
         struct daemon *d = userdata;
         record_finished(d);
         if (d->stopping && d->n_flights == 0)
@@ -235,7 +242,8 @@ static int on_record(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-/* A delivery is over: keep its result for the next batch to record, and forget the flight. */
+/* A delivery is over: keep its result for the next batch to record, forget the flight and start the
+ * next delivery at once. */
 static void flight_finish(struct flight *f, struct delivery_result *res) {
         struct daemon *d = f->daemon;
         d->finished = xreallocarray(d->finished, d->n_finished + 1, sizeof(struct finished));
@@ -251,12 +259,19 @@ static void flight_finish(struct flight *f, struct delivery_result *res) {
                         break;
                 }
         flight_free(f);
-        if (d->n_finished >= RECORD_BATCH)
-                record_finished(d);
-        if (d->record)
-                sd_event_source_set_enabled(d->record, SD_EVENT_ONESHOT);
-        else
-                on_record(NULL, d);
+        if (!d->record || d->n_finished >= RECORD_BATCH || (d->stopping && d->n_flights == 0)) {
+                on_record(NULL, 0, d);
+                return;
+        }
+        int on = SD_EVENT_OFF;
+        sd_event_source_get_enabled(d->record, &on);
+        if (on == SD_EVENT_OFF &&
+            (sd_event_source_set_time_relative(d->record, RECORD_DELAY_USEC) < 0 ||
+             sd_event_source_set_enabled(d->record, SD_EVENT_ONESHOT) < 0)) {
+                on_record(NULL, 0, d);
+                return;
+        }
+        kick(d);
 }
 
 static void on_delivered(CURL *easy, CURLcode code, void *userdata) {
@@ -272,6 +287,18 @@ static void on_delivered(CURL *easy, CURLcode code, void *userdata) {
 
 static void on_webhook_done(struct curl_glue *g, CURL *easy, CURLcode code, void *userdata) {
         on_delivered(easy, code, userdata);
+}
+
+/* The outbox rows the daemon is working on: in flight, or over and not yet recorded. */
+static int64_t *busy_ids(const struct daemon *d, size_t *ret) {
+        int64_t *busy = xcalloc(d->n_flights + d->n_finished + 1, sizeof(int64_t));
+        size_t n = 0;
+        for (const struct flight *f = d->flights; f; f = f->next)
+                busy[n++] = f->d.id;
+        for (size_t i = 0; i < d->n_finished; i++)
+                busy[n++] = d->finished[i].d.id;
+        *ret = n;
+        return busy;
 }
 
 static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
@@ -305,10 +332,8 @@ static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
 static int dispatch(struct daemon *d, int64_t now) {
         if (d->stopping || d->n_flights >= (size_t) d->setup.cfg->max_parallel)
                 return 0;
-        int64_t *busy = xcalloc(d->n_flights + 1, sizeof(int64_t));
-        size_t n_busy = 0;
-        for (struct flight *f = d->flights; f; f = f->next)
-                busy[n_busy++] = f->d.id;
+        size_t n_busy;
+        int64_t *busy = busy_ids(d, &n_busy);
         struct delivery *due = NULL;
         size_t n = 0;
         int r = outbox_due(d->store, d->setup.cfg, now, busy, n_busy, (size_t) d->setup.cfg->max_parallel - d->n_flights,
@@ -324,10 +349,8 @@ static int dispatch(struct daemon *d, int64_t now) {
 static int64_t arm(struct daemon *d) {
         int64_t next = notifier_next(d->store);
         if (!d->stopping && d->n_flights < (size_t) d->setup.cfg->max_parallel) {
-                int64_t *busy = xcalloc(d->n_flights + 1, sizeof(int64_t));
-                size_t n_busy = 0;
-                for (struct flight *f = d->flights; f; f = f->next)
-                        busy[n_busy++] = f->d.id;
+                size_t n_busy;
+                int64_t *busy = busy_ids(d, &n_busy);
                 int64_t retry = outbox_next_attempt(d->store, busy, n_busy);
                 free(busy);
                 if (retry < next)
@@ -540,7 +563,8 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
             (r = sd_event_add_signal(d->event, &d->sig_hup, SIGHUP, on_signal, d)) < 0 ||
             (r = sd_event_add_time(d->event, &d->wake, CLOCK_REALTIME, 0, 1000, on_wake, d)) < 0 ||
             (r = sd_event_add_defer(d->event, &d->kick, on_kick, d)) < 0 ||
-            (r = sd_event_add_defer(d->event, &d->record, on_record, d)) < 0 ||
+            (r = sd_event_add_time_relative(d->event, &d->record, CLOCK_MONOTONIC, RECORD_DELAY_USEC, 1000,
+                                            on_record, d)) < 0 ||
             (r = sd_event_add_inotify(d->event, &d->db_watch, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO,
                                       on_db_change, d)) < 0 ||
             (r = sd_event_set_watchdog(d->event, true)) < 0 || (r = curl_glue_new(d->event, &d->glue)) < 0 ||
@@ -589,6 +613,7 @@ void daemon_free(struct daemon *d) {
         curl_glue_free(d->glue);
         record_finished(d);
         free(d->finished);
+        notifier_drop(&d->notifier);
         sd_event_source_unref(d->record);
         sd_event_source_unref(d->wake);
         sd_event_source_unref(d->kick);

@@ -22,6 +22,7 @@ struct due {
         size_t n;
         struct stage next;
         bool has_next;
+        int64_t loaded_at; /* next_stage_at as read */
 };
 
 /* Read the occurrences with a stage due by now: about limit of them, but never splitting those due at
@@ -61,6 +62,7 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
                 d->next.level = sqlite3_column_int(st, 3);
                 d->next.due_notice = streq(d->next.name, "due");
                 d->next.at = sqlite3_column_int64(st, 4);
+                d->loaded_at = d->next.at;
                 d->next.day = tz_day(d->next.at, NULL);
         }
         sqlite3_reset(st);
@@ -164,38 +166,97 @@ static void log_message(const struct message *m, int64_t id, int rows) {
                            m->kind, m->stage, m->n_items, m->recipient, rows, rows == 1 ? "" : "s");
 }
 
-/* Write the messages and move every due occurrence on, in one transaction. */
-static int write_out(struct notifier *nt, struct schedule *sched, struct due *due, size_t n_due, int64_t now) {
-        int64_t *ids = xcalloc(sched->n_messages + 1, sizeof(int64_t));
-        int *rows = xcalloc(sched->n_messages + 1, sizeof(int));
+/* A wake-up's work under way: its messages are written a chunk at a time, each chunk in a transaction
+ * of its own, so that the first go out while the rest are still being written. The due occurrences
+ * move on with the last chunk: if the work stops before (a crash, a reload, an error), the next wake-up
+ * does it again from the database, and the messages already written are found by their keys. */
+struct notifier_job {
+        int64_t now;
+        struct due *due;
+        size_t n_due;
+        struct occurrence_set occs;
+        struct schedule sched;
+        int64_t *ids; /* the notification of each message, once written */
+        int *rows;    /* outbox rows each message got */
+        struct item_ref *refs;
         size_t n_refs;
-        struct item_ref *refs = item_refs(sched, &n_refs);
+        size_t written; /* messages written so far */
+        bool more;      /* occurrences were left due for the next job */
+};
+
+static void job_free(struct notifier_job *job) {
+        if (!job)
+                return;
+        schedule_clear(&job->sched);
+        occurrence_set_clear(&job->occs);
+        free(job->due);
+        free(job->ids);
+        free(job->rows);
+        free(job->refs);
+        free(job);
+}
+
+void notifier_drop(struct notifier *nt) {
+        job_free(nt->job);
+        nt->job = NULL;
+}
+
+/* Move a due occurrence on to its next stage, unless it changed since it was read (marked done, or
+ * planned again after a new import): then what happened to it stands. */
+static int move_on(struct notifier *nt, const struct due *d) {
+        sqlite3_stmt *q = store_stmt(nt->store, "UPDATE occurrence SET next_stage = ?, next_stage_level = ?, "
+                                                "next_stage_at = ?, planned_rev = ? "
+                                                "WHERE id = ? AND status = 'pending' AND next_stage_at = ?");
+        if (!q)
+                return -EIO;
+        if (d->has_next) {
+                stmt_bind_text(q, 1, d->next.name);
+                stmt_bind_int(q, 2, d->next.level);
+                stmt_bind_int(q, 3, d->next.at);
+        }
+        stmt_bind_int(q, 4, nt->planner->rev);
+        stmt_bind_int(q, 5, d->id);
+        stmt_bind_int(q, 6, d->loaded_at);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot move an occurrence on");
+}
+
+/* Write the next chunk of messages and, with the last, move every due occurrence on: one transaction.
+ * Returns the number of messages written. */
+static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk) {
+        const struct schedule *sched = &job->sched;
+        size_t from = job->written, to = sched->n_messages;
+        if (chunk > 0 && to - from > chunk)
+                to = from + chunk;
         int r = store_begin(nt->store);
-        for (size_t i = 0; r >= 0 && i < sched->n_messages; i++) {
+        for (size_t i = from; r >= 0 && i < to; i++) {
                 struct rendered out;
-                render_message(nt->templates, nt->cfg, &sched->messages[i], now, &out);
-                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out, now, &ids[i], &rows[i]);
+                render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out);
+                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out, job->now, &job->ids[i], &job->rows[i]);
                 rendered_clear(&out);
         }
-        for (size_t i = 0; r >= 0 && i < n_due; i++) {
-                const struct due *d = &due[i];
+        bool last = to == sched->n_messages;
+        for (size_t i = 0; r >= 0 && last && i < job->n_due; i++) {
+                const struct due *d = &job->due[i];
                 for (size_t k = 0; r >= 0 && k < d->n; k++)
                         r = planner_record_stage(nt->planner, d->id, &d->stages[k], d->missed[k] ? "missed" : "told",
-                                                 notification_of(refs, n_refs, ids, d->id, &d->stages[k], d->missed[k]),
-                                                 now);
+                                                 notification_of(job->refs, job->n_refs, job->ids, d->id,
+                                                                 &d->stages[k], d->missed[k]),
+                                                 job->now);
                 if (r >= 0)
-                        r = planner_set_next(nt->planner, d->id, d->has_next ? &d->next : NULL);
+                        r = move_on(nt, d);
         }
         if (r >= 0)
                 r = store_commit(nt->store);
         else
                 store_rollback(nt->store);
-        for (size_t i = 0; r >= 0 && i < sched->n_messages; i++)
-                log_message(&sched->messages[i], ids[i], rows[i]);
-        free(refs);
-        free(ids);
-        free(rows);
-        return r < 0 ? r : (int) sched->n_messages;
+        if (r < 0)
+                return r;
+        for (size_t i = from; i < to; i++)
+                log_message(&sched->messages[i], job->ids[i], job->rows[i]);
+        job->written = to;
+        return (int) (to - from);
 }
 
 static int compare_by_id(const void *a, const void *b) {
@@ -215,49 +276,70 @@ static const struct occurrence_info *find_by_id(const struct occurrence_info **b
         return lo < n && by_id[lo]->id == id ? by_id[lo] : NULL;
 }
 
-int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
-        struct due *due = NULL;
-        size_t n_due = 0;
-        int r = load_due(nt, now, limit, &due, &n_due, more);
-        if (r < 0 || n_due == 0) {
-                free(due);
+/* Read what is due and work out the messages: a new job, or NULL with nothing due. */
+static int job_start(struct notifier *nt, int64_t now, size_t limit, struct notifier_job **ret) {
+        struct notifier_job *job = xcalloc(1, sizeof(*job));
+        job->now = now;
+        int r = load_due(nt, now, limit, &job->due, &job->n_due, &job->more);
+        if (r < 0 || job->n_due == 0) {
+                job_free(job);
+                *ret = NULL;
                 return r;
         }
 
-        int64_t *ids = xcalloc(n_due, sizeof(int64_t));
-        for (size_t i = 0; i < n_due; i++)
-                ids[i] = due[i].id;
-        struct occurrence_set occs;
-        r = occurrences_load_ids(nt->store, nt->cfg, ids, n_due, &occs);
+        int64_t *ids = xcalloc(job->n_due, sizeof(int64_t));
+        for (size_t i = 0; i < job->n_due; i++)
+                ids[i] = job->due[i].id;
+        r = occurrences_load_ids(nt->store, nt->cfg, ids, job->n_due, &job->occs);
         free(ids);
+        if (r < 0) {
+                job_free(job);
+                return r;
+        }
 
         /* The loaded occurrences by id, for a binary search per due occurrence. */
-        const struct occurrence_info **by_id = xcalloc(occs.n_items + 1, sizeof(*by_id));
-        for (size_t i = 0; i < occs.n_items; i++)
-                by_id[i] = &occs.items[i];
-        if (occs.n_items > 1)
-                qsort(by_id, occs.n_items, sizeof(*by_id), compare_by_id);
+        const struct occurrence_info **by_id = xcalloc(job->occs.n_items + 1, sizeof(*by_id));
+        for (size_t i = 0; i < job->occs.n_items; i++)
+                by_id[i] = &job->occs.items[i];
+        if (job->occs.n_items > 1)
+                qsort(by_id, job->occs.n_items, sizeof(*by_id), compare_by_id);
 
-        struct schedule sched = {.cfg = nt->cfg};
-        for (size_t i = 0; r >= 0 && i < n_due; i++) {
-                struct due *d = &due[i];
+        job->sched = (struct schedule) {.cfg = nt->cfg};
+        for (size_t i = 0; i < job->n_due; i++) {
+                struct due *d = &job->due[i];
                 collect_stages(nt, d, now);
-                const struct occurrence_info *occ = find_by_id(by_id, occs.n_items, d->id);
+                const struct occurrence_info *occ = find_by_id(by_id, job->occs.n_items, d->id);
                 for (size_t k = 0; occ && k < d->n; k++) {
                         if (!d->missed[k])
-                                schedule_add(&sched, occ, &d->stages[k], false, 0);
+                                schedule_add(&job->sched, occ, &d->stages[k], false, 0);
                         else if (nt->policy->catch_up == CATCH_UP_DIGEST)
-                                schedule_add(&sched, occ, &d->stages[k], true, now);
+                                schedule_add(&job->sched, occ, &d->stages[k], true, now);
                 }
         }
-        if (r >= 0) {
-                schedule_finish(&sched);
-                r = write_out(nt, &sched, due, n_due, now);
-        }
-        schedule_clear(&sched);
         free(by_id);
-        occurrence_set_clear(&occs);
-        free(due);
+        schedule_finish(&job->sched);
+        job->ids = xcalloc(job->sched.n_messages + 1, sizeof(int64_t));
+        job->rows = xcalloc(job->sched.n_messages + 1, sizeof(int));
+        job->refs = item_refs(&job->sched, &job->n_refs);
+        *ret = job;
+        return 0;
+}
+
+int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
+        *more = false;
+        if (!nt->job) {
+                int r = job_start(nt, now, limit, &nt->job);
+                if (r < 0 || !nt->job)
+                        return r;
+        }
+        struct notifier_job *job = nt->job;
+        int r = job_step(nt, job, nt->chunk);
+        if (r < 0 || job->written == job->sched.n_messages) {
+                *more = r >= 0 && job->more;
+                notifier_drop(nt);
+                return r;
+        }
+        *more = true;
         return r;
 }
 

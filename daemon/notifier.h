@@ -21,10 +21,17 @@ struct notifier {
         const struct policy *policy;
         const struct templates *templates;
         struct planner *planner;
+        size_t chunk; /* messages written per step and transaction; 0: all of a wake-up's at once */
+        struct notifier_job *job; /* the wake-up under way, if its messages are not all written */
 };
 
-/* Handle up to limit occurrences with a stage due by now, in one transaction. Returns the number of
- * messages written; *more is set if more occurrences are due. */
+/* One step: read up to limit occurrences with a stage due by now (never splitting those due at one
+ * instant) and write their messages, a chunk per step; with the last chunk, in the same transaction,
+ * the occurrences move on to their next stage. Returns the number of messages written; *more is set if
+ * there is more to do (the rest of the chunks, or more occurrences due). */
 int notifier_run(struct notifier *n, int64_t now, size_t limit, bool *more);
+/* Forget the wake-up under way (the configuration changed, or merzimd stops): what was written stays
+ * in the outbox; the rest is worked out again from the database at the next step. */
+void notifier_drop(struct notifier *n);
 /* When the next stage of any pending occurrence is due, or INT64_MAX. */
 int64_t notifier_next(struct store *s);
