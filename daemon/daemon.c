@@ -530,6 +530,15 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         d->config_path = o->config_path ? xstrdup(o->config_path) : NULL;
         d->seed = (unsigned) time(NULL) ^ (unsigned) getpid();
 
+        /* Blocked first: a stop asked for while the configuration loads waits for the loop, which
+         * stops cleanly, instead of killing the process. */
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
         struct errlist errs = {0};
         int r = setup_load(d->config_path, 0, &d->setup, &errs);
         for (size_t i = 0; i < errs.n; i++)
@@ -549,13 +558,6 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         dir = path_dirname(d->setup.cfg->database);
         const char *base = strrchr(d->setup.cfg->database, '/');
         d->db_name = xstrdup(base ? base + 1 : d->setup.cfg->database);
-
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
 
         if ((r = sd_event_default(&d->event)) < 0 ||
             (r = sd_event_add_signal(d->event, &d->sig_term, SIGTERM, on_signal, d)) < 0 ||

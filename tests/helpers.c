@@ -173,7 +173,29 @@ pid_t test_daemon_start(const char *conf, const char *now, const char *const *en
         return pid;
 }
 
+/* Whether process pid blocks signal sig (merzimd does once it handles it through its event loop). */
+static bool blocks_signal(pid_t pid, int sig) {
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return false;
+        unsigned long long mask = 0;
+        bool found = false;
+        while (!found && fgets(line, sizeof(line), f))
+                found = sscanf(line, "SigBlk: %llx", &mask) == 1;
+        fclose(f);
+        return found && (mask & (1ULL << (sig - 1)));
+}
+
 int test_daemon_stop(pid_t pid) {
+        /* A daemon just started may not have got as far as handling SIGTERM: wait until it does (or
+         * has exited), so that the stop tested is its own. */
+        for (int i = 0; i < 1000 * test_slowdown() && !blocks_signal(pid, SIGTERM); i++) {
+                if (waitpid(pid, NULL, WNOHANG) == pid)
+                        return -1;
+                test_sleep_ms(10);
+        }
         kill(pid, SIGTERM);
         int status;
         waitpid(pid, &status, 0);

@@ -399,7 +399,9 @@ static char *burst_roadmap(int n) {
 }
 
 Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = 400) {
-        enum { N = 5000, KILLS = 20, PARALLEL = 16 };
+        /* A delivery is in flight until its result is recorded: merzimd records results in groups, at
+         * most 64 (RECORD_BATCH in daemon.c) and 10 ms after the first ends. */
+        enum { N = 5000, KILLS = 20, PARALLEL = 16, UNRECORDED = 64 };
         _cleanup_free_ char *hdir = xasprintf("%s/http", dir);
         mkdir(hdir, 0700);
         cr_assert_eq(test_http_start(hdir, NULL, false, &http), 0);
@@ -431,8 +433,9 @@ Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = 400) {
         }
         int64_t sent = test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", N, 240000);
         cr_assert_eq(sent, N, "after %d kills, %lld of %d delivered (moments seed %u)", KILLS, (long long) sent, N, moments);
-        cr_assert_eq(test_daemon_stop(daemon_pid), 0);
+        int status = test_daemon_stop(daemon_pid);
         daemon_pid = 0;
+        cr_assert_eq(status, 0, "merzimd exited with %d on SIGTERM", status);
         cr_assert_eq(q("SELECT count(*) FROM notification"), N, "each notification made once");
 
         /* What the receiver got: every key at least once; repeats only of deliveries in flight at a kill. */
@@ -452,7 +455,8 @@ Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = 400) {
         for (size_t i = 0; i < total; i++)
                 unique += i == 0 || !streq(keys[i], keys[i - 1]);
         cr_assert_eq(unique, (size_t) N, "%zu keys received for %d notifications", unique, N);
-        cr_assert_leq(total - unique, (size_t) KILLS * PARALLEL,
+        cr_log_info("kill -9 x%d: %zu deliveries for %d notifications (%zu repeats)", KILLS, total, N, total - unique);
+        cr_assert_leq(total - unique, (size_t) KILLS * (PARALLEL + UNRECORDED),
                       "%zu duplicates: more than the deliveries in flight at %d kills", total - unique, KILLS);
         /* No row is marked sent whose notification did not arrive. */
         sqlite3 *sdb;
