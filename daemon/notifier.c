@@ -182,6 +182,8 @@ struct notifier_job {
         size_t n_refs;
         size_t written; /* messages written so far */
         bool more;      /* occurrences were left due for the next job */
+        int64_t data_version; /* of the database when the job was read */
+        bool recheck;         /* someone else wrote since: look whether each message is still wanted */
 };
 
 static void job_free(struct notifier_job *job) {
@@ -199,6 +201,21 @@ static void job_free(struct notifier_job *job) {
 void notifier_drop(struct notifier *nt) {
         job_free(nt->job);
         nt->job = NULL;
+}
+
+/* Whether every occurrence a message lists was settled (marked done or waived, by merzimctl or the
+ * HTTP interface) after the job read them: then the message is not written. */
+static bool all_settled(struct notifier *nt, const struct message *m) {
+        sqlite3_stmt *st = store_stmt(nt->store, "SELECT status = 'pending' FROM occurrence WHERE id = ?");
+        if (!st)
+                return false;
+        bool settled = true;
+        for (size_t i = 0; settled && i < m->n_items; i++) {
+                stmt_bind_int(st, 1, m->items[i].occ->id);
+                settled = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+                sqlite3_reset(st);
+        }
+        return settled;
 }
 
 /* Move a due occurrence on to its next stage, unless it changed since it was read (marked done, or
@@ -229,8 +246,14 @@ static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk)
         size_t from = job->written, to = sched->n_messages;
         if (chunk > 0 && to - from > chunk)
                 to = from + chunk;
+        if (!job->recheck && from > 0 && store_data_version(nt->store) != job->data_version)
+                job->recheck = true;
         int r = store_begin(nt->store);
         for (size_t i = from; r >= 0 && i < to; i++) {
+                if (job->recheck && all_settled(nt, &sched->messages[i])) {
+                        job->ids[i] = 0;
+                        continue;
+                }
                 struct rendered out;
                 render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out);
                 r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out, job->now, &job->ids[i], &job->rows[i]);
@@ -254,7 +277,11 @@ static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk)
         if (r < 0)
                 return r;
         for (size_t i = from; i < to; i++)
-                log_message(&sched->messages[i], job->ids[i], job->rows[i]);
+                if (job->ids[i])
+                        log_message(&sched->messages[i], job->ids[i], job->rows[i]);
+                else
+                        log_info("a %s for %s is not sent: what it lists was settled meanwhile",
+                                 sched->messages[i].kind, sched->messages[i].recipient);
         job->written = to;
         return (int) (to - from);
 }
@@ -280,6 +307,7 @@ static const struct occurrence_info *find_by_id(const struct occurrence_info **b
 static int job_start(struct notifier *nt, int64_t now, size_t limit, struct notifier_job **ret) {
         struct notifier_job *job = xcalloc(1, sizeof(*job));
         job->now = now;
+        job->data_version = store_data_version(nt->store);
         int r = load_due(nt, now, limit, &job->due, &job->n_due, &job->more);
         if (r < 0 || job->n_due == 0) {
                 job_free(job);

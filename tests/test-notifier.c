@@ -1,0 +1,164 @@
+/* The notifier writes a send time's messages a chunk at a time. A job cut short (a crash, a reload)
+ * is done again from the database without a second copy of any message, and a message whose every
+ * item was settled by someone else while the job ran is not written. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "calendar.h"
+#include "conf.h"
+#include "helpers.h"
+#include "ledger.h"
+#include "log.h"
+#include "notifier.h"
+#include "planner.h"
+#include "policy.h"
+#include "render.h"
+#include "store.h"
+#include "tzone.h"
+#include "util.h"
+
+/* 2024-06-27T09:00:00+05:00: the 1-day reminders of measures due on Sunday 30 June (Friday 28th). */
+#define NINE 1719460800
+#define N 300
+#define CHUNK 40
+
+static char *dir, *db;
+static struct config *cfg;
+static struct calendar *cal;
+static struct templates *templates;
+static struct policy policy;
+static struct store *store;
+static struct planner planner;
+static struct notifier notifier;
+
+static int64_t q(const char *sql) {
+        return test_query_int(db, sql);
+}
+
+/* N measures, each with an executor of its own: N one-item messages at one send time. */
+static void setup(void) {
+        dir = test_mkdtemp();
+        db = xasprintf("%s/state/merzim.db", dir);
+        _cleanup_free_ char *state = xasprintf("%s/state", dir);
+        cr_assert_eq(mkdir(state, 0700), 0);
+        struct buf text = {0}, doc = {0};
+        buf_printf(&text, "database = \"state/merzim.db\";\ntimezone = \"Asia/Almaty\";\n"
+                          "schedule = { catch_up = \"skip\"; };\n"
+                          "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A0001\"; } );\n"
+                          "agencies = (\n");
+        for (int i = 1; i <= N; i++)
+                buf_printf(&text, "%s{ code = \"A%04d\"; webhook = { url = \"http://127.0.0.1:9/%d\"; secret = \"s\"; }; }",
+                           i > 1 ? ",\n" : "", i, i);
+        buf_printf(&text, " );\n");
+        _cleanup_free_ char *conf = test_write(dir, "merzim.conf", text.data);
+        buf_printf(&doc, "Сынақ жол картасы 2024\n№\t|\tІс-шара\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауаптылар\n"
+                         "Бөлім\n");
+        for (int i = 1; i <= N; i++)
+                buf_printf(&doc, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%04d\n", i, i, i);
+        _cleanup_free_ char *doc_path = test_write(dir, "plan.txt", doc.data);
+        buf_free(&text);
+        buf_free(&doc);
+        _cleanup_free_ char *err = NULL;
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc_path, NULL}, NULL, &out,
+                              &err),
+                     0, "%s", err);
+
+        log_set_max_level(LOG_WARNING); /* not a line per message */
+        struct errlist errs = {0};
+        cr_assert_geq(config_load(conf, &cfg, &errs), 0);
+        cr_assert_geq(calendar_load_builtin(&cal, &errs), 0);
+        cr_assert_geq(templates_load(NULL, &templates, &errs), 0);
+        errlist_clear(&errs);
+        tz_set(cfg->timezone);
+        cr_assert_geq(store_open(db, 0, &store), 0);
+        policy_from_config(cfg, &policy);
+        planner = (struct planner) {.store = store, .policy = &policy, .calendar = cal, .due_shift = cfg->due_shift};
+        notifier = (struct notifier) {.store = store, .cfg = cfg, .calendar = cal, .policy = &policy,
+                                      .templates = templates, .planner = &planner, .chunk = CHUNK};
+        _cleanup_free_ char *fp = policy_fingerprint(&policy, cal, cfg->timezone);
+        cr_assert_geq(planner_revision(store, fp, &planner.rev), 0);
+        cr_assert_eq(planner_run(&planner, NINE, 100000), N);
+}
+
+static void teardown(void) {
+        notifier_drop(&notifier);
+        store_close(store);
+        templates_free(templates);
+        calendar_free(cal);
+        config_free(cfg);
+        test_rmdir(dir);
+        free(dir);
+        free(db);
+}
+
+TestSuite(notifier, .init = setup, .fini = teardown);
+
+/* Run the notifier until it has nothing more to do at now; returns the messages written. */
+static int run_all(int64_t now) {
+        int total = 0;
+        bool more = true;
+        for (int i = 0; more && i < 10 * N; i++) {
+                int r = notifier_run(&notifier, now, 5000, &more);
+                cr_assert_geq(r, 0);
+                total += r;
+        }
+        cr_assert(!more);
+        return total;
+}
+
+Test(notifier, a_send_time_is_written_a_chunk_per_step_and_moves_on_with_the_last) {
+        bool more = false;
+        cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
+        cr_assert(more);
+        cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'pending'"), CHUNK,
+                     "the first chunk is in the outbox, ready to be sent");
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460800"), N,
+                     "no occurrence moves on before every message is written");
+        cr_assert_eq(q("SELECT count(*) FROM stage"), 0);
+        run_all(NINE);
+        cr_assert_eq(q("SELECT count(*) FROM notification"), N);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460800"), 0);
+        cr_assert_eq(q("SELECT count(*) FROM stage WHERE name = '1d' AND state = 'told' "
+                       "AND notification_id IS NOT NULL"),
+                     N, "each occurrence records the message that told it");
+}
+
+Test(notifier, a_job_cut_short_is_done_again_without_a_second_message) {
+        bool more = false;
+        cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
+        cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
+        /* What a crash or a reload leaves: two chunks written, nothing moved on. */
+        notifier_drop(&notifier);
+        run_all(NINE + 30);
+        cr_assert_eq(q("SELECT count(*) FROM notification"), N, "each message once, found again by its key");
+        cr_assert_eq(q("SELECT count(*) FROM outbox"), N);
+        cr_assert_eq(q("SELECT count(DISTINCT notification_id) FROM stage"), N);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460830"), 0);
+        cr_assert_eq(run_all(NINE + 60), 0, "and nothing is left to send at this send time");
+}
+
+Test(notifier, a_message_settled_while_the_job_runs_is_not_written) {
+        bool more = false;
+        cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
+        /* Someone marks an occurrence done through another connection (merzimctl, the HTTP interface):
+         * one that no written message lists yet. */
+        int64_t id = q("SELECT max(id) FROM occurrence WHERE id NOT IN (SELECT occurrence_id FROM notification_item)");
+        cr_assert_gt(id, 0);
+        struct store *other;
+        cr_assert_geq(store_open(db, 0, &other), 0);
+        struct status_change c = {.status = "done", .actor = "test", .done_by = "A0001", .now = NINE + 1};
+        cr_assert_eq(ledger_set_status(other, id, &c), 0);
+        store_close(other);
+
+        run_all(NINE);
+        cr_assert_eq(q("SELECT count(*) FROM notification"), N - 1);
+        _cleanup_free_ char *sql = xasprintf("SELECT count(*) FROM notification_item WHERE occurrence_id = %lld",
+                                             (long long) id);
+        cr_assert_eq(q(sql), 0, "the measure marked done is not reminded of");
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE status = 'pending' AND next_stage_at <= 1719460800"), 0);
+}
