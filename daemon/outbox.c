@@ -62,8 +62,17 @@ int outbox_add(struct store *s, const struct config *cfg, const struct message *
         int rc = sqlite3_step(st);
         *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_reset(st);
-        if (*ret)
+        if (*ret) {
+                /* Written before (a send time's work cut short and done again): as it was. */
+                st = store_stmt(s, "SELECT count(*) FROM outbox WHERE notification_id = ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, *ret);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        *rows = sqlite3_column_int(st, 0);
+                sqlite3_reset(st);
                 return 0;
+        }
 
         st = store_stmt(s, "INSERT INTO notification (key, plan_id, recipient, kind, stage, scheduled_at, created_at, "
                            "language, subject, body, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");

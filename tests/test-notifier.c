@@ -137,6 +137,7 @@ Test(notifier, a_job_cut_short_is_done_again_without_a_second_message) {
         run_all(NINE + 30);
         cr_assert_eq(q("SELECT count(*) FROM notification"), N, "each message once, found again by its key");
         cr_assert_eq(q("SELECT count(*) FROM outbox"), N);
+        cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'pending'"), N);
         cr_assert_eq(q("SELECT count(DISTINCT notification_id) FROM stage"), N);
         cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460830"), 0);
         cr_assert_eq(run_all(NINE + 60), 0, "and nothing is left to send at this send time");
