@@ -367,8 +367,9 @@ static int reschedule(struct importer *im, struct existing_occurrence *e, const 
                       const char *nominal, const char *effective) {
         if (streq(e->period, d->period) && streq(e->nominal, nominal) && streq(e->effective, effective))
                 return 0;
-        sqlite3_stmt *st = store_stmt(im->s, "UPDATE occurrence SET period = ?, nominal_due = ?, effective_due = ? "
-                                             "WHERE id = ?");
+        /* planned_rev -1: merzimd plans it again, on its own. */
+        sqlite3_stmt *st = store_stmt(im->s, "UPDATE occurrence SET period = ?, nominal_due = ?, effective_due = ?, "
+                                             "planned_rev = -1 WHERE id = ?");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, d->period);
@@ -423,6 +424,19 @@ static int history_created(struct importer *im) {
         stmt_bind_text(st, 3, im->edition);
         stmt_bind_int(st, 4, im->occurrence_max);
         return step_done(im, st, "cannot record history");
+}
+
+/* The new occurrences have ids above occurrence_max: merzimd looks at the dates of those above the mark
+ * it keeps (they are "fresh", on their date's plan), so the mark must not be above them. */
+static int mark_fresh(struct importer *im) {
+        if (im->rep->occurrences_added == 0)
+                return 0;
+        sqlite3_stmt *st = store_stmt(im->s, "UPDATE daemon_state SET value = min(CAST(value AS INTEGER), ?) "
+                                             "WHERE key = 'fresh_checked'");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, im->occurrence_max);
+        return step_done(im, st, "cannot record new occurrences");
 }
 
 /* Bring a measure's occurrences in line with its deadline; matched by period, and a lone one-off
@@ -587,6 +601,8 @@ static int import_body(struct importer *im) {
         }
         if (rr >= 0)
                 rr = history_created(im);
+        if (rr >= 0)
+                rr = mark_fresh(im);
         if (rr >= 0)
                 rr = withdraw_measures(im);
         if (rr >= 0)

@@ -92,7 +92,7 @@ int ledger_set_status(struct store *s, int64_t occurrence_id, const struct statu
         bool done = streq(c->status, "done");
         /* Reopened, it is planned again by the daemon; done or waived, nothing more is sent for it. */
         st = store_stmt(s, "UPDATE occurrence SET status = ?, done_at = ?, done_by = ?, note = coalesce(?, note), "
-                           "planned_rev = CASE WHEN ?1 = 'pending' THEN 0 ELSE planned_rev END WHERE id = ?");
+                           "planned_rev = CASE WHEN ?1 = 'pending' THEN -1 ELSE planned_rev END WHERE id = ?");
         if (!st) {
                 store_rollback(s);
                 return -EIO;

@@ -17,22 +17,39 @@
 struct due {
         int64_t id;
         day_t effective;
-        struct stage stages[MAX_DUE_STAGES];
-        bool missed[MAX_DUE_STAGES];
+        struct stage *stages; /* due by now, in order (most often one) */
+        bool *missed;
         size_t n;
         struct stage next;
         bool has_next;
-        int64_t loaded_at; /* next_stage_at as read */
+        bool fresh;        /* on its date's plan (went through no stage yet) */
+        int64_t loaded_at; /* the stage's instant as read */
 };
+
+static void due_free(struct due *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].stages);
+                free(v[i].missed);
+        }
+        free(v);
+}
+
+/* The occurrences with a stage due by ?1: those planned on their own (by their next stage's instant,
+ * INDEXED BY occurrence_next), and the fresh ones whose date's first stage is due (by date_plan_due,
+ * then the occurrences of each such date through occurrence_status). INDEXED BY: without statistics
+ * SQLite prefers the status index, which means reading and sorting every pending occurrence. */
+#define DUE_SQL(columns_own, columns_fresh)                                                                 \
+        "SELECT " columns_own " FROM occurrence o INDEXED BY occurrence_next "                               \
+        "WHERE o.status = 'pending' AND o.next_stage_at <= ?1 "                                              \
+        "UNION ALL SELECT " columns_fresh " FROM date_plan d INDEXED BY date_plan_due "                      \
+        "JOIN occurrence o INDEXED BY occurrence_status ON o.status = 'pending' "                            \
+        "AND o.effective_due = d.effective_due AND o.planned_rev = 0 WHERE d.fresh AND d.first_at <= ?1 "
 
 /* Read the occurrences with a stage due by now: about limit of them, but never splitting those due at
  * one instant, which make one message per recipient. *more is set if some were left for later. */
 static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due **ret, size_t *n, bool *more) {
-        /* INDEXED BY here and below: without statistics SQLite prefers the status index, which means
-         * reading and sorting every pending occurrence at each wake-up. */
-        sqlite3_stmt *st = store_stmt(nt->store, "SELECT next_stage_at FROM occurrence INDEXED BY occurrence_next "
-                                                 "WHERE status = 'pending' "
-                                                 "AND next_stage_at <= ? ORDER BY next_stage_at LIMIT 1 OFFSET ?");
+        sqlite3_stmt *st = store_stmt(nt->store, DUE_SQL("o.next_stage_at AS at", "d.first_at")
+                                                 "ORDER BY at LIMIT 1 OFFSET ?2");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, now);
@@ -43,18 +60,21 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
                 cut = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
 
-        st = store_stmt(nt->store, "SELECT id, effective_due, next_stage, next_stage_level, next_stage_at "
-                                   "FROM occurrence INDEXED BY occurrence_next "
-                                   "WHERE status = 'pending' AND next_stage_at <= ? "
-                                   "ORDER BY next_stage_at, id");
+        st = store_stmt(nt->store, DUE_SQL("o.id, o.effective_due, o.next_stage, o.next_stage_level, "
+                                           "o.next_stage_at AS at, 0",
+                                           "o.id, o.effective_due, d.first_stage, d.first_level, d.first_at, 1")
+                                   "ORDER BY at, 1");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, cut);
         struct due *v = NULL;
-        size_t k = 0;
+        size_t k = 0, cap = 0;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                v = xreallocarray(v, k + 1, sizeof(*v));
+                if (k == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        v = xreallocarray(v, cap, sizeof(*v));
+                }
                 struct due *d = &v[k++];
                 *d = (struct due) {.id = sqlite3_column_int64(st, 0), .has_next = true};
                 date_parse(stmt_text(st, 1), &d->effective);
@@ -62,6 +82,7 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
                 d->next.level = sqlite3_column_int(st, 3);
                 d->next.due_notice = streq(d->next.name, "due");
                 d->next.at = sqlite3_column_int64(st, 4);
+                d->fresh = sqlite3_column_int(st, 5) != 0;
                 d->loaded_at = d->next.at;
                 d->next.day = tz_day(d->next.at, NULL);
         }
@@ -71,11 +92,40 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
         return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot read due occurrences");
 }
 
+/* Dates whose first stage is due and that have no fresh occurrence left (all told, done or waived):
+ * their plan is no longer looked at. Returns 0 or a negative errno. */
+static int retire_dates(struct notifier *nt, int64_t now) {
+        sqlite3_stmt *st = store_stmt(nt->store, "UPDATE date_plan SET fresh = 0 WHERE fresh AND first_at <= ? "
+                                                 "AND NOT EXISTS (SELECT 1 FROM occurrence INDEXED BY occurrence_status "
+                                                 "WHERE status = 'pending' AND effective_due = date_plan.effective_due "
+                                                 "AND planned_rev = 0)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, now);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot retire date plans");
+}
+
+/* Whether a date's first stage is due with nothing left to tell: a look without the write lock. */
+static bool dates_to_retire(struct notifier *nt, int64_t now) {
+        sqlite3_stmt *st = store_stmt(nt->store, "SELECT 1 FROM date_plan INDEXED BY date_plan_due "
+                                                 "WHERE fresh AND first_at <= ? LIMIT 1");
+        if (!st)
+                return false;
+        stmt_bind_int(st, 1, now);
+        bool any = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        return any;
+}
+
 /* Every stage of d due by now, in order; repeats missed long ago are skipped over to the latest. */
 static void collect_stages(struct notifier *nt, struct due *d, int64_t now) {
         int64_t late = (int64_t) nt->policy->late_after_minutes * 60;
         while (d->has_next && d->next.at <= now && d->n < MAX_DUE_STAGES) {
                 struct stage cur = d->next;
+                d->stages = xreallocarray(d->stages, d->n + 1, sizeof(*d->stages));
+                d->missed = xreallocarray(d->missed, d->n + 1, sizeof(*d->missed));
                 d->missed[d->n] = now - cur.at > late;
                 d->stages[d->n++] = cur;
                 d->has_next = policy_next_stage(nt->policy, nt->calendar, d->effective, cur.at, cur.level, &d->next);
@@ -191,7 +241,7 @@ static void job_free(struct notifier_job *job) {
                 return;
         schedule_clear(&job->sched);
         occurrence_set_clear(&job->occs);
-        free(job->due);
+        due_free(job->due, job->n_due);
         free(job->ids);
         free(job->rows);
         free(job->refs);
@@ -221,9 +271,12 @@ static bool all_settled(struct notifier *nt, const struct message *m) {
 /* Move a due occurrence on to its next stage, unless it changed since it was read (marked done, or
  * planned again after a new import): then what happened to it stands. */
 static int move_on(struct notifier *nt, const struct due *d) {
-        sqlite3_stmt *q = store_stmt(nt->store, "UPDATE occurrence SET next_stage = ?, next_stage_level = ?, "
-                                                "next_stage_at = ?, planned_rev = ? "
-                                                "WHERE id = ? AND status = 'pending' AND next_stage_at = ?");
+        sqlite3_stmt *q = d->fresh ? store_stmt(nt->store, "UPDATE occurrence SET next_stage = ?, next_stage_level = ?, "
+                                                           "next_stage_at = ?, planned_rev = ? "
+                                                           "WHERE id = ? AND status = 'pending' AND planned_rev = 0")
+                                   : store_stmt(nt->store, "UPDATE occurrence SET next_stage = ?, next_stage_level = ?, "
+                                                           "next_stage_at = ?, planned_rev = ? "
+                                                           "WHERE id = ? AND status = 'pending' AND next_stage_at = ?");
         if (!q)
                 return -EIO;
         if (d->has_next) {
@@ -233,7 +286,8 @@ static int move_on(struct notifier *nt, const struct due *d) {
         }
         stmt_bind_int(q, 4, nt->planner->rev);
         stmt_bind_int(q, 5, d->id);
-        stmt_bind_int(q, 6, d->loaded_at);
+        if (!d->fresh)
+                stmt_bind_int(q, 6, d->loaded_at);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot move an occurrence on");
@@ -270,6 +324,8 @@ static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk)
                 if (r >= 0)
                         r = move_on(nt, d);
         }
+        if (r >= 0 && last)
+                r = retire_dates(nt, job->now);
         if (r >= 0)
                 r = store_commit(nt->store);
         else
@@ -312,6 +368,9 @@ static int job_start(struct notifier *nt, int64_t now, size_t limit, struct noti
         if (r < 0 || job->n_due == 0) {
                 job_free(job);
                 *ret = NULL;
+                /* The fresh occurrences of a date may all have been settled before its first stage. */
+                if (r >= 0 && dates_to_retire(nt, now))
+                        r = retire_dates(nt, now);
                 return r;
         }
 
@@ -372,8 +431,10 @@ int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
 }
 
 int64_t notifier_next(struct store *s) {
-        sqlite3_stmt *st = store_stmt(s, "SELECT min(next_stage_at) FROM occurrence INDEXED BY occurrence_next "
-                                         "WHERE status = 'pending'");
+        sqlite3_stmt *st = store_stmt(s, "SELECT min(at) FROM (SELECT min(next_stage_at) AS at FROM occurrence "
+                                         "INDEXED BY occurrence_next WHERE status = 'pending' "
+                                         "UNION ALL SELECT min(first_at) FROM date_plan INDEXED BY date_plan_due "
+                                         "WHERE fresh)");
         if (!st)
                 return INT64_MAX;
         int64_t v = INT64_MAX;

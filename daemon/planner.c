@@ -30,7 +30,10 @@ int planner_revision(struct store *s, const char *fingerprint, int64_t *ret) {
                 return 0;
         }
         rev++;
-        st = store_stmt(s, "INSERT OR REPLACE INTO daemon_state (key, value) VALUES ('policy', ?), ('policy_rev', ?)");
+        /* A new revision: every date plan is worked out again, and the fresh occurrences' dates looked at
+         * again from the first (a new calendar may move them). */
+        st = store_stmt(s, "INSERT OR REPLACE INTO daemon_state (key, value) VALUES ('policy', ?), ('policy_rev', ?), "
+                           "('fresh_checked', 0)");
         if (!st) {
                 store_rollback(s);
                 return -EIO;
@@ -113,86 +116,144 @@ static bool memo_next_stage(struct planner *pl, struct plan_memo *m, day_t effec
         return m->first[k].has;
 }
 
+/* The first stage of every fresh occurrence due on effective, under the planner's revision. */
+static int put_date_plan(struct planner *pl, struct plan_memo *m, day_t effective) {
+        struct stage first;
+        bool has = memo_next_stage(pl, m, effective, INT64_MIN, 0, &first);
+        char iso[DATE_ISO_MAX];
+        sqlite3_stmt *q = store_stmt(pl->store, "INSERT INTO date_plan (effective_due, rev, first_stage, first_level, "
+                                                "first_at, fresh) VALUES (?, ?, ?, ?, ?, 1) "
+                                                "ON CONFLICT (effective_due) DO UPDATE SET rev = excluded.rev, "
+                                                "first_stage = excluded.first_stage, first_level = excluded.first_level, "
+                                                "first_at = excluded.first_at, fresh = 1");
+        if (!q)
+                return -EIO;
+        stmt_bind_text(q, 1, date_format(effective, iso));
+        stmt_bind_int(q, 2, pl->rev);
+        if (has) {
+                stmt_bind_text(q, 3, first.name);
+                stmt_bind_int(q, 4, first.level);
+                stmt_bind_int(q, 5, first.at);
+        }
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot plan a due date");
+}
+
+/* The history row of an effective due date moved by a calendar change. */
+static int record_move(struct planner *pl, int64_t id, day_t from, day_t to, int64_t now) {
+        char old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX];
+        sqlite3_stmt *q = store_stmt(pl->store, "INSERT INTO history (occurrence_id, at, actor, action, old_status, new_status, note) "
+                                                "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch'), 'merzimd', 'rescheduled', "
+                                                "'pending', 'pending', ?)");
+        if (!q)
+                return -EIO;
+        _cleanup_free_ char *note = xasprintf("effective due %s -> %s (calendar changed)", date_format(from, old_iso),
+                                              date_format(to, new_iso));
+        stmt_bind_int(q, 1, id);
+        stmt_bind_int(q, 2, now);
+        stmt_bind_text(q, 3, note);
+        int rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot record history");
+}
+
 /* The effective due date under the current calendar; a change is recorded in the history. */
 static int refresh_effective(struct planner *pl, struct plan_memo *m, int64_t id, day_t nominal, day_t *effective,
                              int64_t now) {
         day_t want = memo_effective(pl, m, nominal);
         if (want == *effective)
                 return 0;
-        char old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX], at[32];
-        date_format(*effective, old_iso);
-        date_format(want, new_iso);
-        snprintf(at, sizeof(at), "%lld", (long long) now);
+        char new_iso[DATE_ISO_MAX];
         sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET effective_due = ? WHERE id = ?");
         if (!q)
                 return -EIO;
-        stmt_bind_text(q, 1, new_iso);
+        stmt_bind_text(q, 1, date_format(want, new_iso));
         stmt_bind_int(q, 2, id);
         int rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE)
                 return store_error(pl->store, "cannot move an effective due date");
-        q = store_stmt(pl->store, "INSERT INTO history (occurrence_id, at, actor, action, old_status, new_status, note) "
-                                  "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch'), 'merzimd', 'rescheduled', "
-                                  "'pending', 'pending', ?)");
-        if (!q)
-                return -EIO;
-        _cleanup_free_ char *note = xasprintf("effective due %s -> %s (calendar changed)", old_iso, new_iso);
-        stmt_bind_int(q, 1, id);
-        stmt_bind_int(q, 2, now);
-        stmt_bind_text(q, 3, note);
-        rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        if (rc != SQLITE_DONE)
-                return store_error(pl->store, "cannot record history");
-        *effective = want;
-        return 0;
+        int r = record_move(pl, id, *effective, want, now);
+        if (r >= 0)
+                *effective = want;
+        return r;
 }
 
-/* Plan one occurrence: its next stage is the first after the last one it went through (at, level:
- * INT64_MIN and 0 if none). */
+/* Plan one occurrence on its own: its next stage is the first after the last one it went through (at,
+ * level). One that went through none becomes fresh: on its date's plan. */
 static int plan_one(struct planner *pl, struct plan_memo *m, int64_t id, day_t nominal, day_t effective,
                     int64_t after, int level, int64_t now) {
         int r = refresh_effective(pl, m, id, nominal, &effective, now);
         if (r < 0)
                 return r;
+        if (after == INT64_MIN) {
+                sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET planned_rev = 0, next_stage = NULL, "
+                                                        "next_stage_level = NULL, next_stage_at = NULL WHERE id = ?");
+                if (!q)
+                        return -EIO;
+                stmt_bind_int(q, 1, id);
+                int rc = sqlite3_step(q);
+                sqlite3_reset(q);
+                if (rc != SQLITE_DONE)
+                        return store_error(pl->store, "cannot plan an occurrence");
+                return put_date_plan(pl, m, effective);
+        }
         struct stage next;
-        bool has = memo_next_stage(pl, m, effective, after, level, &next);
+        bool has = policy_next_stage(pl->policy, pl->calendar, effective, after, level, &next);
         return planner_set_next(pl, id, has ? &next : NULL);
 }
 
-/* Whether any pending occurrence is planned under an older revision: a look without a transaction,
- * so that a wake-up with nothing to plan (every delivery's) does not take the write lock. A change
- * made after the look comes with its own wake-up (inotify). */
+/* The occurrences to plan on their own: reopened or rescheduled (-1), or planned under an older
+ * revision. INDEXED BY: without statistics SQLite prefers the status index and reads every pending
+ * occurrence. */
+#define OWN_PLAN_WHERE "o.status = 'pending' AND (o.planned_rev < 0 OR (o.planned_rev > 0 AND o.planned_rev < ?1))"
+
+static int64_t state_int(struct store *s, const char *key) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT value FROM daemon_state WHERE key = ?");
+        if (!st)
+                return 0;
+        stmt_bind_text(st, 1, key);
+        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return v;
+}
+
+static int64_t max_occurrence_id(struct store *s) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT max(id) FROM occurrence");
+        if (!st)
+                return 0;
+        int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return v;
+}
+
+/* Whether anything needs planning: occurrences to plan on their own, or occurrences added since the
+ * last look (their ids are above the mark). A look without a transaction, so that a wake-up with
+ * nothing to plan (every delivery's) does not take the write lock; a change made after the look comes
+ * with its own wake-up (inotify). */
 static bool anything_to_plan(struct planner *pl) {
-        sqlite3_stmt *st = store_stmt(pl->store, "SELECT 1 FROM occurrence INDEXED BY occurrence_planned "
-                                                 "WHERE status = 'pending' AND planned_rev < ? LIMIT 1");
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT 1 FROM occurrence o INDEXED BY occurrence_planned WHERE "
+                                                 OWN_PLAN_WHERE " LIMIT 1");
         if (!st)
                 return true; /* let planner_run report it */
         stmt_bind_int(st, 1, pl->rev);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
-        return rc != SQLITE_DONE;
+        return rc != SQLITE_DONE || state_int(pl->store, "fresh_checked") != max_occurrence_id(pl->store);
 }
 
-int planner_run(struct planner *pl, int64_t now, size_t limit) {
-        if (!anything_to_plan(pl))
-                return 0;
-        int r = store_begin(pl->store);
-        if (r < 0)
-                return r;
-        /* INDEXED BY: without statistics SQLite prefers the status index and reads every pending
-         * occurrence, planned or not, for each batch. The last stage each went through comes in the
-         * same statement (most have none): a statement per occurrence costs more than the lookup. */
+/* Plan up to limit occurrences on their own; returns how many. */
+static int plan_own(struct planner *pl, struct plan_memo *memo, int64_t now, size_t limit) {
+        /* The last stage each went through comes in the same statement: a statement per occurrence costs
+         * more than the lookup. */
         sqlite3_stmt *st = store_stmt(pl->store, "SELECT o.id, o.nominal_due, o.effective_due, "
                                                  "(SELECT max(send_at) FROM stage WHERE occurrence_id = o.id), "
                                                  "(SELECT max(level) FROM stage WHERE occurrence_id = o.id) "
-                                                 "FROM occurrence o INDEXED BY occurrence_planned "
-                                                 "WHERE o.status = 'pending' AND o.planned_rev < ? LIMIT ?");
-        if (!st) {
-                store_rollback(pl->store);
+                                                 "FROM occurrence o INDEXED BY occurrence_planned WHERE " OWN_PLAN_WHERE
+                                                 " LIMIT ?2");
+        if (!st)
                 return -EIO;
-        }
         stmt_bind_int(st, 1, pl->rev);
         stmt_bind_int(st, 2, (int64_t) limit);
         struct todo {
@@ -212,19 +273,129 @@ int planner_run(struct planner *pl, int64_t now, size_t limit) {
                 n++;
         }
         sqlite3_reset(st);
-
-        struct plan_memo *memo = xcalloc(1, sizeof(*memo));
+        int r = 0;
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = plan_one(pl, memo, todo[i].id, todo[i].nominal, todo[i].effective, todo[i].after, todo[i].level,
                              now);
-        free(memo);
         free(todo);
+        return r < 0 ? r : (int) n;
+}
+
+/* Look at the dates of the fresh occurrences with ids in (from, to]: each date gets its plan, and an
+ * effective due date the calendar now puts elsewhere moves (with a history row per occurrence). */
+static int plan_fresh(struct planner *pl, struct plan_memo *memo, int64_t from, int64_t to, int64_t now) {
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT nominal_due, effective_due FROM occurrence "
+                                                 "WHERE id > ? AND id <= ? AND status = 'pending' AND planned_rev = 0 "
+                                                 "GROUP BY nominal_due, effective_due");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, from);
+        stmt_bind_int(st, 2, to);
+        struct pair {
+                day_t nominal, effective;
+        } *v = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                date_parse(stmt_text(st, 0), &v[n].nominal);
+                date_parse(stmt_text(st, 1), &v[n].effective);
+                n++;
+        }
+        sqlite3_reset(st);
+        int r = rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot read occurrences");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                day_t want = memo_effective(pl, memo, v[i].nominal);
+                if (want != v[i].effective) {
+                        char nominal[DATE_ISO_MAX], old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX];
+                        date_format(v[i].nominal, nominal);
+                        date_format(v[i].effective, old_iso);
+                        date_format(want, new_iso);
+                        sqlite3_stmt *q = store_stmt(pl->store, "SELECT id FROM occurrence WHERE id > ? AND id <= ? "
+                                                                "AND status = 'pending' AND planned_rev = 0 "
+                                                                "AND nominal_due = ? AND effective_due = ?");
+                        if (!q) {
+                                r = -EIO;
+                                break;
+                        }
+                        stmt_bind_int(q, 1, from);
+                        stmt_bind_int(q, 2, to);
+                        stmt_bind_text(q, 3, nominal);
+                        stmt_bind_text(q, 4, old_iso);
+                        int64_t *ids = NULL;
+                        size_t k = 0;
+                        while (sqlite3_step(q) == SQLITE_ROW) {
+                                ids = xreallocarray(ids, k + 1, sizeof(int64_t));
+                                ids[k++] = sqlite3_column_int64(q, 0);
+                        }
+                        sqlite3_reset(q);
+                        for (size_t j = 0; r >= 0 && j < k; j++) {
+                                day_t eff = v[i].effective;
+                                r = refresh_effective(pl, memo, ids[j], v[i].nominal, &eff, now);
+                        }
+                        free(ids);
+                }
+                if (r >= 0)
+                        r = put_date_plan(pl, memo, want);
+        }
+        free(v);
+        return r;
+}
+
+int planner_run(struct planner *pl, int64_t now, size_t limit) {
+        if (!anything_to_plan(pl))
+                return 0;
+        int r = store_begin(pl->store);
+        if (r < 0)
+                return r;
+        struct plan_memo *memo = xcalloc(1, sizeof(*memo));
+        int n = plan_own(pl, memo, now, limit);
+        r = n;
+        bool more = n >= 0 && (size_t) n == limit;
+        /* Then the dates of the fresh occurrences added since the last look, ten times as many ids per
+         * step as occurrences planned on their own: a look per date, not per occurrence. */
+        if (r >= 0 && !more) {
+                int64_t mark = state_int(pl->store, "fresh_checked"), last = max_occurrence_id(pl->store);
+                if (mark < 0 || mark > last)
+                        mark = 0; /* occurrences were deleted (by hand): look at them all again */
+                int64_t to = last - mark > (int64_t) limit * 10 ? mark + (int64_t) limit * 10 : last;
+                if (mark < last) {
+                        r = plan_fresh(pl, memo, mark, to, now);
+                        more = to < last;
+                }
+                if (r >= 0 && !more) {
+                        /* Every date with fresh occurrences has its plan under this revision: the others
+                         * go. */
+                        sqlite3_stmt *q = store_stmt(pl->store, "DELETE FROM date_plan WHERE rev <> ?");
+                        r = q ? 0 : -EIO;
+                        if (q) {
+                                stmt_bind_int(q, 1, pl->rev);
+                                if (sqlite3_step(q) != SQLITE_DONE)
+                                        r = store_error(pl->store, "cannot drop old date plans");
+                                sqlite3_reset(q);
+                        }
+                }
+                if (r >= 0) {
+                        sqlite3_stmt *q = store_stmt(pl->store, "INSERT OR REPLACE INTO daemon_state (key, value) "
+                                                                "VALUES ('fresh_checked', ?)");
+                        r = q ? 0 : -EIO;
+                        if (q) {
+                                stmt_bind_int(q, 1, to);
+                                if (sqlite3_step(q) != SQLITE_DONE)
+                                        r = store_error(pl->store, "cannot record the planner's progress");
+                                sqlite3_reset(q);
+                        }
+                }
+        }
+        free(memo);
         if (r < 0) {
                 store_rollback(pl->store);
                 return r;
         }
         r = store_commit(pl->store);
-        return r < 0 ? r : (int) n;
+        if (r < 0)
+                return r;
+        return more ? (int) limit : n;
 }
 
 int planner_record_stage(struct planner *pl, int64_t id, const struct stage *st, const char *state,

@@ -39,13 +39,32 @@ static int64_t q(const char *sql) {
         return test_query_int(db, sql);
 }
 
-/* N measures, each with an executor of its own: N one-item messages at one send time. */
+/* N measures, each with an executor of its own: N one-item messages at one send time. The first
+ * measure's deadline is first. */
+static char *roadmap(const char *first) {
+        struct buf doc = {0};
+        buf_printf(&doc, "Сынақ жол картасы 2024\n№\t|\tІс-шара\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауаптылар\n"
+                         "Бөлім\n");
+        for (int i = 1; i <= N; i++)
+                buf_printf(&doc, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t%s\t|\tA%04d\n", i, i,
+                           i == 1 ? first : "2024 жылғы маусым", i);
+        return buf_steal(&doc);
+}
+
+static void import(const char *first) {
+        _cleanup_free_ char *doc = roadmap(first), *doc_path = test_write(dir, "plan.txt", doc);
+        _cleanup_free_ char *conf = xasprintf("%s/merzim.conf", dir), *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc_path, NULL}, NULL, &out,
+                              &err),
+                     0, "%s", err);
+}
+
 static void setup(void) {
         dir = test_mkdtemp();
         db = xasprintf("%s/state/merzim.db", dir);
         _cleanup_free_ char *state = xasprintf("%s/state", dir);
         cr_assert_eq(mkdir(state, 0700), 0);
-        struct buf text = {0}, doc = {0};
+        struct buf text = {0};
         buf_printf(&text, "database = \"state/merzim.db\";\ntimezone = \"Asia/Almaty\";\n"
                           "schedule = { catch_up = \"skip\"; };\n"
                           "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A0001\"; } );\n"
@@ -55,18 +74,8 @@ static void setup(void) {
                            i > 1 ? ",\n" : "", i, i);
         buf_printf(&text, " );\n");
         _cleanup_free_ char *conf = test_write(dir, "merzim.conf", text.data);
-        buf_printf(&doc, "Сынақ жол картасы 2024\n№\t|\tІс-шара\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауаптылар\n"
-                         "Бөлім\n");
-        for (int i = 1; i <= N; i++)
-                buf_printf(&doc, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%04d\n", i, i, i);
-        _cleanup_free_ char *doc_path = test_write(dir, "plan.txt", doc.data);
         buf_free(&text);
-        buf_free(&doc);
-        _cleanup_free_ char *err = NULL;
-        _cleanup_free_ char *out = NULL;
-        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc_path, NULL}, NULL, &out,
-                              &err),
-                     0, "%s", err);
+        import("2024 жылғы маусым");
 
         log_set_max_level(LOG_WARNING); /* not a line per message */
         struct errlist errs = {0};
@@ -82,7 +91,9 @@ static void setup(void) {
                                       .templates = templates, .planner = &planner, .chunk = CHUNK};
         _cleanup_free_ char *fp = policy_fingerprint(&policy, cal, cfg->timezone);
         cr_assert_geq(planner_revision(store, fp, &planner.rev), 0);
-        cr_assert_eq(planner_run(&planner, NINE, 100000), N);
+        cr_assert_geq(planner_run(&planner, NINE, 100000), 0);
+        cr_assert_eq(q("SELECT count(*) FROM date_plan WHERE effective_due = '2024-06-28' AND fresh"), 1,
+                     "one plan for the one date of the N occurrences");
 }
 
 static void teardown(void) {
@@ -117,12 +128,15 @@ Test(notifier, a_send_time_is_written_a_chunk_per_step_and_moves_on_with_the_las
         cr_assert(more);
         cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'pending'"), CHUNK,
                      "the first chunk is in the outbox, ready to be sent");
-        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460800"), N,
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE planned_rev = 0"), N,
                      "no occurrence moves on before every message is written");
         cr_assert_eq(q("SELECT count(*) FROM stage"), 0);
         run_all(NINE);
         cr_assert_eq(q("SELECT count(*) FROM notification"), N);
-        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460800"), 0);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE planned_rev > 0 AND next_stage = 'due' "
+                       "AND next_stage_at > 1719460800"),
+                     N, "each moves on to its due notice");
+        cr_assert_eq(q("SELECT count(*) FROM date_plan WHERE fresh"), 0, "and the date's plan is done with");
         cr_assert_eq(q("SELECT count(*) FROM stage WHERE name = '1d' AND state = 'told' "
                        "AND notification_id IS NOT NULL"),
                      N, "each occurrence records the message that told it");
@@ -139,7 +153,7 @@ Test(notifier, a_job_cut_short_is_done_again_without_a_second_message) {
         cr_assert_eq(q("SELECT count(*) FROM outbox"), N);
         cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'pending'"), N);
         cr_assert_eq(q("SELECT count(DISTINCT notification_id) FROM stage"), N);
-        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage_at <= 1719460830"), 0);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE planned_rev = 0 OR next_stage_at <= 1719460830"), 0);
         cr_assert_eq(run_all(NINE + 60), 0, "and nothing is left to send at this send time");
 }
 
@@ -161,5 +175,36 @@ Test(notifier, a_message_settled_while_the_job_runs_is_not_written) {
         _cleanup_free_ char *sql = xasprintf("SELECT count(*) FROM notification_item WHERE occurrence_id = %lld",
                                              (long long) id);
         cr_assert_eq(q(sql), 0, "the measure marked done is not reminded of");
-        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE status = 'pending' AND next_stage_at <= 1719460800"), 0);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE status = 'pending' "
+                       "AND (planned_rev = 0 OR next_stage_at <= 1719460800)"),
+                     0);
+}
+
+Test(notifier, a_rescheduled_measure_is_planned_again_for_its_new_date) {
+        run_all(NINE);
+        /* A new edition moves measure 1 from June to July 2024 (Wednesday 31 July). */
+        import("2024 жылғы шілде");
+        cr_assert_geq(planner_run(&planner, NINE + 60, 100000), 0);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE effective_due = '2024-07-31' AND planned_rev > 0 "
+                       "AND next_stage_at > 1719460800 + 86400"),
+                     1, "its next stage is one of the new date, not the due notice of 28 June");
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE effective_due = '2024-06-28' AND next_stage = 'due' "
+                       "AND next_stage_at = 1719460800 + 86400"),
+                     N - 1, "the others keep theirs");
+}
+
+Test(notifier, a_new_policy_revision_plans_every_date_again) {
+        int64_t before = planner.rev;
+        cr_assert_geq(planner_revision(store, "another policy", &planner.rev), 0);
+        cr_assert_eq(planner.rev, before + 1);
+        cr_assert_eq(q("SELECT count(*) FROM date_plan WHERE rev = (SELECT value FROM daemon_state "
+                       "WHERE key = 'policy_rev')"),
+                     0);
+        while (planner_run(&planner, NINE, 100) == 100)
+                ;
+        cr_assert_eq(q("SELECT count(*) FROM date_plan WHERE fresh AND rev = (SELECT value FROM daemon_state "
+                       "WHERE key = 'policy_rev')"),
+                     1);
+        cr_assert_eq(q("SELECT count(*) FROM date_plan"), 1, "no plan of the old revision is left");
+        cr_assert_eq(run_all(NINE), N);
 }
