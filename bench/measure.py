@@ -79,8 +79,13 @@ def wait_planned(db, timeout):
             rev = con.execute("SELECT CAST(value AS INTEGER) FROM daemon_state WHERE key = 'policy_rev'").fetchone()
             left = -1
             if rev and rev[0] is not None:
+                # Planned: no occurrence to plan on its own (planned_rev -1, or an older revision), and
+                # the fresh ones' dates looked at up to the last occurrence (daemon_state fresh_checked).
                 left = con.execute("SELECT EXISTS (SELECT 1 FROM occurrence INDEXED BY occurrence_planned "
-                                   "WHERE status = 'pending' AND planned_rev < ?)", (rev[0],)).fetchone()[0]
+                                   "WHERE status = 'pending' AND planned_rev <> 0 AND planned_rev < ?) "
+                                   "OR coalesce((SELECT CAST(value AS INTEGER) FROM daemon_state "
+                                   "WHERE key = 'fresh_checked'), 0) <> (SELECT coalesce(max(id), 0) FROM occurrence)",
+                                   (rev[0],)).fetchone()[0]
         except sqlite3.OperationalError:
             left = -1
         if left == 0:

@@ -1,8 +1,9 @@
 /* merzim-bench: the daemon's own steps, timed in one process that links libmerzim.a.
  *
  *   merzim-bench import CONF FILE     parse and import a roadmap (the work of merzimctl import), timed apart
- *   merzim-bench plan CONF NOW        the planner's pass over every pending occurrence (cold: planned_rev 0),
- *                                     in the daemon's batches of 20000, until done
+ *   merzim-bench plan CONF NOW        the planner's pass over every pending occurrence as imported (cold),
+ *                                     in the daemon's batches, until done: a plan per due date for the
+ *                                     occurrences that went through no stage, one each for the others
  *   merzim-bench wake CONF            one wake-up of the daemon at the next send time: planner_run (nothing
  *                                     left to plan), notifier_run, outbox_due, then arming the next timer
  *                                     (notifier_next, outbox_next_attempt) and the status (outbox_depth)
@@ -177,17 +178,24 @@ static int cmd_plan(const char *conf, const char *now_text) {
         if (tz_parse(now_text, &now) < 0)
                 return 1;
         double w0 = now_wall(), c0 = now_cpu();
-        long long total = 0;
         int steps = 0, r;
         do {
                 r = planner_run(&s.planner, now, PLAN_BATCH);
                 if (r < 0)
                         return 1;
-                total += r;
                 steps++;
         } while (r == PLAN_BATCH);
         double w1 = now_wall(), c1 = now_cpu();
-        printf("planned=%lld\nsteps=%d\nplan_seconds=%.3f\nplan_cpu_seconds=%.3f\n", total, steps, w1 - w0, c1 - c0);
+        /* What the pass left: occurrences on a plan of their own, fresh ones on their date's, and dates. */
+        sqlite3_stmt *st = store_stmt(s.store, "SELECT (SELECT count(*) FROM occurrence WHERE status = 'pending' "
+                                               "AND planned_rev > 0), (SELECT count(*) FROM occurrence WHERE "
+                                               "status = 'pending' AND planned_rev = 0), (SELECT count(*) FROM date_plan)");
+        if (!st || sqlite3_step(st) != SQLITE_ROW)
+                return 1;
+        printf("own=%lld\nfresh=%lld\ndates=%lld\nsteps=%d\nplan_seconds=%.3f\nplan_cpu_seconds=%.3f\n",
+               (long long) sqlite3_column_int64(st, 0), (long long) sqlite3_column_int64(st, 1),
+               (long long) sqlite3_column_int64(st, 2), steps, w1 - w0, c1 - c0);
+        sqlite3_reset(st);
         setup_close(&s);
         return 0;
 }
@@ -236,8 +244,11 @@ static int cmd_wake(const char *conf) {
                 return 1;
         /* Counted before (not timed); BENCH_NO_COUNT=1 skips it, e.g. under valgrind. */
         bool counts = !getenv("BENCH_NO_COUNT");
-        long long due = counts ? count_rows(&s, "SELECT count(*) FROM occurrence INDEXED BY occurrence_next "
-                                                "WHERE status = 'pending' AND next_stage_at <= ?", at) : -1;
+        long long due = counts ? count_rows(&s, "SELECT (SELECT count(*) FROM occurrence INDEXED BY occurrence_next "
+                                                "WHERE status = 'pending' AND next_stage_at <= ?1) + (SELECT count(*) "
+                                                "FROM date_plan d JOIN occurrence o ON o.status = 'pending' "
+                                                "AND o.effective_due = d.effective_due AND o.planned_rev = 0 "
+                                                "WHERE d.fresh AND d.first_at <= ?1)", at) : -1;
         long long pending = counts ? count_rows(&s, "SELECT count(*) FROM occurrence WHERE status = 'pending'", at) : -1;
         char when[TZ_ISO_MAX];
         tz_format(at, when);

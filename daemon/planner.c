@@ -207,7 +207,11 @@ static int plan_one(struct planner *pl, struct plan_memo *m, int64_t id, day_t n
 /* The occurrences to plan on their own: reopened or rescheduled (-1), or planned under an older
  * revision. INDEXED BY: without statistics SQLite prefers the status index and reads every pending
  * occurrence. */
-#define OWN_PLAN_WHERE "o.status = 'pending' AND (o.planned_rev < 0 OR (o.planned_rev > 0 AND o.planned_rev < ?1))"
+#define OWN_PLAN(columns)                                                                                   \
+        "SELECT " columns " FROM occurrence o INDEXED BY occurrence_planned "                                \
+        "WHERE o.status = 'pending' AND o.planned_rev < 0 "                                                  \
+        "UNION ALL SELECT " columns " FROM occurrence o INDEXED BY occurrence_planned "                      \
+        "WHERE o.status = 'pending' AND o.planned_rev > 0 AND o.planned_rev < ?1 "
 
 static int64_t state_int(struct store *s, const char *key) {
         sqlite3_stmt *st = store_stmt(s, "SELECT value FROM daemon_state WHERE key = ?");
@@ -233,8 +237,7 @@ static int64_t max_occurrence_id(struct store *s) {
  * nothing to plan (every delivery's) does not take the write lock; a change made after the look comes
  * with its own wake-up (inotify). */
 static bool anything_to_plan(struct planner *pl) {
-        sqlite3_stmt *st = store_stmt(pl->store, "SELECT 1 FROM occurrence o INDEXED BY occurrence_planned WHERE "
-                                                 OWN_PLAN_WHERE " LIMIT 1");
+        sqlite3_stmt *st = store_stmt(pl->store, OWN_PLAN("1") "LIMIT 1");
         if (!st)
                 return true; /* let planner_run report it */
         stmt_bind_int(st, 1, pl->rev);
@@ -247,11 +250,10 @@ static bool anything_to_plan(struct planner *pl) {
 static int plan_own(struct planner *pl, struct plan_memo *memo, int64_t now, size_t limit) {
         /* The last stage each went through comes in the same statement: a statement per occurrence costs
          * more than the lookup. */
-        sqlite3_stmt *st = store_stmt(pl->store, "SELECT o.id, o.nominal_due, o.effective_due, "
-                                                 "(SELECT max(send_at) FROM stage WHERE occurrence_id = o.id), "
-                                                 "(SELECT max(level) FROM stage WHERE occurrence_id = o.id) "
-                                                 "FROM occurrence o INDEXED BY occurrence_planned WHERE " OWN_PLAN_WHERE
-                                                 " LIMIT ?2");
+        sqlite3_stmt *st = store_stmt(pl->store, OWN_PLAN("o.id, o.nominal_due, o.effective_due, "
+                                                          "(SELECT max(send_at) FROM stage WHERE occurrence_id = o.id), "
+                                                          "(SELECT max(level) FROM stage WHERE occurrence_id = o.id)")
+                                                 "LIMIT ?2");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, pl->rev);
@@ -284,9 +286,10 @@ static int plan_own(struct planner *pl, struct plan_memo *memo, int64_t now, siz
 /* Look at the dates of the fresh occurrences with ids in (from, to]: each date gets its plan, and an
  * effective due date the calendar now puts elsewhere moves (with a history row per occurrence). */
 static int plan_fresh(struct planner *pl, struct plan_memo *memo, int64_t from, int64_t to, int64_t now) {
-        sqlite3_stmt *st = store_stmt(pl->store, "SELECT nominal_due, effective_due FROM occurrence "
-                                                 "WHERE id > ? AND id <= ? AND status = 'pending' AND planned_rev = 0 "
-                                                 "GROUP BY nominal_due, effective_due");
+        /* NOT INDEXED: the rows in id order, no lookup from occurrence_planned; DISTINCT keeps the few
+         * pairs as they come, where GROUP BY would sort every row. */
+        sqlite3_stmt *st = store_stmt(pl->store, "SELECT DISTINCT nominal_due, effective_due FROM occurrence NOT INDEXED "
+                                                 "WHERE id > ? AND id <= ? AND status = 'pending' AND planned_rev = 0");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, from);
