@@ -208,6 +208,18 @@ int test_slowdown(void) {
         return v >= 1 ? v : 1;
 }
 
+const char *test_before(const char *at, int seconds) {
+        static char bufs[4][32];
+        static unsigned next;
+        char *out = bufs[next++ % 4];
+        struct tm tm = {0};
+        cr_assert(strptime(at, "%Y-%m-%dT%H:%M:%S", &tm), "bad time %s", at);
+        time_t t = timegm(&tm) - (time_t) seconds * test_slowdown();
+        gmtime_r(&t, &tm);
+        strftime(out, sizeof(bufs[0]), "%Y-%m-%dT%H:%M:%S", &tm);
+        return out;
+}
+
 void test_sleep_ms(int ms) {
         ms *= test_slowdown();
         struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};

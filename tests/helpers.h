@@ -36,6 +36,15 @@ int test_daemon_stop(pid_t pid);
 /* How many times slower the programs run than usual: $MERZIM_TEST_SLOWDOWN (scripts/valgrind-check sets
  * it), else 1. Waits and CPU limits in the tests are scaled by it. */
 int test_slowdown(void);
+/* The local time "YYYY-MM-DDTHH:MM:SS" seconds (times the slowdown) before at, for merzimd --now: a
+ * daemon started that long before a send time has as long to start, slow or not. Returns a static
+ * buffer (one of four, for use in one call). */
+const char *test_before(const char *at, int seconds);
+/* Criterion time limits: a build for Valgrind (scripts/valgrind-check) scales them. */
+#ifndef MERZIM_TEST_TIMEOUT_SCALE
+#define MERZIM_TEST_TIMEOUT_SCALE 1
+#endif
+#define TEST_TIMEOUT(seconds) ((seconds) * MERZIM_TEST_TIMEOUT_SCALE)
 /* Sleep ms milliseconds, times the slowdown. */
 void test_sleep_ms(int ms);
 /* The first column of the first row of sql on the database at path (read-only), or -1. */

@@ -50,7 +50,7 @@ static void teardown(void) {
         conf = NULL;
 }
 
-TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(daemon, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT(120));
 
 /* Write the configuration: the servers' ports, ИИДМ with e-mail and a webhook at hook_path, ЭМ with two
  * addresses, ПМК; extra is appended inside the file (e.g. a schedule group). */
@@ -162,7 +162,7 @@ Test(daemon, the_digests_of_27_june_2024_go_out_at_nine) {
         start_servers(NULL);
         write_config("/hooks/iidm", NULL);
         ctl((const char *const[]) {"import", seed, NULL});
-        start_daemon("2024-06-27T08:59:57", NULL);
+        start_daemon(test_before("2024-06-27T09:00:00", 3), NULL);
 
         /* At start, every stage missed on a first start goes into one catch-up digest per recipient. */
         cr_assert_eq(wait_for("SELECT count(*) FROM notification WHERE kind = 'catch-up'", 3, 5000), 3);
@@ -246,7 +246,7 @@ Test(daemon, an_endpoint_that_fails_three_times_gets_the_message_once_more) {
         start_servers("{\"/hooks/flaky\": [500, 500, 500, 200]}");
         write_config("/hooks/flaky", "schedule = { catch_up = \"skip\"; };\n");
         ctl((const char *const[]) {"import", seed, NULL});
-        start_daemon("2024-06-27T08:59:58", NULL);
+        start_daemon(test_before("2024-06-27T09:00:00", 2), NULL);
         cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'", 1, 20000), 1);
         test_sleep_ms(2500); /* would a fifth request come? */
         char **hooks = test_server_log(&http, "http.jsonl", 4, 1000);
@@ -273,7 +273,7 @@ Test(daemon, a_dead_endpoint_does_not_delay_the_others) {
         start_servers("{\"/hooks/dead\": [{\"hang\": true}]}");
         write_config("/hooks/dead", "schedule = { catch_up = \"skip\"; };\n");
         ctl((const char *const[]) {"import", seed, NULL});
-        start_daemon("2024-06-27T08:59:58", NULL);
+        start_daemon(test_before("2024-06-27T09:00:00", 2), NULL);
         /* All e-mails of 09:00 are delivered while the webhook still hangs (its timeout is 3 s). */
         cr_assert_eq(wait_for("SELECT count(*) > 0 AND count(*) = count(CASE WHEN state = 'sent' THEN 1 END) "
                               "FROM outbox WHERE channel = 'email'", 1, 8000), 1);
@@ -359,7 +359,7 @@ Test(daemon, merzimctl_changes_take_effect_without_a_restart) {
         start_servers(NULL);
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
         /* The daemon starts on an empty database; the plan is imported while it runs. */
-        start_daemon("2024-06-27T08:59:56", NULL);
+        start_daemon(test_before("2024-06-27T09:00:00", 4), NULL);
         test_sleep_ms(300);
         ctl((const char *const[]) {"import", seed, NULL});
         /* Measure 10's 2024 report comes in before nine. */
@@ -407,7 +407,7 @@ Test(daemon, kill_9_in_a_burst_loses_nothing) {
         ctl((const char *const[]) {"import", doc_path, NULL});
 
         /* 28 June is a Friday: the 1-day reminders of 60 agencies go out at 09:00 on the 27th. */
-        start_daemon("2024-06-27T08:59:59", NULL);
+        start_daemon(test_before("2024-06-27T09:00:00", 1), NULL);
         cr_assert_eq(wait_for("SELECT count(*) FROM outbox", N, 5000), N);
         wait_for("SELECT count(*) FROM outbox WHERE state = 'sent'", 10, 5000);
         kill(daemon_pid, SIGKILL);
@@ -453,7 +453,7 @@ Test(daemon, a_slow_mail_server_does_not_delay_webhooks) {
         cr_assert_eq(test_http_start(hdir, "{\"/hooks/iidm\": [{\"delay\": 0.5, \"status\": 200}]}", false, &http), 0);
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
         ctl((const char *const[]) {"import", seed, NULL});
-        start_daemon("2024-06-27T08:59:59", NULL);
+        start_daemon(test_before("2024-06-27T09:00:00", 1), NULL);
         cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'", 1, 5000), 1);
         cr_assert_eq(query_int("SELECT count(*) FROM outbox WHERE channel = 'email' AND state = 'sent'"), 0,
                      "the e-mails are still waiting for the slow server");

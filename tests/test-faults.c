@@ -58,7 +58,7 @@ static void teardown(void) {
         conf = NULL;
 }
 
-TestSuite(faults, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(faults, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT(120));
 
 static void start_servers(const struct smtp_options *o, const char *script) {
         _cleanup_free_ char *sdir = xasprintf("%s/smtp", dir), *hdir = xasprintf("%s/http", dir);
@@ -116,7 +116,7 @@ Test(faults, a_refused_recipient_does_not_stop_the_others) {
         start_servers(&o, NULL);
         write_config("/hooks/iidm", NULL);
         import_seed();
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE address = 'refused@test.kz' AND state = 'failed'",
                                    1, 10000), 1, "the refusal is recorded");
         cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE address = 'em@test.kz' AND state = 'sent'", 1, 10000),
@@ -138,7 +138,7 @@ Test(faults, a_hang_an_error_and_a_slow_answer_are_retried_until_delivered_once)
         start_servers(NULL, "{\"/hooks/iidm\": [{\"hang\": true}, 500, {\"delay\": 1.5, \"status\": 200}]}");
         write_config("/hooks/iidm", NULL);
         import_seed();
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         double before = test_cpu_seconds(daemon_pid);
         cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'", 1, 20000),
                      1);
@@ -174,7 +174,7 @@ Test(faults, a_refused_connection_is_retried_and_delivered_once_the_address_is_r
         _cleanup_free_ char *hook = xasprintf("http://127.0.0.1:%d/hooks/iidm", closed);
         write_config(hook, NULL);
         import_seed();
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM attempt a JOIN outbox o ON o.id = a.outbox_id "
                                         "WHERE o.channel = 'webhook' AND a.result = 'retry'", 2, 10000), 2);
         double before = test_cpu_seconds(daemon_pid);
@@ -207,7 +207,7 @@ Test(faults, a_tls_handshake_failure_is_retried_not_sent) {
         _cleanup_free_ char *hook = xasprintf("https://127.0.0.1:%d/hooks/iidm", http.port);
         write_config(hook, NULL);
         import_seed();
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM attempt a JOIN outbox o ON o.id = a.outbox_id "
                                         "WHERE o.channel = 'webhook' AND a.result = 'retry'", 2, 10000), 2);
         cr_assert_eq(q("SELECT count(*) FROM outbox WHERE channel = 'webhook' AND state = 'sent'"), 0);
@@ -244,7 +244,7 @@ Test(faults, a_full_disk_holds_the_messages_back_until_there_is_room) {
         start_servers(NULL, NULL);
         write_config("/hooks/iidm", NULL);
         import_seed();
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:57", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         test_sleep_ms(800);
         _cleanup_free_ char *filler = fill();
         /* Nine o'clock passes with the disk full: an error, nothing queued, nothing marked sent. */
@@ -270,7 +270,7 @@ Test(faults, a_read_only_disk_is_a_clear_error_until_it_is_writable) {
         import_seed();
         /* A file system cannot turn read-only under open files; it can be read-only when merzimd starts. */
         cr_assert_eq(mount(NULL, state, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0, "remount read-only: %m");
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:57", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         int status;
         waitpid(daemon_pid, &status, 0);
         daemon_pid = 0;
@@ -280,7 +280,7 @@ Test(faults, a_read_only_disk_is_a_clear_error_until_it_is_writable) {
         /* Writable again (as after systemd's restart): nothing was written, and the 09:00 messages go out. */
         cr_assert_eq(mount(NULL, state, NULL, MS_REMOUNT, NULL), 0, "remount read-write: %m");
         cr_assert_eq(q("SELECT count(*) FROM outbox"), 0, "nothing written");
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:57", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 3, 20000), 3);
         cr_assert_eq(test_daemon_stop(daemon_pid), 0);
         daemon_pid = 0;
@@ -303,7 +303,7 @@ Test(faults, a_corrupt_database_is_a_clear_error) {
         _cleanup_free_ char *wal = xasprintf("%s-wal", db), *shm = xasprintf("%s-shm", db);
         unlink(wal);
         unlink(shm);
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:57", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         int status;
         waitpid(daemon_pid, &status, 0);
         daemon_pid = 0;
@@ -317,7 +317,7 @@ Test(faults, a_corrupt_database_is_a_clear_error) {
         /* The backup back in place: all is well. */
         _cleanup_free_ char *restore = xasprintf("cp '%s' '%s'", good, db);
         cr_assert_eq(system(restore), 0);
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 3, 10000), 3);
         cr_assert_eq(test_daemon_stop(daemon_pid), 0);
         daemon_pid = 0;
@@ -327,7 +327,7 @@ Test(faults, a_busy_database_makes_them_wait_not_fail) {
         start_servers(NULL, NULL);
         write_config("/hooks/iidm", NULL);
         import_seed();
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:57", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         /* Another process takes the write lock over nine o'clock for four seconds. */
         _cleanup_free_ char *script = xasprintf(
                 "import sqlite3, time\n"
@@ -356,14 +356,14 @@ Test(faults, clock_jumps_skip_nothing_and_send_nothing_twice) {
         write_config("/hooks/iidm", "schedule = { catch_up = \"digest\"; };\n");
         import_seed();
         /* 27 June, 09:00: the 1-day reminders. */
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM notification WHERE scheduled_at = 1719460800", 2, 8000), 2);
         test_sleep_ms(1500);
         cr_assert_eq(test_daemon_stop(daemon_pid), 0);
         int64_t at_nine = q("SELECT count(*) FROM notification WHERE scheduled_at = 1719460800");
 
         /* The clock jumps back a day: nothing of 27 June goes out again. */
-        daemon_pid = test_daemon_start(conf, "2024-06-26T08:59:58", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-26T09:00:00", 2), NULL, log_path);
         test_sleep_ms(3000);
         cr_assert_eq(test_daemon_stop(daemon_pid), 0);
         cr_assert_eq(q("SELECT count(*) FROM notification WHERE scheduled_at = 1719460800"), at_nine);
@@ -398,7 +398,7 @@ static char *burst_roadmap(int n) {
         return buf_steal(&b);
 }
 
-Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = 400) {
+Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = TEST_TIMEOUT(400)) {
         /* A delivery is in flight until its result is recorded: merzimd records results in groups, at
          * most 64 (RECORD_BATCH in daemon.c) and 10 ms after the first ends. */
         enum { N = 5000, KILLS = 20, PARALLEL = 16, UNRECORDED = 64 };
@@ -422,7 +422,7 @@ Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = 400) {
 
         /* 30 June 2024 is a Sunday: the 1-day reminders of all 5,000 go out on Thursday 27 June at 09:00. */
         unsigned moments = (unsigned) time(NULL);
-        daemon_pid = test_daemon_start(conf, "2024-06-27T08:59:59", NULL, log_path);
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 1), NULL, log_path);
         for (int k = 0; k < KILLS; k++) {
                 test_sleep_ms(150 + (int) (rand_r(&moments) % 350));
                 kill(daemon_pid, SIGKILL);

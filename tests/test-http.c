@@ -94,7 +94,7 @@ static void setup(void) {
 
         _cleanup_free_ char *prog = xasprintf("%s/daemon/merzimd", test_builddir());
         _cleanup_free_ char *log = xasprintf("%s/merzimd.log", dir);
-        const char *argv[] = {prog, "-c", conf, "--now", "2024-06-27T08:59:58", NULL};
+        const char *argv[] = {prog, "-c", conf, "--now", test_before("2024-06-27T09:00:00", 2), NULL};
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -118,7 +118,7 @@ static void teardown(void) {
         curl_global_cleanup();
 }
 
-TestSuite(http, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(http, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT(60));
 
 static size_t keep(char *data, size_t size, size_t n, void *userdata) {
         buf_append(userdata, data, size * n);

@@ -53,7 +53,7 @@ static void teardown(void) {
         free(dir);
 }
 
-TestSuite(mail, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(mail, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT(60));
 
 /* Replace a configuration string. */
 static void set_string(char **field, const char *value) {

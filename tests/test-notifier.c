@@ -208,3 +208,23 @@ Test(notifier, a_new_policy_revision_plans_every_date_again) {
         cr_assert_eq(q("SELECT count(*) FROM date_plan"), 1, "no plan of the old revision is left");
         cr_assert_eq(run_all(NINE), N);
 }
+
+Test(notifier, a_date_whose_occurrences_were_all_settled_is_not_waited_for) {
+        /* Every measure is reported done before its first reminder (30 days ahead, on 29 May). */
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(store_db(store), "SELECT id FROM occurrence", -1, &st, NULL), SQLITE_OK);
+        int64_t ids[N];
+        int n = 0;
+        while (n < N && sqlite3_step(st) == SQLITE_ROW)
+                ids[n++] = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        cr_assert_eq(n, N);
+        struct status_change c = {.status = "done", .actor = "test", .done_by = "A0001", .now = NINE - 40 * 86400};
+        for (int i = 0; i < n; i++)
+                cr_assert_eq(ledger_set_status(store, ids[i], &c), 0);
+        int64_t first = notifier_next(store);
+        cr_assert_lt(first, NINE, "the date's first stage is still on the plan");
+        cr_assert_eq(run_all(first), 0, "nothing to send");
+        cr_assert_eq(notifier_next(store), INT64_MAX,
+                     "and the timer is not armed for a past instant again (merzimd would wake at once, forever)");
+}

@@ -39,7 +39,7 @@ static void teardown(void) {
         free(dir);
 }
 
-TestSuite(webhook, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(webhook, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT(60));
 
 /* Start the receiver with a script of answers. */
 static void start_http(const char *script, bool tls) {
