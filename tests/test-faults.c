@@ -269,7 +269,7 @@ Test(faults, a_read_only_disk_is_a_clear_error_until_it_is_writable) {
         write_config("/hooks/iidm", NULL);
         import_seed();
         /* A file system cannot turn read-only under open files; it can be read-only when merzimd starts. */
-        cr_assert_eq(mount(NULL, state, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0, "remount read-only: %m");
+        cr_assert_eq(mount("tmpfs", state, "tmpfs", MS_REMOUNT | MS_RDONLY, NULL), 0, "remount read-only: %m");
         daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         int status;
         waitpid(daemon_pid, &status, 0);
@@ -278,7 +278,7 @@ Test(faults, a_read_only_disk_is_a_clear_error_until_it_is_writable) {
         _cleanup_free_ char *log = daemon_log();
         cr_assert(strstr(log, "readonly") || strstr(log, "read-only") || strstr(log, "Read-only"), "%s", log);
         /* Writable again (as after systemd's restart): nothing was written, and the 09:00 messages go out. */
-        cr_assert_eq(mount(NULL, state, NULL, MS_REMOUNT, NULL), 0, "remount read-write: %m");
+        cr_assert_eq(mount("tmpfs", state, "tmpfs", MS_REMOUNT, NULL), 0, "remount read-write: %m");
         cr_assert_eq(q("SELECT count(*) FROM outbox"), 0, "nothing written");
         daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 3), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 3, 20000), 3);
