@@ -76,12 +76,14 @@ static void write_config(const char *hook, const char *schedule) {
                                                                  : xasprintf("http://127.0.0.1:%d%s", http.port, hook);
         _cleanup_free_ char *text = xasprintf(
                 "database = \"state/merzim.db\";\ntimezone = \"Asia/Almaty\";\n%s"
-                "delivery = { retry_initial_seconds = 1; retry_max_seconds = 2; max_attempts = 8; timeout_seconds = 2; };\n"
+                "delivery = { retry_initial_seconds = 1; retry_max_seconds = 2; max_attempts = %d; timeout_seconds = 2; };\n"
                 "smtp = { url = \"smtp://127.0.0.1:%d\"; tls = \"none\"; from = \"merzim <merzim@test.kz>\"; };\n"
                 "plans = ( { title = \"Машина жасауды дамытудың 2024 жылға дейінгі жол картасы\"; coordinator = \"ИИДМ\"; } );\n"
                 "agencies = ( { code = \"ИИДМ\"; email = \"iidm@test.kz\"; webhook = { url = \"%s\"; secret = \"s\"; }; },\n"
                 "  { code = \"ЭМ\"; email = [\"em@test.kz\", \"refused@test.kz\"]; } );\n",
-                schedule ? schedule : "schedule = { catch_up = \"skip\"; };\n", smtp.port, url);
+                schedule ? schedule : "schedule = { catch_up = \"skip\"; };\n",
+                /* Attempts come every second or two whatever the slowdown: as many more as the waits. */
+                8 * test_slowdown(), smtp.port, url);
         free(conf);
         conf = test_write(dir, "merzim.conf", text);
 }
