@@ -228,3 +228,48 @@ Test(notifier, a_date_whose_occurrences_were_all_settled_is_not_waited_for) {
         cr_assert_eq(notifier_next(store), INT64_MAX,
                      "and the timer is not armed for a past instant again (merzimd would wake at once, forever)");
 }
+
+/* A database of version 2 (before the date plans), as merzimd left it: one occurrence reopened after
+ * its 30-day reminder (unplanned, planned_rev 0, with a stage), the others planned on their own. */
+Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
+        _cleanup_free_ char *old = xasprintf("%s/old.db", dir);
+        sqlite3 *d;
+        cr_assert_eq(sqlite3_open(old, &d), SQLITE_OK);
+        for (int v = 1; v <= 2; v++) {
+                _cleanup_free_ char *path = xasprintf("%s/sql/00%d_%s.sql", test_srcdir(), v,
+                                                      v == 1 ? "initial" : "notifications");
+                _cleanup_free_ char *sql = test_read(path);
+                cr_assert_eq(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+        }
+        const char *rows =
+                "PRAGMA user_version = 2;"
+                "INSERT INTO plan (id, key, title) VALUES (1, 'p', 'P');"
+                "INSERT INTO measure (id, plan_id, number, name, form, deadline, rule) VALUES "
+                "(1, 1, 1, 'a', 'f', 'd', 'r'), (2, 1, 2, 'b', 'f', 'd', 'r');"
+                "INSERT INTO occurrence (id, measure_id, period, nominal_due, effective_due, planned_rev, next_stage, "
+                "next_stage_level, next_stage_at) VALUES "
+                "(1, 1, '2024', '2024-06-30', '2024-06-28', 0, NULL, NULL, NULL),"
+                "(2, 2, '2024', '2024-06-30', '2024-06-28', 1, '1d', 0, 1719460800);"
+                "INSERT INTO stage (occurrence_id, name, level, send_at, state, handled_at) VALUES "
+                "(1, '30d', 0, 1716955200, 'told', 1716955200);";
+        cr_assert_eq(sqlite3_exec(d, rows, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+        sqlite3_close(d);
+
+        struct store *s;
+        cr_assert_geq(store_open(old, 0, &s), 0);
+        cr_assert_eq(store_schema_version(s), store_schema_latest());
+        struct planner p = planner;
+        p.store = s;
+        p.rev = 1;
+        cr_assert_geq(planner_run(&p, NINE - 86400, 100), 0);
+        store_close(s);
+
+        char *saved = db;
+        db = old;
+        cr_assert_eq(q("SELECT planned_rev > 0 AND next_stage = '7d' FROM occurrence WHERE id = 1"), 1,
+                     "the reopened occurrence goes on from its last stage, on a plan of its own");
+        cr_assert_eq(q("SELECT planned_rev = 1 AND next_stage = '1d' AND next_stage_at = 1719460800 "
+                       "FROM occurrence WHERE id = 2"),
+                     1, "a plan made before the upgrade stands");
+        db = saved;
+}
