@@ -273,3 +273,20 @@ Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
                      1, "a plan made before the upgrade stands");
         db = saved;
 }
+
+Test(notifier, a_new_due_date_rule_moves_every_pending_occurrence_with_a_history_row) {
+        /* The administrator changes effective_due to "following": 30 June 2024, a Sunday, is then due on
+         * Monday 1 July, not Friday 28 June. */
+        planner.due_shift = DUE_SHIFT_FOLLOWING;
+        cr_assert_geq(planner_revision(store, "following", &planner.rev), 0);
+        while (planner_run(&planner, NINE, 100) == 100)
+                ;
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE effective_due = '2024-07-01'"), N);
+        cr_assert_eq(q("SELECT count(*) FROM history WHERE action = 'rescheduled' AND actor = 'merzimd' "
+                       "AND note = 'effective due 2024-06-28 -> 2024-07-01 (calendar changed)'"),
+                     N, "each move is in the occurrence's history");
+        cr_assert_eq(q("SELECT count(*) FROM date_plan"), 1, "the old date's plan is gone");
+        cr_assert_eq(run_all(NINE), 0, "nothing is due on Thursday 27 June any more");
+        cr_assert_eq(run_all(NINE + 86400), N, "the 1-day reminders go out on Friday 28 June");
+        cr_assert_eq(q("SELECT count(*) FROM notification WHERE stage = '1d' AND scheduled_at = 1719460800 + 86400"), N);
+}
