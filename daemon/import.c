@@ -35,11 +35,7 @@ struct importer {
 
 /* Step a statement that returns no rows; returns 0 or the store's error. */
 static int step_done(struct importer *im, sqlite3_stmt *st, const char *what) {
-        if (!st)
-                return -EIO;
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : store_error(im->s, what);
+        return store_step_done(im->s, st, what);
 }
 
 /* Step a statement that returns one integer, or 0 if no row. */

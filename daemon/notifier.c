@@ -99,12 +99,9 @@ static int retire_dates(struct notifier *nt, int64_t now) {
                                                  "AND NOT EXISTS (SELECT 1 FROM occurrence INDEXED BY occurrence_status "
                                                  "WHERE status = 'pending' AND effective_due = date_plan.effective_due "
                                                  "AND planned_rev = 0)");
-        if (!st)
-                return -EIO;
-        stmt_bind_int(st, 1, now);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot retire date plans");
+        if (st)
+                stmt_bind_int(st, 1, now);
+        return store_step_done(nt->store, st, "cannot retire date plans");
 }
 
 /* Whether a date's first stage is due with nothing left to tell: a look without the write lock. */
@@ -288,9 +285,7 @@ static int move_on(struct notifier *nt, const struct due *d) {
         stmt_bind_int(q, 5, d->id);
         if (!d->fresh)
                 stmt_bind_int(q, 6, d->loaded_at);
-        int rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot move an occurrence on");
+        return store_step_done(nt->store, q, "cannot move an occurrence on");
 }
 
 /* Write the next chunk of messages and, with the last, move every due occurrence on: one transaction.

@@ -135,27 +135,47 @@ static int put_date_plan(struct planner *pl, struct plan_memo *m, day_t effectiv
                 stmt_bind_int(q, 4, first.level);
                 stmt_bind_int(q, 5, first.at);
         }
-        int rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot plan a due date");
+        return store_step_done(pl->store, q, "cannot plan a due date");
 }
 
-/* The history row of an effective due date moved by a calendar change. */
-static int record_move(struct planner *pl, int64_t id, day_t from, day_t to, int64_t now) {
-        char old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX];
-        sqlite3_stmt *q = store_stmt(pl->store, "INSERT INTO history (occurrence_id, at, actor, action, old_status, new_status, note) "
-                                                "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch'), 'merzimd', 'rescheduled', "
-                                                "'pending', 'pending', ?)");
-        if (!q)
-                return -EIO;
-        _cleanup_free_ char *note = xasprintf("effective due %s -> %s (calendar changed)", date_format(from, old_iso),
-                                              date_format(to, new_iso));
-        stmt_bind_int(q, 1, id);
-        stmt_bind_int(q, 2, now);
-        stmt_bind_text(q, 3, note);
-        int rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot record history");
+/* Which occurrences move_effective moves: ?1-?4 bound by bind_moved. */
+#define MOVED                                                                                               \
+        "FROM occurrence WHERE id > ?1 AND id <= ?2 AND status = 'pending' AND nominal_due = ?3 "            \
+        "AND effective_due = ?4"
+
+static void bind_moved(sqlite3_stmt *q, int64_t from, int64_t to, const char *nominal, const char *old) {
+        stmt_bind_int(q, 1, from);
+        stmt_bind_int(q, 2, to);
+        stmt_bind_text(q, 3, nominal);
+        stmt_bind_text(q, 4, old);
+}
+
+/* Move the pending occurrences with ids in (from, to] due on nominal, effective on old, to the
+ * effective date new the calendar now gives, with a history row each. */
+static int move_effective(struct planner *pl, int64_t from, int64_t to, day_t nominal, day_t old, day_t new,
+                          int64_t now) {
+        char nominal_iso[DATE_ISO_MAX], old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX];
+        date_format(nominal, nominal_iso);
+        date_format(old, old_iso);
+        date_format(new, new_iso);
+        _cleanup_free_ char *note = xasprintf("effective due %s -> %s (calendar changed)", old_iso, new_iso);
+        sqlite3_stmt *q = store_stmt(pl->store, "INSERT INTO history (occurrence_id, at, actor, action, old_status, "
+                                                "new_status, note) SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', ?5, "
+                                                "'unixepoch'), 'merzimd', 'rescheduled', 'pending', 'pending', ?6 " MOVED);
+        if (q) {
+                bind_moved(q, from, to, nominal_iso, old_iso);
+                stmt_bind_int(q, 5, now);
+                stmt_bind_text(q, 6, note);
+        }
+        int r = store_step_done(pl->store, q, "cannot record history");
+        if (r < 0)
+                return r;
+        q = store_stmt(pl->store, "UPDATE occurrence SET effective_due = ?5 WHERE id IN (SELECT id " MOVED ")");
+        if (q) {
+                bind_moved(q, from, to, nominal_iso, old_iso);
+                stmt_bind_text(q, 5, new_iso);
+        }
+        return store_step_done(pl->store, q, "cannot move an effective due date");
 }
 
 /* The effective due date under the current calendar; a change is recorded in the history. */
@@ -164,17 +184,7 @@ static int refresh_effective(struct planner *pl, struct plan_memo *m, int64_t id
         day_t want = memo_effective(pl, m, nominal);
         if (want == *effective)
                 return 0;
-        char new_iso[DATE_ISO_MAX];
-        sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET effective_due = ? WHERE id = ?");
-        if (!q)
-                return -EIO;
-        stmt_bind_text(q, 1, date_format(want, new_iso));
-        stmt_bind_int(q, 2, id);
-        int rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        if (rc != SQLITE_DONE)
-                return store_error(pl->store, "cannot move an effective due date");
-        int r = record_move(pl, id, *effective, want, now);
+        int r = move_effective(pl, id - 1, id, nominal, *effective, want, now);
         if (r >= 0)
                 *effective = want;
         return r;
@@ -190,14 +200,10 @@ static int plan_one(struct planner *pl, struct plan_memo *m, int64_t id, day_t n
         if (after == INT64_MIN) {
                 sqlite3_stmt *q = store_stmt(pl->store, "UPDATE occurrence SET planned_rev = 0, next_stage = NULL, "
                                                         "next_stage_level = NULL, next_stage_at = NULL WHERE id = ?");
-                if (!q)
-                        return -EIO;
-                stmt_bind_int(q, 1, id);
-                int rc = sqlite3_step(q);
-                sqlite3_reset(q);
-                if (rc != SQLITE_DONE)
-                        return store_error(pl->store, "cannot plan an occurrence");
-                return put_date_plan(pl, m, effective);
+                if (q)
+                        stmt_bind_int(q, 1, id);
+                r = store_step_done(pl->store, q, "cannot plan an occurrence");
+                return r < 0 ? r : put_date_plan(pl, m, effective);
         }
         struct stage next;
         bool has = policy_next_stage(pl->policy, pl->calendar, effective, after, level, &next);
@@ -309,35 +315,8 @@ static int plan_fresh(struct planner *pl, struct plan_memo *memo, int64_t from, 
         int r = rc == SQLITE_DONE ? 0 : store_error(pl->store, "cannot read occurrences");
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 day_t want = memo_effective(pl, memo, v[i].nominal);
-                if (want != v[i].effective) {
-                        char nominal[DATE_ISO_MAX], old_iso[DATE_ISO_MAX], new_iso[DATE_ISO_MAX];
-                        date_format(v[i].nominal, nominal);
-                        date_format(v[i].effective, old_iso);
-                        date_format(want, new_iso);
-                        sqlite3_stmt *q = store_stmt(pl->store, "SELECT id FROM occurrence WHERE id > ? AND id <= ? "
-                                                                "AND status = 'pending' AND planned_rev = 0 "
-                                                                "AND nominal_due = ? AND effective_due = ?");
-                        if (!q) {
-                                r = -EIO;
-                                break;
-                        }
-                        stmt_bind_int(q, 1, from);
-                        stmt_bind_int(q, 2, to);
-                        stmt_bind_text(q, 3, nominal);
-                        stmt_bind_text(q, 4, old_iso);
-                        int64_t *ids = NULL;
-                        size_t k = 0;
-                        while (sqlite3_step(q) == SQLITE_ROW) {
-                                ids = xreallocarray(ids, k + 1, sizeof(int64_t));
-                                ids[k++] = sqlite3_column_int64(q, 0);
-                        }
-                        sqlite3_reset(q);
-                        for (size_t j = 0; r >= 0 && j < k; j++) {
-                                day_t eff = v[i].effective;
-                                r = refresh_effective(pl, memo, ids[j], v[i].nominal, &eff, now);
-                        }
-                        free(ids);
-                }
+                if (want != v[i].effective)
+                        r = move_effective(pl, from, to, v[i].nominal, v[i].effective, want, now);
                 if (r >= 0)
                         r = put_date_plan(pl, memo, want);
         }
@@ -370,24 +349,16 @@ int planner_run(struct planner *pl, int64_t now, size_t limit) {
                         /* Every date with fresh occurrences has its plan under this revision: the others
                          * go. */
                         sqlite3_stmt *q = store_stmt(pl->store, "DELETE FROM date_plan WHERE rev <> ?");
-                        r = q ? 0 : -EIO;
-                        if (q) {
+                        if (q)
                                 stmt_bind_int(q, 1, pl->rev);
-                                if (sqlite3_step(q) != SQLITE_DONE)
-                                        r = store_error(pl->store, "cannot drop old date plans");
-                                sqlite3_reset(q);
-                        }
+                        r = store_step_done(pl->store, q, "cannot drop old date plans");
                 }
                 if (r >= 0) {
                         sqlite3_stmt *q = store_stmt(pl->store, "INSERT OR REPLACE INTO daemon_state (key, value) "
                                                                 "VALUES ('fresh_checked', ?)");
-                        r = q ? 0 : -EIO;
-                        if (q) {
+                        if (q)
                                 stmt_bind_int(q, 1, to);
-                                if (sqlite3_step(q) != SQLITE_DONE)
-                                        r = store_error(pl->store, "cannot record the planner's progress");
-                                sqlite3_reset(q);
-                        }
+                        r = store_step_done(pl->store, q, "cannot record the planner's progress");
                 }
         }
         free(memo);

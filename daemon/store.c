@@ -33,6 +33,14 @@ int store_error(struct store *s, const char *context) {
                                                               : -EIO;
 }
 
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *context) {
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_error(s, context);
+}
+
 int store_exec(struct store *s, const char *sql) {
         char *err = NULL;
         if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {

@@ -40,6 +40,9 @@ void store_rollback(struct store *s);
 int store_exec(struct store *s, const char *sql);
 /* Log sqlite's last error with context; returns -EBUSY for a locked database, else -EIO. */
 int store_error(struct store *s, const char *context);
+/* Step a bound statement that returns no row (INSERT, UPDATE, DELETE) and reset it: 0, or what
+ * store_error gives with context. A NULL statement (store_stmt failed, and logged) is -EIO. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *context);
 
 /* Bind helpers: text may be NULL. */
 void stmt_bind_text(sqlite3_stmt *st, int i, const char *text);

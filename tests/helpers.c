@@ -208,6 +208,16 @@ int test_slowdown(void) {
         return v >= 1 ? v : 1;
 }
 
+char *test_burst_roadmap(int n, const char *first) {
+        struct buf b = {0};
+        buf_puts(&b, "Сынақ жол картасы 2024\nР/с №\t|\tАтауы\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауапты орындаушылар\n"
+                     "Бөлім\n");
+        for (int i = 1; i <= n; i++)
+                buf_printf(&b, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t%s\t|\tA%04d\n", i, i,
+                           i == 1 && first ? first : "2024 жылғы маусым", i);
+        return buf_steal(&b);
+}
+
 const char *test_before(const char *at, int seconds) {
         static char bufs[4][32];
         static unsigned next;

@@ -16,6 +16,9 @@ char *test_mkdtemp(void);
 void test_rmdir(const char *dir);
 /* Write text to dir/name; returns the path (caller frees). */
 char *test_write(const char *dir, const char *name, const char *text);
+/* A roadmap "Сынақ жол картасы 2024" of n measures, measure i executed by agency A0001... (four digits)
+ * alone, all due in June 2024 but the first, due first (NULL: June 2024 too). Caller frees. */
+char *test_burst_roadmap(int n, const char *first);
 /* Read a whole file (aborts the test if it can't). */
 char *test_read(const char *path);
 /* text with the first occurrence of old replaced by new (asserts that old occurs). Caller frees. */

@@ -374,16 +374,6 @@ Test(daemon, merzimctl_changes_take_effect_without_a_restart) {
         cr_assert_eq(stop_daemon(), 0);
 }
 
-/* A roadmap of n measures, each with its own agency A001..., all due in June 2024. */
-static char *burst_roadmap(int n) {
-        struct buf b = {0};
-        buf_puts(&b, "Сынақ жол картасы 2024\nР/с №\t|\tАтауы\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауапты орындаушылар\n"
-                     "Бөлім\n");
-        for (int i = 1; i <= n; i++)
-                buf_printf(&b, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%03d\n", i, i, i);
-        return buf_steal(&b);
-}
-
 Test(daemon, kill_9_in_a_burst_loses_nothing) {
         enum { N = 60 };
         struct smtp_options o = {.delay = 0.05};
@@ -394,16 +384,16 @@ Test(daemon, kill_9_in_a_burst_loses_nothing) {
         cr_assert_eq(test_http_start(hdir, NULL, false, &http), 0);
         struct buf agencies = {0};
         for (int i = 1; i <= N; i++)
-                buf_printf(&agencies, "%s{ code = \"A%03d\"; email = \"a%03d@test.kz\"; }", i > 1 ? ",\n" : "", i, i);
+                buf_printf(&agencies, "%s{ code = \"A%04d\"; email = \"a%03d@test.kz\"; }", i > 1 ? ",\n" : "", i, i);
         _cleanup_free_ char *text = xasprintf(
                 "database = \"merzim.db\";\ntimezone = \"Asia/Almaty\";\nschedule = { catch_up = \"skip\"; };\n"
                 "delivery = { retry_initial_seconds = 1; retry_max_seconds = 1; max_parallel = 4; timeout_seconds = 5; };\n"
                 "smtp = { url = \"smtp://127.0.0.1:%d\"; tls = \"none\"; from = \"merzim <merzim@test.kz>\"; };\n"
-                "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A001\"; } );\nagencies = ( %s );\n",
+                "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A0001\"; } );\nagencies = ( %s );\n",
                 smtp.port, agencies.data);
         buf_free(&agencies);
         conf = test_write(dir, "merzim.conf", text);
-        _cleanup_free_ char *doc = burst_roadmap(N), *doc_path = test_write(dir, "burst.txt", doc);
+        _cleanup_free_ char *doc = test_burst_roadmap(N, NULL), *doc_path = test_write(dir, "burst.txt", doc);
         ctl((const char *const[]) {"import", doc_path, NULL});
 
         /* 28 June is a Friday: the 1-day reminders of 60 agencies go out at 09:00 on the 27th. */

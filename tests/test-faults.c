@@ -391,16 +391,6 @@ static int compare_strings(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* A roadmap of n measures due in June 2024, each with an agency of its own: A0001, A0002, ... */
-static char *burst_roadmap(int n) {
-        struct buf b = {0};
-        buf_puts(&b, "Сынақ жол картасы 2024\nР/с №\t|\tАтауы\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауапты орындаушылар\n"
-                     "Бөлім\n");
-        for (int i = 1; i <= n; i++)
-                buf_printf(&b, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%04d\n", i, i, i);
-        return buf_steal(&b);
-}
-
 Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = TEST_TIMEOUT(400)) {
         /* A delivery is in flight until its result is recorded: merzimd records results in groups, at
          * most 64 (RECORD_BATCH in daemon.c) and 10 ms after the first ends. */
@@ -419,7 +409,7 @@ Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = TEST_TIMEOU
                 PARALLEL, agencies.data);
         buf_free(&agencies);
         conf = test_write(dir, "merzim.conf", text);
-        _cleanup_free_ char *doc = burst_roadmap(N), *doc_path = test_write(dir, "burst.txt", doc);
+        _cleanup_free_ char *doc = test_burst_roadmap(N, NULL), *doc_path = test_write(dir, "burst.txt", doc);
         _cleanup_free_ char *err = NULL;
         cr_assert_eq(ctl((const char *const[]) {"import", doc_path, NULL}, &err), 0, "%s", err);
 

@@ -39,20 +39,10 @@ static int64_t q(const char *sql) {
         return test_query_int(db, sql);
 }
 
-/* N measures, each with an executor of its own: N one-item messages at one send time. The first
- * measure's deadline is first. */
-static char *roadmap(const char *first) {
-        struct buf doc = {0};
-        buf_printf(&doc, "Сынақ жол картасы 2024\n№\t|\tІс-шара\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауаптылар\n"
-                         "Бөлім\n");
-        for (int i = 1; i <= N; i++)
-                buf_printf(&doc, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t%s\t|\tA%04d\n", i, i,
-                           i == 1 ? first : "2024 жылғы маусым", i);
-        return buf_steal(&doc);
-}
-
+/* N measures, each with an executor of its own (N one-item messages at one send time); the first due
+ * first. */
 static void import(const char *first) {
-        _cleanup_free_ char *doc = roadmap(first), *doc_path = test_write(dir, "plan.txt", doc);
+        _cleanup_free_ char *doc = test_burst_roadmap(N, first), *doc_path = test_write(dir, "plan.txt", doc);
         _cleanup_free_ char *conf = xasprintf("%s/merzim.conf", dir), *out = NULL, *err = NULL;
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc_path, NULL}, NULL, &out,
                               &err),
