@@ -135,7 +135,7 @@ static int cmd_import(const char *conf, const char *file) {
                 return 1;
         double t0 = now_wall(), c0 = now_cpu();
         struct roadmap *map;
-        if (roadmap_parse(text, len, file, &map, &errs) < 0) {
+        if (roadmap_parse(text, len, file, NULL, &map, &errs) < 0) {
                 for (size_t i = 0; i < errs.n && i < 10; i++)
                         fprintf(stderr, "%s\n", errs.msgs[i]);
                 return 1;

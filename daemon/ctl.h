@@ -11,6 +11,8 @@
 #include "store.h"
 
 #define EXIT_USAGE 2
+/* merzimctl import: the plan was imported, but some measures are undated. */
+#define CTL_EXIT_UNDATED 3
 
 struct ctl {
         const char *command;

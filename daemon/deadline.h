@@ -40,7 +40,7 @@ int deadline_parse(const char *phrase, struct deadline *ret, char *err, size_t e
 void deadline_format(const struct deadline *dl, char *buf, size_t len);
 
 struct deadline_occurrence {
-        char period[32]; /* "2022", "2022-Q4", "2022-06", "2022-06-15", "2023-H1" */
+        char period[128]; /* "2022", "2022-Q4", "2022-06", "2022-06-15", "2023-H1"; "STAGE: 2024-03" */
         day_t nominal;
 };
 

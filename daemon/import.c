@@ -12,11 +12,15 @@
 
 #define IMPORT_CACHE_SIZE (-64 * 1024) /* PRAGMA cache_size during an import: 64 MiB at most */
 
-/* An agency met in this import: its id, and whether the plan's list has it already. */
+/* An agency met in this import, by its key: the spellings the plan uses, its id once written. */
 struct known_agency {
-        const char *code; /* points into the roadmap */
-        int64_t id;
-        bool listed;
+        char *key; /* NULL: an empty slot */
+        const char *code; /* the plan's most common spelling (points into the roadmap) */
+        unsigned count;   /* of that spelling */
+        const char *spellings[8]; /* distinct spellings seen, with counts */
+        unsigned counts[8];
+        bool group;
+        int64_t id; /* 0 until written */
 };
 
 struct importer {
@@ -80,11 +84,12 @@ static int upsert_plan(struct importer *im) {
 
         st = store_stmt(im->s,
                         "INSERT INTO plan (key, title, doc_number, doc_date, edition, year_from, year_to, coordinator, "
-                        "expected_results, source_name, source_sha256, imported_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                        "expected_results, source_name, source_sha256, imported_at, act_date) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                         "ON CONFLICT (key) DO UPDATE SET title = ?2, doc_number = ?3, doc_date = ?4, edition = ?5, "
                         "year_from = ?6, year_to = ?7, coordinator = coalesce(?8, coordinator), "
-                        "expected_results = ?9, source_name = ?10, source_sha256 = ?11, imported_at = ?12");
+                        "expected_results = ?9, source_name = ?10, source_sha256 = ?11, imported_at = ?12, "
+                        "act_date = ?13");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, key);
@@ -99,6 +104,7 @@ static int upsert_plan(struct importer *im) {
         stmt_bind_text(st, 10, o->source_name);
         stmt_bind_text(st, 11, o->sha256);
         stmt_bind_text(st, 12, im->now);
+        stmt_bind_text(st, 13, r->act_date);
         int rr = step_done(im, st, "cannot write the plan");
         if (rr < 0 || im->plan_id)
                 return rr;
@@ -159,50 +165,138 @@ static uint64_t hash_code(const char *s) {
         return h;
 }
 
-/* The slot of code in the table of agencies met so far: its entry, or the empty slot for it. */
-static struct known_agency *known_slot(struct importer *im, const char *code) {
+/* The slot of a key in the table of agencies met so far: its entry, or the empty slot for it. */
+static struct known_agency *known_slot(struct importer *im, const char *key) {
         if (im->n_agencies * 2 >= im->n_slots) {
                 struct known_agency *old = im->agencies;
                 size_t n_old = im->n_slots;
                 im->n_slots = n_old ? n_old * 2 : 256;
                 im->agencies = xcalloc(im->n_slots, sizeof(*im->agencies));
                 for (size_t i = 0; i < n_old; i++)
-                        if (old[i].code) {
-                                size_t k = hash_code(old[i].code) & (im->n_slots - 1);
-                                while (im->agencies[k].code)
+                        if (old[i].key) {
+                                size_t k = hash_code(old[i].key) & (im->n_slots - 1);
+                                while (im->agencies[k].key)
                                         k = (k + 1) & (im->n_slots - 1);
                                 im->agencies[k] = old[i];
                         }
                 free(old);
         }
-        size_t k = hash_code(code) & (im->n_slots - 1);
-        while (im->agencies[k].code && !streq(im->agencies[k].code, code))
+        size_t k = hash_code(key) & (im->n_slots - 1);
+        while (im->agencies[k].key && !streq(im->agencies[k].key, key))
                 k = (k + 1) & (im->n_slots - 1);
         return &im->agencies[k];
 }
 
-/* The id of an agency, written if it is new; the plan's list of agencies gets it once. */
+/* Note a spelling of an agency; the most common spelling in the plan becomes the code of a new one. */
+static void count_spelling(struct importer *im, const struct roadmap_executor *e) {
+        char *key = agency_key(e->code);
+        struct known_agency *a = known_slot(im, key);
+        if (!a->key) {
+                *a = (struct known_agency) {.key = key, .group = e->group};
+                im->n_agencies++;
+        } else {
+                free(key);
+        }
+        size_t i = 0;
+        while (i < ELEMENTSOF(a->spellings) && a->spellings[i] && !streq(a->spellings[i], e->code))
+                i++;
+        if (i == ELEMENTSOF(a->spellings))
+                return;
+        a->spellings[i] = e->code;
+        a->counts[i]++;
+        if (a->counts[i] > a->count)
+                a->code = e->code, a->count = a->counts[i];
+}
+
+/* Agencies written before keys existed get theirs. */
+static int fill_agency_keys(struct importer *im) {
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, code FROM agency WHERE key IS NULL");
+        if (!st)
+                return -EIO;
+        int64_t *ids = NULL;
+        char **codes = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                ids = xreallocarray(ids, n + 1, sizeof(*ids));
+                codes = xreallocarray(codes, n + 1, sizeof(*codes));
+                ids[n] = sqlite3_column_int64(st, 0);
+                codes[n++] = xstrdup(stmt_text(st, 1));
+        }
+        sqlite3_reset(st);
+        int rr = rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read agencies");
+        for (size_t i = 0; i < n; i++) {
+                if (rr >= 0) {
+                        _cleanup_free_ char *key = agency_key(codes[i]);
+                        st = store_stmt(im->s, "UPDATE agency SET key = ?, kind = ? WHERE id = ?");
+                        if (!st)
+                                rr = -EIO;
+                        else {
+                                stmt_bind_text(st, 1, key);
+                                stmt_bind_text(st, 2, executor_is_group(codes[i]) ? "group" : "agency");
+                                stmt_bind_int(st, 3, ids[i]);
+                                rr = step_done(im, st, "cannot write an agency's key");
+                        }
+                }
+                free(codes[i]);
+        }
+        free(ids);
+        free(codes);
+        return rr;
+}
+
+/* The id of an agency, by its key: the one already known under any spelling, or a new one under the
+ * plan's most common spelling. The plan's list of agencies gets it once. */
 static int agency_id(struct importer *im, const char *code, int64_t *ret) {
-        struct known_agency *known = known_slot(im, code);
-        if (known->code) {
+        _cleanup_free_ char *key = agency_key(code);
+        struct known_agency *known = known_slot(im, key);
+        if (known->key && known->id) {
                 *ret = known->id;
                 return 0;
         }
-        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO agency (code) VALUES (?) ON CONFLICT (code) DO NOTHING");
+        if (!known->key) { /* not counted: cannot happen, but be safe */
+                *known = (struct known_agency) {.key = xstrdup(key), .code = code};
+                im->n_agencies++;
+        }
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM agency WHERE key = ? ORDER BY id LIMIT 1");
         if (!st)
                 return -EIO;
-        stmt_bind_text(st, 1, code);
-        int rr = step_done(im, st, "cannot write an agency");
+        stmt_bind_text(st, 1, key);
+        int rr = step_id(im, st, ret, "cannot read an agency");
         if (rr < 0)
                 return rr;
-        im->rep->agencies_added += sqlite3_changes(store_db(im->s));
-        st = store_stmt(im->s, "SELECT id FROM agency WHERE code = ?");
-        if (!st)
-                return -EIO;
-        stmt_bind_text(st, 1, code);
-        rr = step_id(im, st, ret, "cannot read an agency");
-        if (rr < 0)
-                return rr;
+        const char *name = roadmap_agency_name(im->r, known->code);
+        if (!*ret) {
+                st = store_stmt(im->s, "INSERT INTO agency (code, key, kind, name) VALUES (?, ?, ?, ?) "
+                                       "ON CONFLICT (code) DO UPDATE SET key = excluded.key");
+                if (!st)
+                        return -EIO;
+                stmt_bind_text(st, 1, known->code);
+                stmt_bind_text(st, 2, key);
+                stmt_bind_text(st, 3, known->group ? "group" : "agency");
+                stmt_bind_text(st, 4, name);
+                rr = step_done(im, st, "cannot write an agency");
+                if (rr < 0)
+                        return rr;
+                im->rep->agencies_added += sqlite3_changes(store_db(im->s));
+                st = store_stmt(im->s, "SELECT id FROM agency WHERE code = ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_text(st, 1, known->code);
+                rr = step_id(im, st, ret, "cannot read an agency");
+                if (rr < 0)
+                        return rr;
+        } else if (name) {
+                /* The plan's abbreviation key names it: keep the name once known. */
+                st = store_stmt(im->s, "UPDATE agency SET name = ? WHERE id = ? AND name IS NULL");
+                if (!st)
+                        return -EIO;
+                stmt_bind_text(st, 1, name);
+                stmt_bind_int(st, 2, *ret);
+                rr = step_done(im, st, "cannot name an agency");
+                if (rr < 0)
+                        return rr;
+        }
         st = store_stmt(im->s, "INSERT OR IGNORE INTO plan_agency (plan_id, agency_id) VALUES (?, ?)");
         if (!st)
                 return -EIO;
@@ -211,8 +305,7 @@ static int agency_id(struct importer *im, const char *code, int64_t *ret) {
         rr = step_done(im, st, "cannot list an agency in the plan");
         if (rr < 0)
                 return rr;
-        *known = (struct known_agency) {.code = code, .id = *ret, .listed = true};
-        im->n_agencies++;
+        known->id = *ret;
         return 0;
 }
 
@@ -246,33 +339,60 @@ static int write_assignments(struct importer *im, int64_t measure_id, bool new_m
         return rr;
 }
 
+/* The deadline as understood, stored with the measure: "once 2022-06-30 month", "undated", and for a
+ * plan with a deadline per stage "STAGE: RULE; STAGE: RULE". */
+static char *measure_rule(const struct roadmap_measure *m) {
+        struct buf b = {0};
+        for (size_t k = 0; k < m->n_dues; k++) {
+                char rule[128];
+                if (m->dues[k].undated)
+                        snprintf(rule, sizeof(rule), "undated");
+                else
+                        deadline_format(&m->dues[k].deadline, rule, sizeof(rule));
+                buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
+                           m->dues[k].stage ? ": " : "", rule);
+        }
+        return b.len ? buf_steal(&b) : xstrdup("undated");
+}
+
 /* Insert or update a measure; *ret gets its id, *created whether it is new. A plan created by this
  * import has no measures to look up. */
-static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created) {
+static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created,
+                          bool *deadline_changed) {
         sqlite3_stmt *st;
         int64_t existing = 0;
         int rr;
+        *deadline_changed = true;
         if (!im->rep->plan_created) {
-                st = store_stmt(im->s, "SELECT id FROM measure WHERE plan_id = ? AND number = ?");
+                st = store_stmt(im->s, "SELECT id, deadline FROM measure WHERE plan_id = ? AND number = ?");
                 if (!st)
                         return -EIO;
                 stmt_bind_int(st, 1, im->plan_id);
                 stmt_bind_int(st, 2, m->number);
-                rr = step_id(im, st, &existing, "cannot look up a measure");
-                if (rr < 0)
-                        return rr;
+                int rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        existing = sqlite3_column_int64(st, 0);
+                        *deadline_changed = !streq_ptr(stmt_text(st, 1), m->deadline_text);
+                }
+                sqlite3_reset(st);
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                        return store_error(im->s, "cannot look up a measure");
         }
 
-        char rule[128];
-        deadline_format(&m->deadline, rule, sizeof(rule));
+        _cleanup_free_ char *rule = measure_rule(m);
+        const char *undated = NULL;
+        for (size_t k = 0; k < m->n_dues && !undated; k++)
+                if (m->dues[k].undated)
+                        undated = m->dues[k].why;
         st = store_stmt(im->s,
                         "INSERT INTO measure (plan_id, section_id, number, name, form, deadline, rule, report_to, "
-                        "source_line, withdrawn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0) "
+                        "source_line, withdrawn, label, undated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11) "
                         "ON CONFLICT (plan_id, number) DO UPDATE SET section_id = ?2, name = ?4, form = ?5, "
-                        "deadline = ?6, rule = ?7, report_to = ?8, source_line = ?9, withdrawn = 0 "
+                        "deadline = ?6, rule = ?7, report_to = ?8, source_line = ?9, withdrawn = 0, label = ?10, "
+                        "undated = ?11 "
                         "WHERE section_id IS NOT ?2 OR name IS NOT ?4 OR form IS NOT ?5 OR deadline IS NOT ?6 "
-                        "OR rule IS NOT ?7 OR report_to IS NOT ?8 OR source_line IS NOT ?9 OR withdrawn")
-        ;
+                        "OR rule IS NOT ?7 OR report_to IS NOT ?8 OR source_line IS NOT ?9 OR withdrawn "
+                        "OR label IS NOT ?10 OR undated IS NOT ?11");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, im->plan_id);
@@ -287,6 +407,8 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
         stmt_bind_text(st, 7, rule);
         stmt_bind_text(st, 8, m->report_to);
         stmt_bind_int(st, 9, m->line);
+        stmt_bind_text(st, 10, m->label);
+        stmt_bind_text(st, 11, undated);
         rr = step_done(im, st, "cannot write a measure");
         if (rr < 0)
                 return rr;
@@ -304,6 +426,7 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
 struct existing_occurrence {
         int64_t id;
         char *period, *nominal, *effective, *status;
+        bool given; /* its date was given by the coordinator (merzimctl due) */
         bool matched;
 };
 
@@ -318,7 +441,7 @@ static void existing_free(struct existing_occurrence *v, size_t n) {
 }
 
 static int load_existing(struct importer *im, int64_t measure_id, struct existing_occurrence **ret, size_t *n) {
-        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, period, nominal_due, effective_due, status FROM occurrence "
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, period, nominal_due, effective_due, status, given FROM occurrence "
                                              "WHERE measure_id = ? ORDER BY nominal_due");
         if (!st)
                 return -EIO;
@@ -334,6 +457,7 @@ static int load_existing(struct importer *im, int64_t measure_id, struct existin
                         .nominal = xstrdup(stmt_text(st, 2)),
                         .effective = xstrdup(stmt_text(st, 3)),
                         .status = xstrdup(stmt_text(st, 4)),
+                        .given = sqlite3_column_int(st, 5) != 0,
                 };
         }
         sqlite3_reset(st);
@@ -365,7 +489,7 @@ static int reschedule(struct importer *im, struct existing_occurrence *e, const 
                 return 0;
         /* planned_rev -1: merzimd plans it again, on its own. */
         sqlite3_stmt *st = store_stmt(im->s, "UPDATE occurrence SET period = ?, nominal_due = ?, effective_due = ?, "
-                                             "planned_rev = -1 WHERE id = ?");
+                                             "planned_rev = -1, given = 0 WHERE id = ?");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, d->period);
@@ -435,27 +559,83 @@ static int mark_fresh(struct importer *im) {
         return step_done(im, st, "cannot record new occurrences");
 }
 
-/* Bring a measure's occurrences in line with its deadline; matched by period, and a lone one-off
- * occurrence follows its measure to a new date, keeping its status and history. */
-static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure,
+/* The years a rule without its own gives: the plan's period, from the year of this edition when an
+ * amending act made it (periods before it were the earlier edition's). */
+static void rule_years(const struct importer *im, int *from, int *to) {
+        const struct import_options *o = im->o;
+        *from = o->year_from ? o->year_from : im->r->year_from;
+        *to = o->year_to ? o->year_to : im->r->year_to;
+        int edition = im->r->doc_date ? atoi(im->r->doc_date) : 0;
+        int act = im->r->act_date ? atoi(im->r->act_date) : 0;
+        if (!o->year_from && edition > act && edition > *from && edition <= *to)
+                *from = edition;
+}
+
+/* Every dated occurrence a measure's deadlines give, a stage's periods named after it. */
+static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m,
+                              struct deadline_occurrence **ret) {
+        int y0, y1;
+        rule_years(im, &y0, &y1);
+        struct deadline_occurrence *all = NULL;
+        int n = 0;
+        for (size_t k = 0; k < m->n_dues; k++) {
+                const struct roadmap_due *due = &m->dues[k];
+                if (due->undated)
+                        continue;
+                struct deadline_occurrence *occ = NULL;
+                int got = deadline_expand(&due->deadline, y0, y1, &occ);
+                if (got < 0) {
+                        free(occ);
+                        free(all);
+                        return log_error_errno(got, "%s: measure %s: the deadline \"%s\" gives no dates: %s",
+                                               m->where, m->label, due->text,
+                                               got == -EDOM ? "it names no years and the plan has no period; "
+                                                              "give --years FIRST-LAST"
+                                                            : strerror(-got));
+                }
+                all = xreallocarray(all, (size_t) n + (size_t) got + 1, sizeof(*all));
+                for (int i = 0; i < got; i++) {
+                        all[n] = occ[i];
+                        if (due->stage) {
+                                /* "в Правительство: 2024-03", the stage cut to fit on a character boundary. */
+                                size_t room = sizeof(all[n].period) - strlen(occ[i].period) - 3;
+                                size_t cut = utf8_prefix_for_width(due->stage, room);
+                                if (cut > room)
+                                        cut = room;
+                                while (cut > 0 && ((unsigned char) due->stage[cut] & 0xC0) == 0x80)
+                                        cut--;
+                                _cleanup_free_ char *label = xasprintf("%.*s: %s", (int) cut, due->stage,
+                                                                       occ[i].period);
+                                memcpy(all[n].period, label, strlen(label) + 1);
+                        }
+                        n++;
+                }
+                free(occ);
+        }
+        *ret = all;
+        return n;
+}
+
+/* Bring a measure's occurrences in line with its deadlines; matched by period, and a lone one-off
+ * occurrence follows its measure to a new date, keeping its status and history. A date the coordinator
+ * gave an undated measure stays as long as its deadline cell says the same. */
+static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure, bool deadline_changed,
                             const struct roadmap_measure *m) {
         const struct import_options *o = im->o;
-        int y0 = o->year_from ? o->year_from : im->r->year_from;
-        int y1 = o->year_to ? o->year_to : im->r->year_to;
         struct deadline_occurrence *want = NULL;
-        int n_want = deadline_expand(&m->deadline, y0, y1, &want);
-        if (n_want < 0) {
-                free(want);
-                return log_error_errno(n_want, "%s:%d: measure %d: the deadline \"%s\" gives no dates: %s",
-                                       o->source_name, m->line, m->number, m->deadline_text,
-                                       n_want == -EDOM ? "it names no years and the plan has no period; "
-                                                         "give --years FIRST-LAST"
-                                                       : strerror(-n_want));
-        }
+        int n_want = wanted_occurrences(im, m, &want);
+        if (n_want < 0)
+                return n_want;
 
         struct existing_occurrence *have = NULL;
         size_t n_have = 0;
         int rr = new_measure ? 0 : load_existing(im, measure_id, &have, &n_have);
+        bool undated = false;
+        for (size_t k = 0; k < m->n_dues; k++)
+                undated = undated || m->dues[k].undated;
+        for (size_t j = 0; j < n_have; j++)
+                if (have[j].given && undated && !deadline_changed)
+                        have[j].matched = true;
         int *match = xcalloc((size_t) n_want + 1, sizeof(int));
         for (int i = 0; rr >= 0 && i < n_want; i++) {
                 match[i] = -1;
@@ -466,7 +646,7 @@ static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_me
                                 break;
                         }
         }
-        if (rr >= 0 && n_want == 1 && n_have == 1 && match[0] < 0) {
+        if (rr >= 0 && n_want == 1 && n_have == 1 && match[0] < 0 && !have[0].matched) {
                 have[0].matched = true;
                 match[0] = 0;
         }
@@ -580,20 +760,25 @@ static int already_imported(struct importer *im, bool *ret) {
 }
 
 static int import_body(struct importer *im) {
+        for (size_t i = 0; i < im->r->n_measures; i++)
+                for (size_t k = 0; k < im->r->measures[i].n_executors; k++)
+                        count_spelling(im, &im->r->measures[i].executors[k]);
         int rr = occurrence_max(im);
+        if (rr >= 0)
+                rr = fill_agency_keys(im);
         if (rr >= 0)
                 rr = upsert_plan(im);
         if (rr >= 0)
                 rr = upsert_sections(im);
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
                 const struct roadmap_measure *m = &im->r->measures[i];
-                int64_t id;
-                bool created = false;
-                rr = upsert_measure(im, m, &id, &created);
+                int64_t id = 0;
+                bool created = false, changed = true;
+                rr = upsert_measure(im, m, &id, &created, &changed);
                 if (rr >= 0)
                         rr = write_assignments(im, id, created, m);
                 if (rr >= 0)
-                        rr = sync_occurrences(im, id, created, m);
+                        rr = sync_occurrences(im, id, created, changed, m);
         }
         if (rr >= 0)
                 rr = history_created(im);
@@ -655,6 +840,8 @@ out:
         store_set_cache_size(s, cache_size);
         free(im.section_ids);
         free(im.edition);
+        for (size_t i = 0; i < im.n_slots; i++)
+                free(im.agencies[i].key);
         free(im.agencies);
         return rr;
 }

@@ -52,7 +52,7 @@ static void check_roadmap(const struct roadmap *r) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct roadmap *r = NULL;
         struct errlist errs = {0};
-        int ret = roadmap_parse((const char *) data, size, FILE_NAME, &r, &errs);
+        int ret = roadmap_parse((const char *) data, size, FILE_NAME, NULL, &r, &errs);
         if ((ret < 0) != (errs.n > 0) || (ret < 0) != (r == NULL))
                 abort();
         for (size_t i = 0; i < errs.n; i++) {

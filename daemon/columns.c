@@ -1,0 +1,172 @@
+/* Finding a plan's columns by the words of its header. */
+#include "config.h"
+
+#include "columns.h"
+#include "utf8.h"
+#include "util.h"
+
+const char columns_wanted[] =
+        "a header row with a deadline column (\"Срок исполнения\", \"Орындау мерзімі\", \"Deadline\") and a "
+        "name (\"Наименование мероприятия\", \"Іс-шараның атауы\") or executors column (\"Ответственные "
+        "исполнители\", \"Жауапты орындаушылар\"); a number (\"№ п/п\", \"Р/с №\") and completion form "
+        "(\"Форма завершения\", \"Аяқталу нысаны\") column are read too";
+
+/* Words of header cells by role, folded; the first role whose word a cell contains wins. */
+static const struct {
+        enum column_role role;
+        const char *const words[16];
+} header_words[] = {
+        {COLUMN_DEADLINE, {"срок", "мерзім", "мерзiм", "deadline", "due date", "timeline", "timeframe", NULL}},
+        {COLUMN_EXECUTORS, {"ответственн", "исполнител", "жауапты", "орындаушы", "responsib", "executor",
+                            "разработчик", "әзірлеуші", "әзiрлеушi", NULL}},
+        {COLUMN_FORM, {"форма заверш", "форма исполн", "форма реализ", "форма", "нысан", "completion", "form of",
+                       NULL}},
+        {COLUMN_NAME, {"наименование", "мероприят", "атау", "іс-шара", "іс шара", "шаралар", "шараның",
+                       "measure", "action", "activit", "name", "содержание", "мазмұны", NULL}},
+};
+
+/* Header cells that name no column of ours although they share a word with one. */
+static const char *const other_words[] = {"лицо", "тұлға", "person", NULL};
+
+static bool is_number_header(const char *folded) {
+        static const char *const exact[] = {"№", "n", "no", "no.", "#", "р/с", "п/п", "р/н", "р/с №", "№ р/с",
+                                            "№ п/п", "№ р/н", "р/с№", "№р/с", "№п/п", "реттік №", "number", NULL};
+        for (size_t i = 0; exact[i]; i++)
+                if (streq(folded, exact[i]))
+                        return true;
+        return strlen(folded) <= 16 && strstr(folded, "№") != NULL;
+}
+
+enum column_role column_role(const char *header) {
+        _cleanup_free_ char *f = utf8_fold(header);
+        if (isempty(f))
+                return COLUMN_OTHER;
+        if (is_number_header(f))
+                return COLUMN_NUMBER;
+        for (size_t i = 0; other_words[i]; i++)
+                if (strstr(f, other_words[i]))
+                        return COLUMN_OTHER;
+        for (size_t r = 0; r < ELEMENTSOF(header_words); r++)
+                for (size_t w = 0; header_words[r].words[w]; w++)
+                        if (strstr(f, header_words[r].words[w]))
+                                return header_words[r].role;
+        return COLUMN_OTHER;
+}
+
+static bool all_digits(const char *s) {
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (*s < '0' || *s > '9')
+                        return false;
+        return true;
+}
+
+bool columns_numbering_row(const struct doc_block *b) {
+        if (b->table == 0)
+                return false;
+        unsigned long expect = 0;
+        size_t numbers = 0;
+        for (size_t k = 0; k < b->n_cells; k++) {
+                const char *s = b->cells[k].text;
+                if (isempty(s) || b->cells[k].spanned || b->cells[k].continued)
+                        continue;
+                if (!all_digits(s) || strlen(s) > 3)
+                        return false;
+                unsigned long v = strtoul(s, NULL, 10);
+                if (expect && v != expect)
+                        return false;
+                expect = v + 1;
+                numbers++;
+        }
+        return numbers >= 2;
+}
+
+void columns_done(struct plan_columns *c) {
+        for (size_t i = 0; i < c->n_deadlines; i++)
+                free(c->stages[i]);
+        *c = (struct plan_columns) {0};
+}
+
+/* Whether the header cell of column k is merged with a neighbour: then the row below may name its parts. */
+static bool merged_across(const struct doc_block *h, size_t k) {
+        return h->cells[k].spanned || (k + 1 < h->n_cells && h->cells[k + 1].spanned);
+}
+
+/* Whether the row after a header names the parts of its merged cells ("в МЮ", "в Правительство"). */
+static bool stage_row(const struct doc_block *h, const struct doc_block *b) {
+        if (b->table != h->table || b->n_cells != h->n_cells || columns_numbering_row(b))
+                return false;
+        bool named = false;
+        for (size_t k = 0; k < b->n_cells; k++) {
+                const struct doc_cell *c = &b->cells[k];
+                if (isempty(c->text) || c->continued)
+                        continue;
+                if (!merged_across(h, k))
+                        return false;
+                named = true;
+        }
+        return named;
+}
+
+bool columns_read(const struct doc_block *blocks, size_t n_blocks, size_t i, struct plan_columns *ret) {
+        const struct doc_block *h = &blocks[i];
+        struct plan_columns c = {.n = h->n_cells, .number = -1, .name = -1, .form = -1, .executors = -1,
+                                 .header_rows = 1};
+        if (h->table == 0 || h->n_cells < 2)
+                return false;
+        const struct doc_block *sub = i + 1 < n_blocks && stage_row(h, &blocks[i + 1]) ? &blocks[i + 1] : NULL;
+        if (sub)
+                c.header_rows = 2;
+        for (size_t k = 0; k < h->n_cells; k++) {
+                const char *top = h->cells[k].text;
+                const char *below = sub && !sub->cells[k].continued ? sub->cells[k].text : NULL;
+                enum column_role role = column_role(top);
+                if (role == COLUMN_OTHER && below)
+                        role = column_role(below);
+                switch (role) {
+                case COLUMN_NUMBER:
+                        if (c.number < 0)
+                                c.number = (int) k;
+                        break;
+                case COLUMN_NAME:
+                        if (c.name < 0)
+                                c.name = (int) k;
+                        break;
+                case COLUMN_FORM:
+                        if (c.form < 0)
+                                c.form = (int) k;
+                        break;
+                case COLUMN_EXECUTORS:
+                        if (c.executors < 0)
+                                c.executors = (int) k;
+                        break;
+                case COLUMN_DEADLINE:
+                        /* A merged cell repeats over its columns: one deadline column per part named below. */
+                        if (c.n_deadlines < DEADLINE_COLUMNS_MAX && (!h->cells[k].spanned || !isempty(below))) {
+                                c.stages[c.n_deadlines] = !isempty(below) && merged_across(h, k)
+                                                                  ? utf8_squeeze(below) : NULL;
+                                c.deadlines[c.n_deadlines++] = (int) k;
+                        }
+                        break;
+                case COLUMN_OTHER:
+                        break;
+                }
+        }
+        bool plan = c.n_deadlines > 0 && (c.name >= 0 || c.executors >= 0);
+        if (!plan) {
+                columns_done(&c);
+                return false;
+        }
+        *ret = c;
+        return true;
+}
+
+bool columns_same_header(const struct plan_columns *c, const struct doc_block *b) {
+        if (b->table == 0 || b->n_cells != c->n)
+                return false;
+        int deadline = c->deadlines[0];
+        return column_role(b->cells[deadline].text) == COLUMN_DEADLINE &&
+               (c->executors < 0 || column_role(b->cells[c->executors].text) == COLUMN_EXECUTORS) &&
+               (c->name < 0 || column_role(b->cells[c->name].text) == COLUMN_NAME);
+}
