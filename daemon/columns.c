@@ -28,13 +28,37 @@ static const struct {
 /* Header cells that name no column of ours although they share a word with one. */
 static const char *const other_words[] = {"лицо", "тұлға", "person", NULL};
 
-static bool is_number_header(const char *folded) {
-        static const char *const exact[] = {"№", "n", "no", "no.", "#", "р/с", "п/п", "р/н", "р/с №", "№ р/с",
-                                            "№ п/п", "№ р/н", "р/с№", "№р/с", "№п/п", "реттік №", "number", NULL};
+/* s without spaces and hyphens: headers of narrow columns are often broken inside words ("Ответс
+ * твенные", "Срок испол- нения"). */
+static char *unbroken(const char *s) {
+        struct buf b = {0};
+        for (; *s; s++)
+                if (*s != ' ' && *s != '-')
+                        buf_putc(&b, *s);
+        return buf_steal(&b);
+}
+
+static bool is_number_header(const char *raw) {
+        _cleanup_free_ char *folded = unbroken(raw);
+        static const char *const exact[] = {"№", "n", "no", "no.", "#", "р/с", "п/п", "р/н", "р/с№", "№р/с", "№п/п",
+                                            "№р/н", "nп/п", "n/n", "реттік№", "number", NULL};
         for (size_t i = 0; exact[i]; i++)
                 if (streq(folded, exact[i]))
                         return true;
         return strlen(folded) <= 16 && strstr(folded, "№") != NULL;
+}
+
+static enum column_role role_of(const char *f) {
+        for (size_t i = 0; other_words[i]; i++)
+                if (strstr(f, other_words[i]))
+                        return COLUMN_OTHER;
+        for (size_t r = 0; r < ELEMENTSOF(header_words); r++)
+                for (size_t w = 0; header_words[r].words[w]; w++) {
+                        _cleanup_free_ char *word = unbroken(header_words[r].words[w]);
+                        if (strstr(f, word))
+                                return header_words[r].role;
+                }
+        return COLUMN_OTHER;
 }
 
 enum column_role column_role(const char *header) {
@@ -43,14 +67,8 @@ enum column_role column_role(const char *header) {
                 return COLUMN_OTHER;
         if (is_number_header(f))
                 return COLUMN_NUMBER;
-        for (size_t i = 0; other_words[i]; i++)
-                if (strstr(f, other_words[i]))
-                        return COLUMN_OTHER;
-        for (size_t r = 0; r < ELEMENTSOF(header_words); r++)
-                for (size_t w = 0; header_words[r].words[w]; w++)
-                        if (strstr(f, header_words[r].words[w]))
-                                return header_words[r].role;
-        return COLUMN_OTHER;
+        _cleanup_free_ char *u = unbroken(f);
+        return role_of(u);
 }
 
 static bool all_digits(const char *s) {
@@ -68,10 +86,16 @@ bool columns_numbering_row(const struct doc_block *b) {
         unsigned long expect = 0;
         size_t numbers = 0;
         for (size_t k = 0; k < b->n_cells; k++) {
-                const char *s = b->cells[k].text;
-                if (isempty(s) || b->cells[k].spanned || b->cells[k].continued)
+                if (isempty(b->cells[k].text) || b->cells[k].spanned || b->cells[k].continued)
                         continue;
-                if (!all_digits(s) || strlen(s) > 3)
+                char s[8];
+                size_t len = strlen(b->cells[k].text);
+                if (len > 4)
+                        return false;
+                memcpy(s, b->cells[k].text, len + 1);
+                if (len > 1 && s[len - 1] == '.')
+                        s[--len] = 0;
+                if (!all_digits(s))
                         return false;
                 unsigned long v = strtoul(s, NULL, 10);
                 if (expect && v != expect)
@@ -153,6 +177,15 @@ bool columns_read(const struct doc_block *blocks, size_t n_blocks, size_t i, str
                         break;
                 }
         }
+        /* A header cell merged over columns is one cell, unless the row below splits it into stages. */
+        int logical = -1;
+        for (size_t k = 0; k < h->n_cells; k++) {
+                bool merged = h->cells[k].spanned && (!sub || sub->cells[k].spanned || isempty(sub->cells[k].text));
+                if (!merged || logical < 0)
+                        logical++;
+                c.logical_of[k] = logical;
+        }
+        c.n_logical = (size_t) logical + 1;
         bool plan = c.n_deadlines > 0 && (c.name >= 0 || c.executors >= 0);
         if (!plan) {
                 columns_done(&c);
@@ -162,11 +195,42 @@ bool columns_read(const struct doc_block *blocks, size_t n_blocks, size_t i, str
         return true;
 }
 
+/* The cells of a row as written: the grid columns that do not repeat a merged cell. */
+static size_t logical_cells(const struct doc_block *b, int *grid) {
+        size_t n = 0;
+        for (size_t k = 0; k < b->n_cells; k++)
+                if (!b->cells[k].spanned)
+                        grid[n++] = (int) k;
+        return n;
+}
+
+const struct doc_cell *columns_cell(const struct plan_columns *c, const struct doc_block *b, int column) {
+        if (column < 0 || (size_t) column >= c->n || b->table == 0)
+                return NULL;
+        int grid[DOC_COLUMNS_MAX];
+        size_t n = logical_cells(b, grid);
+        if (n == c->n_logical)
+                return &b->cells[grid[c->logical_of[column]]];
+        if (b->n_cells == c->n)
+                return &b->cells[column];
+        return NULL;
+}
+
+bool columns_fit(const struct plan_columns *c, const struct doc_block *b) {
+        int grid[DOC_COLUMNS_MAX];
+        return b->table > 0 && (b->n_cells == c->n || logical_cells(b, grid) == c->n_logical);
+}
+
+static bool cell_has_role(const struct plan_columns *c, const struct doc_block *b, int column,
+                          enum column_role role) {
+        const struct doc_cell *cell = columns_cell(c, b, column);
+        return cell && column_role(cell->text) == role;
+}
+
 bool columns_same_header(const struct plan_columns *c, const struct doc_block *b) {
-        if (b->table == 0 || b->n_cells != c->n)
+        if (!columns_fit(c, b))
                 return false;
-        int deadline = c->deadlines[0];
-        return column_role(b->cells[deadline].text) == COLUMN_DEADLINE &&
-               (c->executors < 0 || column_role(b->cells[c->executors].text) == COLUMN_EXECUTORS) &&
-               (c->name < 0 || column_role(b->cells[c->name].text) == COLUMN_NAME);
+        return cell_has_role(c, b, c->deadlines[0], COLUMN_DEADLINE) &&
+               (c->executors < 0 || cell_has_role(c, b, c->executors, COLUMN_EXECUTORS)) &&
+               (c->name < 0 || cell_has_role(c, b, c->name, COLUMN_NAME));
 }

@@ -20,7 +20,9 @@ enum column_role {
 #define DEADLINE_COLUMNS_MAX 8
 
 struct plan_columns {
-        size_t n; /* columns of the header */
+        size_t n;         /* columns of the header's grid (merged cells spread over the columns they span) */
+        size_t n_logical; /* cells of the header as written (a merged cell counted once) */
+        int logical_of[DOC_COLUMNS_MAX]; /* by grid column: the header cell it belongs to */
         int number, name, form, executors; /* the column, or -1 if the table has none */
         int deadlines[DEADLINE_COLUMNS_MAX];
         char *stages[DEADLINE_COLUMNS_MAX]; /* each deadline column's stage ("в МЮ"), NULL for a single one */
@@ -36,6 +38,13 @@ enum column_role column_role(const char *header);
  * column. */
 bool columns_read(const struct doc_block *blocks, size_t n_blocks, size_t i, struct plan_columns *ret);
 void columns_done(struct plan_columns *c);
+
+/* The cell of a row under a header column (its grid column): rows whose cells are merged otherwise than
+ * the header's (Word's tables often are) are read cell by cell, as a person reads them, when they have as
+ * many cells as the header; else by the grid. NULL if the row fits neither. */
+const struct doc_cell *columns_cell(const struct plan_columns *c, const struct doc_block *b, int column);
+/* Whether a row has the header's shape: as many cells, or as many grid columns. */
+bool columns_fit(const struct plan_columns *c, const struct doc_block *b);
 
 /* Whether a row only numbers the columns: "1 | 2 | 3 | 4 | 5". */
 bool columns_numbering_row(const struct doc_block *b);

@@ -94,18 +94,47 @@ static void flush_paragraph(struct html_reader *h) {
         h->para_line = 0;
 }
 
-/* Text outside tables: in Markdown each line is a paragraph of its own. */
+/* Add a line of Markdown text to the paragraph: a blank line or a heading ends one. */
+static void markdown_line(struct html_reader *h, const char *line, size_t n, int lineno) {
+        bool heading;
+        _cleanup_free_ char *text = doc_markdown_line(line, n, &heading);
+        bool blank = true;
+        for (const char *p = text; *p && blank; p++)
+                blank = strchr(" \t\r", *p) != NULL;
+        if (blank || heading)
+                flush_paragraph(h);
+        if (blank)
+                return;
+        if (h->para.len == 0)
+                h->para_line = lineno;
+        else
+                buf_putc(&h->para, ' ');
+        buf_puts(&h->para, text);
+        if (heading)
+                flush_paragraph(h);
+}
+
+/* Text outside tables. In Markdown, a paragraph ends at a blank line; in a page, line breaks are
+ * spaces. */
 static void flow_text(struct html_reader *h, const xmlNode *n) {
         const char *s = (const char *) n->content;
         if (!s || check_text(h, n, s) < 0)
                 return;
         int line = node_line(n);
-        for (const char *p = s; *p; p++) {
-                if (*p == '\n' && h->markdown) {
-                        flush_paragraph(h);
+        if (h->markdown) {
+                /* The node's text starts where the last line of markup before it ended. */
+                for (const char *p = s;;) {
+                        const char *nl = strchr(p, '\n');
+                        size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                        markdown_line(h, p, len, line);
+                        if (!nl)
+                                break;
+                        p = nl + 1;
                         line += line > 0;
-                        continue;
                 }
+                return;
+        }
+        for (const char *p = s; *p; p++) {
                 if (h->para.len == 0) {
                         if (strchr(" \t\r\n", *p))
                                 continue;

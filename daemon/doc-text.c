@@ -57,7 +57,7 @@ static bool delimiter_row(const char *s, size_t n) {
 }
 
 /* A cell's text: "<br>" in a Markdown cell is a line break. */
-static char *cell_text(const char *s, size_t n) {
+static char *cell_text(const char *s, size_t n, bool markdown) {
         struct buf b = {0};
         for (size_t i = 0; i < n; i++) {
                 if (s[i] == '<' && n - i >= 4 && strncmp(s + i, "<br", 3) == 0) {
@@ -71,13 +71,19 @@ static char *cell_text(const char *s, size_t n) {
                 buf_putc(&b, s[i]);
         }
         char *raw = buf_steal(&b), *clean = NULL;
+        if (markdown) {
+                bool heading;
+                char *plain = doc_markdown_line(raw, strlen(raw), &heading);
+                free(raw);
+                raw = plain;
+        }
         doc_clean_text(raw, strlen(raw), &clean); /* checked by check_text */
         free(raw);
         return clean ? clean : xstrdup("");
 }
 
 /* Split a row at "|"; a Markdown row's outer pipes ("| a | b |") enclose its cells. */
-static int add_row(struct document *d, int table, int row, int lineno, const char *s, size_t n,
+static int add_row(struct document *d, int table, int row, int lineno, const char *s, size_t n, bool markdown,
                    struct errlist *errs) {
         while (n > 0 && strchr(" \t\r", s[n - 1]))
                 n--;
@@ -99,7 +105,7 @@ static int add_row(struct document *d, int table, int row, int lineno, const cha
         size_t k = 0, start = 0;
         for (size_t i = 0; i <= n; i++)
                 if (i == n || s[i] == '|') {
-                        cells[k++].text = cell_text(s + start, i - start);
+                        cells[k++].text = cell_text(s + start, i - start, markdown);
                         start = i + 1;
                 }
         return doc_add_row(d, table, row, lineno, 0, cells, count, errs);
@@ -111,6 +117,14 @@ int doc_read_text(struct document *d, const char *text, size_t len, struct errli
         if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
                 text += 3, len -= 3;
 
+        /* Markdown, if any line is a table's delimiter row: its paragraphs lose their markup. */
+        bool markdown = false;
+        for (const char *p = text, *end = text + len; p < end && !markdown;) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *line_end = nl ? nl : end;
+                markdown = memchr(p, '|', (size_t) (line_end - p)) && delimiter_row(p, (size_t) (line_end - p));
+                p = nl ? nl + 1 : end;
+        }
         int lineno = 0, table = 0, row = 0;
         const char *prev_row = NULL;
         size_t prev_len = 0;
@@ -129,10 +143,11 @@ int doc_read_text(struct document *d, const char *text, size_t len, struct errli
                 }
                 if (!memchr(line, '|', n)) {
                         /* A row is added once the next line tells whether it heads a Markdown table. */
-                        if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, errs) < 0)
+                        if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, markdown, errs) < 0)
                                 return -EINVAL;
                         prev_row = NULL;
-                        _cleanup_free_ char *para = xstrndup(line, n);
+                        bool heading;
+                        _cleanup_free_ char *para = markdown ? doc_markdown_line(line, n, &heading) : xstrndup(line, n);
                         if (doc_add_paragraph(d, lineno, para, errs) < 0)
                                 return -EINVAL;
                         continue;
@@ -140,18 +155,18 @@ int doc_read_text(struct document *d, const char *text, size_t len, struct errli
                 if (delimiter_row(line, n)) {
                         /* The row before it heads a new table. */
                         table++, row = 0;
-                        if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, errs) < 0)
+                        if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, markdown, errs) < 0)
                                 return -EINVAL;
                         prev_row = NULL;
                         continue;
                 }
                 if (table == 0)
                         table = 1;
-                if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, errs) < 0)
+                if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, markdown, errs) < 0)
                         return -EINVAL;
                 prev_row = line, prev_len = n, prev_lineno = lineno;
         }
-        if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, errs) < 0)
+        if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, markdown, errs) < 0)
                 return -EINVAL;
         return 0;
 }

@@ -94,6 +94,41 @@ int doc_clean_text(const char *raw, size_t len, char **ret) {
         return 0;
 }
 
+char *doc_markdown_line(const char *line, size_t len, bool *heading) {
+        size_t i = 0;
+        *heading = false;
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        while (i < len && line[i] == '>') { /* a quote, nested or not */
+                i++;
+                while (i < len && line[i] == ' ')
+                        i++;
+        }
+        size_t hashes = 0;
+        while (i + hashes < len && line[i + hashes] == '#')
+                hashes++;
+        if (hashes > 0 && hashes <= 6 && (i + hashes == len || line[i + hashes] == ' ')) {
+                *heading = true;
+                i += hashes;
+        }
+        struct buf b = {0};
+        for (; i < len; i++) {
+                char c = line[i];
+                if (c == '\\' && i + 1 < len && strchr("\\`*_{}[]()#+-.!|>~\"'", line[i + 1])) {
+                        buf_putc(&b, line[++i]); /* an escaped character is itself */
+                        continue;
+                }
+                /* Emphasis: runs of '*' and of "__"; a lone '_' is a character of its own. */
+                if (c == '*' || (c == '_' && i + 1 < len && line[i + 1] == '_')) {
+                        while (i + 1 < len && line[i + 1] == c)
+                                i++;
+                        continue;
+                }
+                buf_putc(&b, c);
+        }
+        return buf_steal(&b);
+}
+
 static struct doc_block *new_block(struct document *d) {
         if (d->n_blocks == d->cap) {
                 d->cap = d->cap ? d->cap * 2 : 64;

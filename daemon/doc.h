@@ -68,6 +68,10 @@ int doc_add_row(struct document *d, int table, int row, int line, int depth, str
  * trimmed, empty lines dropped, control characters refused (-EINVAL). */
 int doc_clean_text(const char *raw, size_t len, char **ret);
 
+/* A line of Markdown as its reader sees it: without heading marks, quote marks, emphasis and escapes;
+ * *heading if it was a heading (a paragraph of its own). */
+char *doc_markdown_line(const char *line, size_t len, bool *heading);
+
 /* The readers. Each appends to d; returns 0 or -EINVAL with errs filled. */
 int doc_read_text(struct document *d, const char *data, size_t len, struct errlist *errs);
 int doc_read_html(struct document *d, const char *data, size_t len, struct errlist *errs);

@@ -220,12 +220,10 @@ static void title_years(struct roadmap *r) {
 
 void frame_years_from_deadlines(struct roadmap *r) {
         for (size_t i = 0; i < r->n_measures; i++)
-                for (size_t k = 0; k < r->measures[i].n_dues; k++) {
-                        const struct roadmap_due *due = &r->measures[i].dues[k];
-                        const struct deadline *d = &due->deadline;
+                for (size_t k = 0; k < r->measures[i].n_dues; k++)
+                for (size_t j = 0; j < r->measures[i].dues[k].rules.n; j++) {
+                        const struct deadline *d = &r->measures[i].dues[k].rules.rule[j];
                         int lo = 0, hi = 0;
-                        if (due->undated)
-                                continue;
                         if (d->kind == DEADLINE_ONCE)
                                 lo = hi = d->year;
                         else if (d->year_from)
@@ -253,10 +251,20 @@ static size_t block_lines(const struct doc_block *b, const char **lines, size_t 
         return n;
 }
 
+/* Whether a title candidate says little: a number, a word. */
+static bool scant(const char *text) {
+        size_t letters = 0;
+        for (const char *p = text, *end = text + strlen(text); p < end;) {
+                int32_t c = utf8_decode(&p, end);
+                letters += c > 0 && unicode_is_letter((uint32_t) c);
+        }
+        return letters < 8;
+}
+
 void frame_read_preamble(struct roadmap *r, const struct document *d, size_t header) {
         struct documents ds = {.r = r};
-        const char *title = NULL, *any = NULL, *before_title = NULL;
-        const char *prev = NULL;
+        const char *last = NULL, *planned = NULL, *before_last = NULL, *prev = NULL;
+        int header_table = d->blocks[header].table;
         for (size_t i = 0; i < header; i++) {
                 const char *lines[DOC_COLUMNS_MAX];
                 size_t n = block_lines(&d->blocks[i], lines, DOC_COLUMNS_MAX);
@@ -264,29 +272,27 @@ void frame_read_preamble(struct roadmap *r, const struct document *d, size_t hea
                         _cleanup_free_ char *f = utf8_fold(lines[k]);
                         if (!repeal(f))
                                 scan_documents(&ds, lines[k]);
-                        if (title_candidate(lines[k])) {
-                                any = lines[k];
-                                if (plan_words(f)) {
-                                        title = lines[k];
-                                        before_title = prev;
-                                }
-                                prev = lines[k];
-                        } else {
+                        /* The rows above the header in its own table number columns, or are headers too. */
+                        if (d->blocks[i].table == header_table || !title_candidate(lines[k])) {
                                 prev = NULL;
+                                continue;
                         }
+                        if (plan_words(f))
+                                planned = lines[k];
+                        before_last = prev;
+                        last = prev = lines[k];
                 }
         }
-        if (!title)
-                title = any, before_title = NULL;
-        if (title && before_title) {
+        /* The title is the line just before the table, unless that says next to nothing. */
+        const char *title = last && !scant(last) ? last : planned ? planned : last;
+        if (title && title == last && before_last) {
                 /* "ПЛАН" on one line and "мероприятий по ..." on the next: one title. */
                 const char *p = title, *end = title + strlen(title);
                 int32_t c = utf8_decode(&p, end);
-                if (strlen(before_title) < 80 && c > 0 && unicode_is_letter((uint32_t) c) &&
+                if (strlen(before_last) < 80 && c > 0 && unicode_is_letter((uint32_t) c) &&
                     !unicode_is_upper((uint32_t) c)) {
-                        r->title = xasprintf("%s %s", before_title, title);
-                        _cleanup_free_ char *t = r->title;
-                        r->title = utf8_squeeze(t);
+                        _cleanup_free_ char *joined = xasprintf("%s %s", before_last, title);
+                        r->title = utf8_squeeze(joined);
                 }
         }
         if (!r->title && title)

@@ -344,11 +344,11 @@ static int write_assignments(struct importer *im, int64_t measure_id, bool new_m
 static char *measure_rule(const struct roadmap_measure *m) {
         struct buf b = {0};
         for (size_t k = 0; k < m->n_dues; k++) {
-                char rule[128];
-                if (m->dues[k].undated)
+                char rule[1024];
+                if (m->dues[k].rules.n == 0)
                         snprintf(rule, sizeof(rule), "undated");
                 else
-                        deadline_format(&m->dues[k].deadline, rule, sizeof(rule));
+                        deadline_format_rules(&m->dues[k].rules, rule, sizeof(rule));
                 buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
                            m->dues[k].stage ? ": " : "", rule);
         }
@@ -580,10 +580,8 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
         int n = 0;
         for (size_t k = 0; k < m->n_dues; k++) {
                 const struct roadmap_due *due = &m->dues[k];
-                if (due->undated)
-                        continue;
                 struct deadline_occurrence *occ = NULL;
-                int got = deadline_expand(&due->deadline, y0, y1, &occ);
+                int got = deadline_expand_rules(&due->rules, y0, y1, &occ);
                 if (got < 0) {
                         free(occ);
                         free(all);

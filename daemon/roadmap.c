@@ -71,7 +71,7 @@ static void add_warning(struct reader *rd, const struct doc_block *b, const char
         errlist_add(&rd->r->warnings, where, 0, "%s", what);
 }
 
-/* "12." or "12" or "12)" or "1.1." as a measure's label; NULL if the cell is not one. */
+/* "12." or "12" or "12)" or "1.1." or "14-1" as a measure's label; NULL if the cell is not one. */
 static char *parse_label(const char *cell) {
         _cleanup_free_ char *s = utf8_squeeze(cell);
         size_t n = strlen(s);
@@ -83,10 +83,10 @@ static char *parse_label(const char *cell) {
         for (size_t i = 0; i < n; i++) {
                 if (s[i] >= '0' && s[i] <= '9')
                         digit = true;
-                else if (!(s[i] == '.' && digit && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9'))
+                else if (!((s[i] == '.' || s[i] == '-') && digit && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9'))
                         return NULL;
         }
-        if (strspn(s, "0.") == n) /* "0", "0.0" */
+        if (strspn(s, "0.-") == n) /* "0", "0.0" */
                 return NULL;
         return xstrdup(s);
 }
@@ -97,12 +97,15 @@ static int plain_number(const char *label) {
         return parse_uint(label, MEASURE_NUMBER_MAX, &v) >= 0 && v > 0 && label[0] != '0' ? (int) v : 0;
 }
 
-static const char *cell(const struct doc_block *b, int column) {
-        return column >= 0 && (size_t) column < b->n_cells ? b->cells[column].text : "";
+/* The text of a row's cell under a header column; "" if the table has no such column. */
+static const char *cell(const struct reader *rd, const struct doc_block *b, int column) {
+        const struct doc_cell *c = columns_cell(&rd->cols, b, column);
+        return c ? c->text : "";
 }
 
-static bool cell_continued(const struct doc_block *b, int column) {
-        return column >= 0 && (size_t) column < b->n_cells && b->cells[column].continued;
+static bool cell_continued(const struct reader *rd, const struct doc_block *b, int column) {
+        const struct doc_cell *c = columns_cell(&rd->cols, b, column);
+        return c && c->continued;
 }
 
 /* The distinct texts of a row's cells, not counting the copies of merged cells. */
@@ -163,7 +166,7 @@ static void measure_free(struct roadmap_measure *m) {
 /* Read the deadline cells of a row into the measure's dues. */
 static int read_dues(struct reader *rd, const struct doc_block *b, struct roadmap_measure *m) {
         for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
-                const char *raw = cell(b, rd->cols.deadlines[k]);
+                const char *raw = cell(rd, b, rd->cols.deadlines[k]);
                 _cleanup_free_ char *text = utf8_squeeze(raw);
                 if (strlen(text) > CELL_MAX) {
                         add_error(rd, b, "measure %s: the deadline column is too long (%zu bytes, at most %d)",
@@ -175,10 +178,15 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                 struct roadmap_due due = {.stage = rd->cols.stages[k] ? xstrdup(rd->cols.stages[k]) : NULL,
                                           .text = TAKE_PTR(text)};
                 char err[256];
+                struct deadline_context ctx = {
+                        .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
+                        .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
+                        .month_start = rd->o && rd->o->month_start,
+                };
                 if (isempty(due.text)) {
                         due.undated = true;
                         due.why = xstrdup("the deadline cell is empty");
-                } else if (deadline_parse(due.text, &due.deadline, err, sizeof(err)) < 0) {
+                } else if (deadline_read(due.text, &ctx, &due.rules, err, sizeof(err)) < 0) {
                         _cleanup_free_ char *dq = quote(due.text);
                         if (rd->o && rd->o->strict) {
                                 add_error(rd, b, "measure %s: cannot read the deadline %s: %s", m->label, dq, err);
@@ -188,10 +196,18 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                         due.undated = true;
                         due.why = xstrdup(err);
                 }
+                for (size_t i = 0; !due.undated && i < due.rules.n; i++)
+                        if (deadline_waits(&due.rules.rule[i])) {
+                                due.undated = true;
+                                due.why = xasprintf("it waits for an event: «%s»", due.rules.rule[i].event);
+                        }
                 if (due.undated) {
                         _cleanup_free_ char *dq = quote(due.text);
-                        add_warning(rd, b, "measure %s is undated: no date in its deadline %s (%s); give it one "
-                                    "with merzimctl due", m->label, dq, due.why);
+                        bool event = due.rules.n > 0;
+                        add_warning(rd, b, "measure %s is undated: %s %s (%s); %s", m->label,
+                                    event ? "its deadline" : "no date in its deadline", dq, due.why,
+                                    event ? "record the event's date with merzimctl event" :
+                                            "give it a date with merzimctl due");
                 }
                 m->dues = xreallocarray(m->dues, m->n_dues + 1, sizeof(*m->dues));
                 m->dues[m->n_dues++] = due;
@@ -201,7 +217,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
 
 /* Add the executors of a row to the measure's, each once. */
 static int read_executors(struct reader *rd, const struct doc_block *b, struct roadmap_measure *m) {
-        const char *text = cell(b, rd->cols.executors);
+        const char *text = cell(rd, b, rd->cols.executors);
         if (strlen(text) > CELL_MAX) {
                 add_error(rd, b, "measure %s: the executors column is too long (%zu bytes, at most %d)", m->label,
                           strlen(text), CELL_MAX);
@@ -252,7 +268,7 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                 .where = doc_where(rd->d, b),
                 .section = r->n_sections ? r->n_sections - 1 : SIZE_MAX,
         };
-        const char *name = cell(b, rd->cols.name), *form = cell(b, rd->cols.form);
+        const char *name = cell(rd, b, rd->cols.name), *form = cell(rd, b, rd->cols.form);
         static const char *const names[] = {"name", "completion form"};
         const char *texts[] = {name, form};
         for (size_t c = 0; c < ELEMENTSOF(texts); c++)
@@ -306,32 +322,50 @@ static void continue_measure(struct reader *rd, const struct doc_block *b) {
         }
 }
 
+/* A row of sums under a table of expenses: "Итого: | | 20738 | 21562". */
+static bool totals_row(const struct doc_block *b) {
+        static const char *const words[] = {"итого", "всего", "барлығы", "жиыны", "total", NULL};
+        for (size_t k = 0; k < b->n_cells; k++) {
+                if (isempty(b->cells[k].text))
+                        continue;
+                _cleanup_free_ char *f = utf8_fold(b->cells[k].text);
+                size_t n = strlen(f);
+                while (n > 0 && strchr(":. ", f[n - 1]))
+                        f[--n] = 0;
+                for (size_t i = 0; words[i]; i++)
+                        if (streq(f, words[i]))
+                                return true;
+                return false; /* only the first cell with text says it */
+        }
+        return false;
+}
+
 /* One row of the plan's table. */
 static void table_row(struct reader *rd, const struct doc_block *b) {
         const struct plan_columns *c = &rd->cols;
         const char *only;
         size_t distinct = distinct_texts(b, &only);
-        if (distinct == 0 || columns_numbering_row(b) || columns_same_header(c, b))
+        if (distinct == 0 || columns_numbering_row(b) || columns_same_header(c, b) || totals_row(b))
                 return;
-        if (b->n_cells != c->n) {
+        if (!columns_fit(c, b)) {
                 if (distinct == 1) {
                         add_section(rd, b, only);
                         return;
                 }
                 _cleanup_free_ char *line = row_text(b);
                 _cleanup_free_ char *q = quote(line);
-                add_error(rd, b, "expected %zu columns as in the header, found %zu: %s", c->n, b->n_cells, q);
+                add_error(rd, b, "expected %zu columns as in the header, found %zu: %s", c->n_logical, b->n_cells, q);
                 return;
         }
-        const char *number = c->number >= 0 ? cell(b, c->number) : NULL;
+        const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
         char *label = number ? parse_label(number) : NULL;
-        if (label && !cell_continued(b, c->number)) {
+        if (label && !cell_continued(rd, b, c->number)) {
                 add_measure(rd, b, label);
                 return;
         }
         free(label);
-        bool carried = c->number >= 0 && (isempty(number) || cell_continued(b, c->number)) &&
-                       (c->name < 0 || isempty(cell(b, c->name)) || cell_continued(b, c->name));
+        bool carried = c->number >= 0 && (isempty(number) || cell_continued(rd, b, c->number)) &&
+                       (c->name < 0 || isempty(cell(rd, b, c->name)) || cell_continued(rd, b, c->name));
         if (carried && rd->r->n_measures > 0) {
                 continue_measure(rd, b);
                 return;
@@ -362,13 +396,13 @@ static void find_plan_tables(struct reader *rd) {
                 const struct doc_block *b = &rd->d->blocks[i];
                 if (b->table <= header_table || b->row != 1)
                         continue;
-                rd->plan_table[b->table] = b->n_cells == rd->cols.n || columns_same_header(&rd->cols, b);
+                rd->plan_table[b->table] = columns_fit(&rd->cols, b);
         }
         /* The table ends with its last row that has the header's columns. */
         rd->end = rd->header + 1;
         for (size_t i = rd->header + 1; i < rd->d->n_blocks; i++) {
                 const struct doc_block *b = &rd->d->blocks[i];
-                if (b->table > 0 && rd->plan_table[b->table] && b->n_cells == rd->cols.n)
+                if (b->table > 0 && rd->plan_table[b->table] && columns_fit(&rd->cols, b))
                         rd->end = i + 1;
         }
 }

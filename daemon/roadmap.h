@@ -16,8 +16,8 @@
 struct roadmap_due {
         char *stage;  /* the stage its column names ("в МЮ"), or NULL when the plan has one deadline column */
         char *text;   /* the cell as written, line breaks as spaces */
-        struct deadline deadline;
-        bool undated; /* no date can be read from it: the coordinator gives one */
+        struct deadline_rules rules;
+        bool undated; /* no date can be read from it, or it waits for an event: the coordinator gives one */
         char *why;    /* when undated: why, in English */
 };
 
@@ -67,7 +67,9 @@ struct roadmap {
 };
 
 struct roadmap_options {
-        bool strict; /* an unreadable deadline refuses the plan, as merzim once did */
+        bool strict;      /* an unreadable deadline refuses the plan, as merzim once did */
+        bool month_start; /* a bare month in a deadline means its first day (the plan's act says so) */
+        int year_from, year_to; /* the plan's period when the document does not say (--years), or 0 */
 };
 
 /* Read a plan from a document. Every problem is added to errs as "WHERE: what: text"; returns 0, or
