@@ -153,6 +153,7 @@ static void due_free(struct roadmap_due *d) {
 static void measure_free(struct roadmap_measure *m) {
         free(m->label);
         free(m->where);
+        free(m->short_where);
         free(m->name);
         free(m->form);
         free(m->deadline_text);
@@ -229,7 +230,9 @@ static int read_executors(struct reader *rd, const struct doc_block *b, struct r
                 if (utf8_width(v[i].code) > EXECUTOR_WIDTH_MAX) {
                         _cleanup_free_ char *eq = quote(v[i].code);
                         add_error(rd, b, "measure %s: an executor name is too long: %s", m->label, eq);
-                        executors_free(v, n);
+                        for (size_t j = i; j < n; j++) /* those before are the measure's now */
+                                free(v[j].code);
+                        free(v);
                         return -EINVAL;
                 }
                 _cleanup_free_ char *key = agency_key(v[i].code);
@@ -266,6 +269,8 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                 .number = plain_number(label),
                 .line = b->line,
                 .where = doc_where(rd->d, b),
+                .short_where = b->line > 0 ? xasprintf("line %d", b->line)
+                                           : xasprintf("table %d, row %d", b->table, b->row),
                 .section = r->n_sections ? r->n_sections - 1 : SIZE_MAX,
         };
         const char *name = cell(rd, b, rd->cols.name), *form = cell(rd, b, rd->cols.form);
@@ -383,6 +388,17 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         add_error(rd, b, "the number column (%s) is not a measure number: %s", number, q);
 }
 
+/* Whether a row starts with a measure's number and has more to say: a measure, even if cut short. */
+static bool numbered_row(const struct doc_block *b) {
+        size_t k = 0;
+        while (k < b->n_cells && isempty(b->cells[k].text))
+                k++;
+        if (k + 1 >= b->n_cells)
+                return false;
+        _cleanup_free_ char *label = parse_label(b->cells[k].text);
+        return label != NULL;
+}
+
 /* Which tables are parts of the plan's: the header's, and the tables after it that repeat its header
  * or have its columns. */
 static void find_plan_tables(struct reader *rd) {
@@ -402,7 +418,7 @@ static void find_plan_tables(struct reader *rd) {
         rd->end = rd->header + 1;
         for (size_t i = rd->header + 1; i < rd->d->n_blocks; i++) {
                 const struct doc_block *b = &rd->d->blocks[i];
-                if (b->table > 0 && rd->plan_table[b->table] && columns_fit(&rd->cols, b))
+                if (b->table > 0 && rd->plan_table[b->table] && (columns_fit(&rd->cols, b) || numbered_row(b)))
                         rd->end = i + 1;
         }
 }
@@ -421,28 +437,28 @@ static bool find_header(struct reader *rd) {
 static void number_measures(struct reader *rd) {
         struct roadmap *r = rd->r;
         bool plain = true;
-        int *seen = NULL;
-        for (size_t i = 0; i < r->n_measures && plain; i++) {
-                int n = r->measures[i].number;
-                if (n <= 0) {
+        int *seen = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
+        for (size_t i = 0; i < r->n_measures; i++) {
+                const struct roadmap_measure *m = &r->measures[i];
+                if (m->number <= 0) {
+                        if (plain)
+                                add_warning(rd, NULL, "measure numbers such as \"%s\" (%s) are not plain numbers: "
+                                            "merzim numbers the measures by their place in the table and keeps the "
+                                            "document's numbers as labels", m->label, m->short_where);
                         plain = false;
-                        break;
-                }
-                if (!seen)
-                        seen = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
-                if (seen[n]) {
+                } else if (seen[m->number]) {
                         add_warning(rd, NULL, "measure %d is listed twice (%s and %s): merzim numbers the measures "
-                                    "by their place in the table", n, r->measures[seen[n] - 1].where,
-                                    r->measures[i].where);
+                                    "by their place in the table and keeps the document's numbers as labels",
+                                    m->number, r->measures[seen[m->number] - 1].short_where, m->short_where);
                         plain = false;
+                } else {
+                        seen[m->number] = (int) i + 1;
                 }
-                seen[n] = (int) i + 1;
         }
         free(seen);
-        if (plain)
-                return;
-        for (size_t i = 0; i < r->n_measures; i++)
-                r->measures[i].number = (int) i + 1;
+        if (!plain)
+                for (size_t i = 0; i < r->n_measures; i++)
+                        r->measures[i].number = (int) i + 1;
 }
 
 int roadmap_read(const struct document *d, const struct roadmap_options *o, struct roadmap **ret,

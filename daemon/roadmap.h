@@ -27,6 +27,7 @@ struct roadmap_measure {
         char *label;  /* the number as the document writes it: "12", "1.1" */
         int line;     /* the source line, 0 if the format has none */
         char *where;  /* where it is, for messages: "plan.html:120", "plan.docx: table 1, row 14" */
+        char *short_where; /* the same without the file: "line 120", "table 1, row 14" */
         size_t section; /* index into roadmap.sections, or SIZE_MAX before the first section */
         char *name;
         char *form;   /* "" when the table has no completion form column */
