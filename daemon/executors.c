@@ -289,7 +289,25 @@ static void join_head_nouns(struct item *v, size_t *n) {
         }
 }
 
-size_t executors_split(const char *cell, struct roadmap_executor **ret) {
+/* "ДПП совместно с заинтересованными государственными органами": the agencies joined by words. */
+static char *joining_words_as_commas(const char *cell) {
+        static const char *const joins[] = {" совместно с ", " совместно со ", " с участием ", " при участии ",
+                                            " together with ", NULL};
+        char *s = xstrdup(cell);
+        for (size_t k = 0; joins[k]; k++) {
+                size_t n = strlen(joins[k]);
+                for (char *at = strstr(s, joins[k]); at; at = strstr(at + 2, joins[k])) {
+                        /* ", " and the rest moved up. */
+                        at[0] = ',';
+                        at[1] = ' ';
+                        memmove(at + 2, at + n, strlen(at + n) + 1);
+                }
+        }
+        return s;
+}
+
+size_t executors_split(const char *raw, struct roadmap_executor **ret) {
+        _cleanup_free_ char *cell = joining_words_as_commas(raw);
         bool commas = strchr(cell, ',') || strchr(cell, ';');
         struct item *items = NULL;
         size_t n = split_items(cell, !commas, &items);
@@ -387,6 +405,10 @@ char *agency_key(const char *code) {
                         continue;
                 if (c == ' ') {
                         space = true;
+                } else if (c == '-' && !space && b.len > 0 && p < end && *p == ' ') {
+                        /* "предприни- мательства": a word broken at the end of a line is one word. */
+                        while (p < end && *p == ' ')
+                                p++;
                 } else if (c == '-') {
                         buf_putc(&b, '-'); /* "Самұрық - Қазына" is "Самұрық-Қазына" */
                         space = false;
