@@ -543,9 +543,14 @@ int roadmap_parse(const char *data, size_t len, const char *file, const struct r
 }
 
 const char *roadmap_agency_name(const struct roadmap *r, const char *code) {
-        for (size_t i = 0; i < r->n_names; i++)
-                if (streq(r->names[i].code, code))
+        if (r->n_names == 0)
+                return NULL;
+        _cleanup_free_ char *key = agency_key(code);
+        for (size_t i = 0; i < r->n_names; i++) {
+                _cleanup_free_ char *k = agency_key(r->names[i].code);
+                if (streq(k, key))
                         return r->names[i].name;
+        }
         return NULL;
 }
 
