@@ -346,10 +346,7 @@ static char *measure_rule(const struct roadmap_measure *m) {
         struct buf b = {0};
         for (size_t k = 0; k < m->n_dues; k++) {
                 char rule[1024];
-                if (m->dues[k].rules.n == 0)
-                        snprintf(rule, sizeof(rule), "undated");
-                else
-                        deadline_format_rules(&m->dues[k].rules, rule, sizeof(rule));
+                dating_format_rules(m->dues[k].rule, m->dues[k].n_rules, rule, sizeof(rule));
                 buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
                            m->dues[k].stage ? ": " : "", rule);
         }
@@ -489,9 +486,8 @@ static int write_dues(struct importer *im, int64_t measure_id, bool new_measure,
                         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                                 return store_error(im->s, "cannot read a deadline");
                 }
-                char rule[1024] = "undated";
-                if (due->rules.n)
-                        deadline_format_rules(&due->rules, rule, sizeof(rule));
+                char rule[1024];
+                dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
                 st = store_stmt(im->s,
                                 "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, "
                                 "event_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
@@ -637,12 +633,24 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
         for (size_t k = 0; k < m->n_dues; k++) {
                 const struct roadmap_due *due = &m->dues[k];
                 struct deadline_occurrence *occ = NULL;
-                int got = deadline_expand_rules(&due->rules, y0, y1, &occ);
+                int got = 0;
+                for (size_t i = 0; got >= 0 && i < due->n_rules; i++) {
+                        struct deadline_occurrence *one = NULL;
+                        int n1 = deadline_expand(&due->rule[i], y0, y1, &one);
+                        if (n1 > 0) {
+                                occ = xreallocarray(occ, (size_t) got + (size_t) n1, sizeof(*occ));
+                                memcpy(occ + got, one, (size_t) n1 * sizeof(*occ));
+                                got += n1;
+                        } else if (n1 < 0) {
+                                got = n1;
+                        }
+                        free(one);
+                }
                 if (got >= 0 && kept && due->undated) {
                         /* The date the coordinator gave it, or that its event gives it. */
                         struct deadline_occurrence dated;
-                        if (dating_occurrence(NULL, &due->rules, kept[k].given, kept[k].event, im->o->calendar,
-                                              &dated) > 0) {
+                        if (dating_occurrence(NULL, due->rule, due->n_rules, kept[k].given, kept[k].event,
+                                              im->o->calendar, &dated) > 0) {
                                 occ = xreallocarray(occ, (size_t) got + 1, sizeof(*occ));
                                 occ[got++] = dated;
                         }

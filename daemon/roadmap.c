@@ -145,6 +145,7 @@ static void add_section(struct reader *rd, const struct doc_block *b, const char
 }
 
 static void due_free(struct roadmap_due *d) {
+        free(d->rule);
         free(d->stage);
         free(d->text);
         free(d->why);
@@ -179,6 +180,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                 struct roadmap_due due = {.stage = rd->cols.stages[k] ? xstrdup(rd->cols.stages[k]) : NULL,
                                           .text = TAKE_PTR(text)};
                 char err[256];
+                struct deadline_rules rules = {0};
                 struct deadline_context ctx = {
                         .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
                         .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
@@ -187,7 +189,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                 if (isempty(due.text)) {
                         due.undated = true;
                         due.why = xstrdup("the deadline cell is empty");
-                } else if (deadline_read(due.text, &ctx, &due.rules, err, sizeof(err)) < 0) {
+                } else if (deadline_read(due.text, &ctx, &rules, err, sizeof(err)) < 0) {
                         _cleanup_free_ char *dq = quote(due.text);
                         if (rd->o && rd->o->strict) {
                                 add_error(rd, b, "measure %s: cannot read the deadline %s: %s", m->label, dq, err);
@@ -197,14 +199,20 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                         due.undated = true;
                         due.why = xstrdup(err);
                 }
-                for (size_t i = 0; !due.undated && i < due.rules.n; i++)
-                        if (deadline_waits(&due.rules.rule[i])) {
+                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
+                if (!due.undated && rules.n > 0) {
+                        due.n_rules = rules.n;
+                        due.rule = xmalloc(rules.n * sizeof(*due.rule));
+                        memcpy(due.rule, rules.rule, rules.n * sizeof(*due.rule));
+                }
+                for (size_t i = 0; !due.undated && i < due.n_rules; i++)
+                        if (deadline_waits(&due.rule[i])) {
                                 due.undated = true;
-                                due.why = xasprintf("it waits for an event: «%s»", due.rules.rule[i].event);
+                                due.why = xasprintf("it waits for an event: «%s»", due.rule[i].event);
                         }
                 if (due.undated) {
                         _cleanup_free_ char *dq = quote(due.text);
-                        bool event = due.rules.n > 0;
+                        bool event = due.n_rules > 0;
                         add_warning(rd, b, "measure %s is undated: %s %s (%s); %s", m->label,
                                     event ? "its deadline" : "no date in its deadline", dq, due.why,
                                     event ? "record the event's date with merzimctl event" :

@@ -7,6 +7,7 @@
 #include <criterion/parameterized.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "roadmap.h"

@@ -117,14 +117,14 @@ Test(roadmap, seed_deadlines) {
         struct roadmap *r = parse_seed();
         const struct roadmap_measure *m10 = measure(r, 10);
         cr_assert_eq(m10->n_dues, 1);
-        cr_assert_eq(m10->dues[0].rules.n, 1);
-        cr_assert_eq(m10->dues[0].rules.rule[0].kind, DEADLINE_ANNUAL);
-        cr_assert_eq(m10->dues[0].rules.rule[0].year_from, 2022);
-        cr_assert_eq(m10->dues[0].rules.rule[0].year_to, 2024);
-        cr_assert_eq(measure(r, 12)->dues[0].rules.rule[0].kind, DEADLINE_ONCE);
+        cr_assert_eq(m10->dues[0].n_rules, 1);
+        cr_assert_eq(m10->dues[0].rule[0].kind, DEADLINE_ANNUAL);
+        cr_assert_eq(m10->dues[0].rule[0].year_from, 2022);
+        cr_assert_eq(m10->dues[0].rule[0].year_to, 2024);
+        cr_assert_eq(measure(r, 12)->dues[0].rule[0].kind, DEADLINE_ONCE);
         int annual = 0;
         for (size_t i = 0; i < r->n_measures; i++)
-                annual += r->measures[i].dues[0].rules.rule[0].kind == DEADLINE_ANNUAL;
+                annual += r->measures[i].dues[0].rule[0].kind == DEADLINE_ANNUAL;
         cr_assert_eq(annual, 7, "measures 7, 10, 16, 25, 26, 27, 32 recur every year");
         roadmap_free(r);
 }
