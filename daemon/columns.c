@@ -19,8 +19,8 @@ static const struct {
         {COLUMN_DEADLINE, {"срок", "мерзім", "мерзiм", "deadline", "due date", "timeline", "timeframe", NULL}},
         {COLUMN_EXECUTORS, {"ответственн", "исполнител", "жауапты", "орындаушы", "responsib", "executor",
                             "разработчик", "әзірлеуші", "әзiрлеушi", NULL}},
-        {COLUMN_FORM, {"форма заверш", "форма исполн", "форма реализ", "форма", "нысан", "completion", "form of",
-                       NULL}},
+        {COLUMN_FORM, {"форма заверш", "формы заверш", "форма исполн", "форма реализ", "форма", "формы", "нысан",
+                       "completion", "form of", NULL}},
         {COLUMN_NAME, {"наименование", "мероприят", "атау", "іс-шара", "іс шара", "шаралар", "шараның",
                        "measure", "action", "activit", "name", "содержание", "мазмұны", NULL}},
 };
@@ -39,13 +39,17 @@ static char *unbroken(const char *s) {
 }
 
 static bool is_number_header(const char *raw) {
-        _cleanup_free_ char *folded = unbroken(raw);
-        static const char *const exact[] = {"№", "n", "no", "no.", "#", "р/с", "п/п", "р/н", "р/с№", "№р/с", "№п/п",
-                                            "№р/н", "nп/п", "n/n", "реттік№", "number", NULL};
+        /* "№ п/п", "N п. п.", "№№ п/п", "Р/с №", "No." alike: without spaces, dots and slashes. */
+        struct buf b = {0};
+        for (const char *p = raw; *p; p++)
+                if (!strchr(" .-/\\", *p))
+                        buf_putc(&b, *p);
+        _cleanup_free_ char *t = buf_steal(&b);
+        static const char *const exact[] = {"n", "no", "nпп", "пп", "рс", "рн", "#", "number", "nо", "№", NULL};
         for (size_t i = 0; exact[i]; i++)
-                if (streq(folded, exact[i]))
+                if (streq(t, exact[i]))
                         return true;
-        return strlen(folded) <= 16 && strstr(folded, "№") != NULL;
+        return strlen(t) <= 16 && strstr(t, "№") != NULL;
 }
 
 static enum column_role role_of(const char *f) {
