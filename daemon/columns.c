@@ -16,7 +16,8 @@ static const struct {
         enum column_role role;
         const char *const words[16];
 } header_words[] = {
-        {COLUMN_DEADLINE, {"срок", "мерзім", "мерзiм", "deadline", "due date", "timeline", "timeframe", NULL}},
+        {COLUMN_DEADLINE, {"срок", "мерзім", "мерзiм", "дата проведения", "дата исполнения", "өткізу уақыты",
+                           "орындалу уақыты", "deadline", "due date", "timeline", "timeframe", NULL}},
         {COLUMN_EXECUTORS, {"ответственн", "исполнител", "жауапты", "орындаушы", "responsib", "executor",
                             "разработчик", "әзірлеуші", "әзiрлеушi", NULL}},
         {COLUMN_FORM, {"форма заверш", "формы заверш", "форма исполн", "форма реализ", "форма", "формы", "нысан",
@@ -229,8 +230,35 @@ const struct doc_cell *columns_cell(const struct plan_columns *c, const struct d
         size_t n = logical_cells(b, grid);
         if (n == c->n_logical)
                 return &b->cells[grid[c->logical_of[column]]];
-        if (b->n_cells == c->n)
-                return &b->cells[column];
+        if (b->n_cells != c->n)
+                return NULL;
+        /* As many columns, merged otherwise: each header cell takes the first cell of the row its columns
+         * overlap that no header cell before it took ("Форма" over one column and "Ответственные" over
+         * two, in a row whose form spans two and executors one). */
+        int want = c->logical_of[column];
+        size_t taken = 0; /* cells of the row taken so far, in order */
+        for (int h = 0; h <= want; h++) {
+                size_t first = SIZE_MAX, last = 0; /* the header cell's columns */
+                for (size_t k = 0; k < c->n; k++)
+                        if (c->logical_of[k] == h) {
+                                first = first == SIZE_MAX ? k : first;
+                                last = k;
+                        }
+                size_t pick = SIZE_MAX;
+                for (size_t j = taken; j < n && pick == SIZE_MAX; j++) {
+                        size_t start = (size_t) grid[j], end = j + 1 < n ? (size_t) grid[j + 1] - 1 : c->n - 1;
+                        if (start <= last && end >= first)
+                                pick = j;
+                }
+                if (pick == SIZE_MAX) {
+                        if (h == want)
+                                return NULL;
+                        continue; /* that header cell has none: the next may */
+                }
+                if (h == want)
+                        return &b->cells[grid[pick]];
+                taken = pick + 1;
+        }
         return NULL;
 }
 
