@@ -117,20 +117,22 @@ static char *id_list(const int64_t *ids, size_t n) {
 }
 
 int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
-               size_t limit, struct delivery **ret, size_t *n) {
+               unsigned channels, size_t limit, struct delivery **ret, size_t *n) {
         _cleanup_free_ char *list = id_list(busy, n_busy);
 
         sqlite3_stmt *st = store_stmt(s, "SELECT o.id, o.channel, o.address, o.attempts, n.key, n.recipient, "
                                          "n.subject, n.body, n.payload, n.created_at FROM outbox o "
                                          "JOIN notification n ON n.id = o.notification_id "
-                                         "WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
-                                         "AND o.id NOT IN (SELECT value FROM json_each(?)) "
-                                         "ORDER BY o.next_attempt_at, o.id LIMIT ?");
+                                         "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 "
+                                         "AND o.id NOT IN (SELECT value FROM json_each(?2)) "
+                                         "AND ((?4 & 1 AND o.channel = 'email') OR (?4 & 2 AND o.channel = 'webhook')) "
+                                         "ORDER BY o.next_attempt_at, o.id LIMIT ?3");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, now);
         stmt_bind_text(st, 2, list);
         stmt_bind_int(st, 3, (int64_t) limit);
+        stmt_bind_int(st, 4, channels);
         struct delivery *v = NULL;
         size_t k = 0;
         int rc;
@@ -161,16 +163,18 @@ int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int
         return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the outbox");
 }
 
-int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy) {
+int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy, unsigned channels) {
         _cleanup_free_ char *list = id_list(busy, n_busy);
         /* The first in the index's order that is not busy, rather than min(): min() over a filtered set
          * reads every pending row, and this runs after each delivery. */
         sqlite3_stmt *st = store_stmt(s, "SELECT next_attempt_at FROM outbox WHERE state = 'pending' "
-                                         "AND id NOT IN (SELECT value FROM json_each(?)) "
+                                         "AND id NOT IN (SELECT value FROM json_each(?1)) "
+                                         "AND ((?2 & 1 AND channel = 'email') OR (?2 & 2 AND channel = 'webhook')) "
                                          "ORDER BY next_attempt_at LIMIT 1");
         if (!st)
                 return INT64_MAX;
         stmt_bind_text(st, 1, list);
+        stmt_bind_int(st, 2, channels);
         int64_t v = INT64_MAX;
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
                 v = sqlite3_column_int64(st, 0);

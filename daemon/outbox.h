@@ -17,11 +17,18 @@
 int outbox_add(struct store *s, const struct config *cfg, const struct message *m, const struct rendered *r,
                int64_t now, int64_t *ret, int *rows);
 
-/* Up to limit rows due by now that are not among busy (rows in flight), oldest first. */
+/* The channels of outbox_due and outbox_next_attempt, as a bit set. */
+enum {
+        OUTBOX_EMAIL = 1 << 0,
+        OUTBOX_WEBHOOK = 1 << 1,
+        OUTBOX_ALL = OUTBOX_EMAIL | OUTBOX_WEBHOOK,
+};
+
+/* Up to limit rows on the channels given, due by now and not among busy (rows in flight), oldest first. */
 int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
-               size_t limit, struct delivery **ret, size_t *n);
-/* When the next pending row that is not among busy is due, or INT64_MAX if none. */
-int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy);
+               unsigned channels, size_t limit, struct delivery **ret, size_t *n);
+/* When the next pending row on the channels given that is not among busy is due, or INT64_MAX if none. */
+int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy, unsigned channels);
 /* How many rows are pending, and how many have failed for good. */
 int outbox_depth(struct store *s, int *pending, int *failed);
 

@@ -254,6 +254,12 @@ int test_smtp_start(const char *dir, const struct smtp_options *o, struct test_s
                 args[n++] = "--delay";
                 args[n++] = delay;
         }
+        if (o->close_reused)
+                args[n++] = "--close-reused";
+        if (o->delay_rcpt) {
+                args[n++] = "--delay-rcpt";
+                args[n++] = o->delay_rcpt;
+        }
         args[n] = NULL;
         return server_start(dir, "smtp-sink.py", "smtp", args, ret);
 }

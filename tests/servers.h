@@ -22,11 +22,14 @@ struct smtp_options {
         bool implicit_tls;       /* SMTPS: TLS from the first byte */
         const char *auth;        /* "user:password": require AUTH PLAIN/LOGIN with these */
         double delay;            /* seconds to wait before answering DATA */
+        const char *delay_rcpt;  /* only for messages to this address (NULL: every message) */
+        bool close_reused;       /* answer a session's second MAIL with 421 and close it, logged as
+                                  * {"closed":3} */
 };
 
 /* Start the SMTP server on 127.0.0.1 (a free port) in dir. Each message received is stored as
  * dir/mail/NNNN.eml, and one JSON line is appended to dir/smtp.jsonl:
- * {"n":1,"connection":3,"mail_from":"...","rcpt_tos":["..."],"tls":false,"auth":null,"size":1234,
+ * {"n":1,"connection":3,"helo":"merzim.test.kz","mail_from":"...","rcpt_tos":["..."],"tls":false,"auth":null,"size":1234,
  *  "file":"mail/0001.eml"}; "connection" numbers TCP connections, to see reuse.
  * Refused recipients are logged as {"refused":"addr","connection":3}. */
 int test_smtp_start(const char *dir, const struct smtp_options *o, struct test_server *ret);
