@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "util.h"
 
 #define MAX_SESSIONS 64
+#define SESSION_SOCKETS 4 /* sockets a session may have open at once: one, two while it reconnects */
 
 struct job {
         CURL *easy;
@@ -34,12 +36,15 @@ struct session {
         CURLSH *share;             /* holds the session's connection between transfers */
         bool open;                 /* a message went through on it and the connection was kept */
         struct timespec idle_until; /* CLOCK_MONOTONIC: then it is closed */
+        curl_socket_t sockets[SESSION_SOCKETS]; /* open, as curl opened and closed them (-1: free) */
 };
 
 struct mailer {
         pthread_mutex_t lock;
         pthread_cond_t wake;            /* work, new limits, or stop */
         struct job *queue, *queue_tail; /* under lock: waiting for a session, oldest first */
+        size_t queued;                  /* under lock: how many */
+        size_t waiting_open;            /* under lock: sessions with a connection, waiting for work */
         struct job *finished;           /* under lock: done, for the caller's loop */
         bool stop;                      /* under lock */
         size_t max;                     /* under lock: sessions that may take work */
@@ -84,8 +89,34 @@ static int on_progress(void *userdata, curl_off_t dltotal _unused_, curl_off_t d
         return atomic_load(&m->abort) ? 1 : 0;
 }
 
-/* Close the session's connection, with QUIT if it is still up. */
+/* CURLOPT_OPENSOCKETFUNCTION: open the socket for curl and remember it. */
+static curl_socket_t on_open_socket(void *userdata, curlsocktype purpose _unused_, struct curl_sockaddr *a) {
+        struct session *s = userdata;
+        curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+        for (size_t i = 0; fd != CURL_SOCKET_BAD && i < SESSION_SOCKETS; i++)
+                if (s->sockets[i] == CURL_SOCKET_BAD) {
+                        s->sockets[i] = fd;
+                        break;
+                }
+        return fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: curl is done with a socket. */
+static int on_close_socket(void *userdata, curl_socket_t fd) {
+        struct session *s = userdata;
+        for (size_t i = 0; i < SESSION_SOCKETS; i++)
+                if (s->sockets[i] == fd)
+                        s->sockets[i] = CURL_SOCKET_BAD;
+        return close(fd);
+}
+
+/* Close the session's connection: with QUIT if it is still up, or, when the mailer is stopping, at
+ * once (a relay that does not answer must not hold the stop for the length of a timeout). */
 static void session_close(struct session *s) {
+        if (atomic_load(&s->mailer->abort))
+                for (size_t i = 0; i < SESSION_SOCKETS; i++)
+                        if (s->sockets[i] != CURL_SOCKET_BAD)
+                                shutdown(s->sockets[i], SHUT_RDWR);
         if (s->share) {
                 /* curl sends QUIT and waits for the answer, within the transfers' time limits. */
                 curl_share_cleanup(s->share);
@@ -119,6 +150,10 @@ static CURLcode session_perform(struct session *s, struct job *j) {
         curl_easy_setopt(j->easy, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(j->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(j->easy, CURLOPT_XFERINFODATA, s->mailer);
+        curl_easy_setopt(j->easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(j->easy, CURLOPT_OPENSOCKETDATA, s);
+        curl_easy_setopt(j->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+        curl_easy_setopt(j->easy, CURLOPT_CLOSESOCKETDATA, s);
         CURLcode code = curl_easy_perform(j->easy);
         curl_easy_setopt(j->easy, CURLOPT_SHARE, NULL);
         curl_easy_setopt(j->easy, CURLOPT_NOPROGRESS, 1L);
@@ -167,9 +202,12 @@ static void *session_main(void *userdata) {
         pthread_mutex_lock(&m->lock);
         while (!m->stop) {
                 bool active = s->index < m->max;
-                if (active && m->queue) {
+                /* A session with a connection open takes work first: no new connection while one
+                 * waits idle. */
+                if (active && m->queue && (s->open || m->queued > m->waiting_open)) {
                         struct job *j = m->queue;
                         m->queue = j->next;
+                        m->queued--;
                         if (!m->queue)
                                 m->queue_tail = NULL;
                         int idle = m->idle_seconds;
@@ -183,8 +221,11 @@ static void *session_main(void *userdata) {
                         pthread_mutex_unlock(&m->lock);
                         session_close(s);
                         pthread_mutex_lock(&m->lock);
+                        pthread_cond_broadcast(&m->wake); /* work it left may go to another session */
                 } else if (s->open) {
+                        m->waiting_open++;
                         pthread_cond_timedwait(&m->wake, &m->lock, &s->idle_until);
+                        m->waiting_open--;
                 } else {
                         pthread_cond_wait(&m->wake, &m->lock);
                 }
@@ -220,6 +261,8 @@ int mailer_configure(struct mailer *m, int max_connections, int idle_seconds) {
         while (m->n_sessions < want) {
                 struct session *s = xcalloc(1, sizeof(*s));
                 *s = (struct session) {.mailer = m, .index = m->n_sessions};
+                for (size_t i = 0; i < SESSION_SOCKETS; i++)
+                        s->sockets[i] = CURL_SOCKET_BAD;
                 r = -pthread_create(&s->thread, NULL, session_main, s);
                 if (r < 0) {
                         free(s);
@@ -271,6 +314,7 @@ int mailer_add(struct mailer *m, CURL *easy, struct mail_job *mail, mailer_done_
                 else
                         m->queue = j;
                 m->queue_tail = j;
+                m->queued++;
                 /* Every session wakes: the one that may take it is not always the first in line. */
                 pthread_cond_broadcast(&m->wake);
         }
@@ -308,6 +352,7 @@ void mailer_free(struct mailer *m) {
                 m->finished = j;
         }
         m->queue_tail = NULL;
+        m->queued = 0;
         pthread_mutex_unlock(&m->lock);
         take_finished(m);
         sd_event_source_disable_unref(m->finished_source);

@@ -84,6 +84,7 @@ class NumberedSMTP(SMTP):
     def __init__(self, journal, implicit_tls, close_reused, *args, **kwargs):
         super().__init__(*args, **kwargs)
         journal.connections += 1
+        self.journal = journal
         self.connection = journal.connections
         self.implicit_tls = implicit_tls
         self.close_reused = close_reused
