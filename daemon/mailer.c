@@ -110,10 +110,11 @@ static int on_close_socket(void *userdata, curl_socket_t fd) {
         return close(fd);
 }
 
-/* Close the session's connection: with QUIT if it is still up, or, when the mailer is stopping, at
- * once (a relay that does not answer must not hold the stop for the length of a timeout). */
-static void session_close(struct session *s) {
-        if (atomic_load(&s->mailer->abort))
+/* Close the session's connection: with QUIT if it is still up, or, hard, at once (after a transfer
+ * stopped half-way, the relay may still be busy with it: it must not hold the stop for the length of
+ * a timeout waiting for the answer to QUIT). */
+static void session_close(struct session *s, bool hard) {
+        if (hard)
                 for (size_t i = 0; i < SESSION_SOCKETS; i++)
                         if (s->sockets[i] != CURL_SOCKET_BAD)
                                 shutdown(s->sockets[i], SHUT_RDWR);
@@ -172,13 +173,13 @@ static void session_send(struct session *s, struct job *j, int idle_seconds) {
         if (code != CURLE_OK && reused && mail_session_lost(j->mail, j->easy, code)) {
                 log_debug("mail session %zu was closed by the relay; sending the message again on a new one",
                           s->index);
-                session_close(s);
+                session_close(s, false);
                 mail_job_rewind(j->mail);
                 code = session_perform(s, j);
         }
         j->result = code;
         if (code != CURLE_OK || idle_seconds == 0) {
-                session_close(s);
+                session_close(s, code == CURLE_ABORTED_BY_CALLBACK);
                 return;
         }
         if (!s->open) {
@@ -219,7 +220,7 @@ static void *session_main(void *userdata) {
                         signal_fd(m->wake_main);
                 } else if (s->open && (!active || passed(&s->idle_until))) {
                         pthread_mutex_unlock(&m->lock);
-                        session_close(s);
+                        session_close(s, false);
                         pthread_mutex_lock(&m->lock);
                         pthread_cond_broadcast(&m->wake); /* work it left may go to another session */
                 } else if (s->open) {
@@ -231,7 +232,7 @@ static void *session_main(void *userdata) {
                 }
         }
         pthread_mutex_unlock(&m->lock);
-        session_close(s);
+        session_close(s, false);
         return NULL;
 }
 
