@@ -82,6 +82,10 @@ static void write_config(const char *extra) {
         conf = test_write(dir, "merzim.conf", text);
 }
 
+static int strcmp_ptr(const char *const *a, const char *const *b) {
+        return strcmp(*a, *b);
+}
+
 static void ctl(const char *const *args, char **out) {
         const char *argv[24] = {"merzimctl", "-c", conf};
         size_t n = 3;
@@ -226,6 +230,110 @@ Test(postfix, a_strict_relay_takes_every_message_of_two_batches_with_default_set
         cr_assert_gt(test_count_lines(log, "connect from"), 2, "%s", log);
         cr_assert_eq(test_count_lines(log, "reject: END-OF-MESSAGE"),
                      test_query_int(db, "SELECT count(*) FROM outbox WHERE address = 'em2@test.kz'"));
+}
+
+/* The items of a message as "measure period stage" lines, sorted: from the preview's JSON. */
+static char *preview_items(json_t *message) {
+        size_t i, n = json_array_size(json_object_get(message, "items"));
+        char **lines = xcalloc(n + 1, sizeof(char *));
+        json_t *it;
+        json_array_foreach(json_object_get(message, "items"), i, it)
+                lines[i] = xasprintf("%" JSON_INTEGER_FORMAT " %s %s\n", json_integer_value(json_object_get(it, "measure")),
+                                     json_string_value(json_object_get(it, "period")),
+                                     json_string_value(json_object_get(it, "stage")));
+        qsort(lines, n, sizeof(char *), (int (*)(const void *, const void *)) strcmp_ptr);
+        struct buf b = {0};
+        buf_puts(&b, "");
+        for (i = 0; i < n; i++) {
+                buf_puts(&b, lines[i]);
+                free(lines[i]);
+        }
+        free(lines);
+        return buf_steal(&b);
+}
+
+/* The same from what merzimd recorded it sent under a key. */
+static char *sent_items(sqlite3 *h, const char *key) {
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(h, "SELECT m.number || ' ' || o.period || ' ' || i.stage || char(10) AS line "
+                                           "FROM notification n JOIN notification_item i ON i.notification_id = n.id "
+                                           "JOIN occurrence o ON o.id = i.occurrence_id JOIN measure m ON m.id = o.measure_id "
+                                           "WHERE n.key = ? ORDER BY line", -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        struct buf b = {0};
+        buf_puts(&b, "");
+        while (sqlite3_step(st) == SQLITE_ROW)
+                buf_puts(&b, (const char *) sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return buf_steal(&b);
+}
+
+/* merzimctl schedule --json at the instant at (a start of merzimd) against what merzimd then sends: the
+ * same messages, with the same keys, items and stages, and every e-mail of them at the relay. */
+static void preview_is_what_arrives(const char *at, const char *to, size_t *delivered_before) {
+        _cleanup_free_ char *out = NULL;
+        ctl((const char *const[]) {"schedule", "--json", "--now", at, "--from", at, "--to", to, NULL}, &out);
+        json_t *preview = json_loads(out, 0, NULL);
+        cr_assert(json_is_array(preview) && json_array_size(preview) > 0, "%s", out);
+
+        daemon_pid = test_daemon_start(conf, at, NULL, log_path);
+        size_t e_mails = 0, i;
+        json_t *m;
+        json_array_foreach(preview, i, m) {
+                const char *recipient = json_string_value(json_object_get(m, "recipient"));
+                e_mails += streq(recipient, "ЭМ") ? 2 : json_array_size(json_object_get(m, "channels"));
+        }
+        cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'sent'",
+                                    (int64_t) (*delivered_before + e_mails), 30000),
+                      (int64_t) (*delivered_before + e_mails));
+        test_sleep_ms(500); /* would more come? */
+        cr_assert_eq(test_daemon_stop(daemon_pid), 0);
+        daemon_pid = 0;
+
+        /* merzimd sent exactly the previewed messages at this start. */
+        sqlite3 *h;
+        cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        char **mails = test_postfix_delivered(&relay, *delivered_before + e_mails, 10000);
+        size_t n_mails = 0;
+        while (mails[n_mails])
+                n_mails++;
+        cr_assert_eq(n_mails, *delivered_before + e_mails, "the relay got %zu e-mails, %zu expected", n_mails,
+                     *delivered_before + e_mails);
+        json_array_foreach(preview, i, m) {
+                const char *key = json_string_value(json_object_get(m, "key"));
+                _cleanup_free_ char *want = preview_items(m), *got = sent_items(h, key);
+                cr_assert_str_eq(got, want, "message %s to %s: merzimd sent other items than the preview lists", key,
+                                 json_string_value(json_object_get(m, "recipient")));
+                size_t arrived = 0;
+                for (size_t k = 0; k < n_mails; k++) {
+                        _cleanup_free_ char *mk = header(mails[k], "X-Merzim-Key");
+                        arrived += mk && streq(mk, key);
+                }
+                cr_assert_eq(arrived, streq(json_string_value(json_object_get(m, "recipient")), "ЭМ") ? 2u : 1u,
+                             "message %s arrived %zu times", key, arrived);
+        }
+        /* And nothing else. */
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(h, "SELECT count(*) FROM outbox", -1, &st, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        cr_assert_eq((size_t) sqlite3_column_int64(st, 0), *delivered_before + e_mails, "merzimd sent more than previewed");
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        test_strv_free(mails);
+        *delivered_before += e_mails;
+        json_decref(preview);
+}
+
+Test(postfix, schedule_json_lists_exactly_what_arrives_at_a_catch_up) {
+        start_relay(NULL);
+        write_config(NULL);
+        ctl((const char *const[]) {"import", seed, NULL}, NULL);
+        size_t delivered = 0;
+        /* A first start with two years of deadlines behind: catch-up digests, and the day's messages
+         * that are an hour late. */
+        preview_is_what_arrives("2024-06-20T10:00:00", "2024-06-20T10:01", &delivered);
+        /* Then two months of downtime: digests again, with escalations that went on meanwhile. */
+        preview_is_what_arrives("2024-08-20T10:00:00", "2024-08-20T10:01", &delivered);
 }
 
 /* Send deliveries to addresses through a mailer of sessions sessions; returns their results. */
