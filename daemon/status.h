@@ -20,7 +20,8 @@
  *               done, done_on_time, done_late, waived}], worst first (an occurrence counts for each of
  *               its executors),
  *   plans: [{id, title, the same counts}], totals: {the same counts, each occurrence once},
- *   outbox: {pending, retrying, failed, problems: [{id, state, agency, kind, stage, channel, address,
+ *   outbox: {delivered_today (since local midnight), delivered_7_days (the 7 x 24 hours before now),
+ *            pending, retrying, failed, problems: [{id, state, agency, kind, stage, channel, address,
  *            attempts, last_error, last_attempt_at, next_attempt_at}]}.
  * Returns 0 or a negative errno (logged). */
 int status_build(struct store *s, const struct config *cfg, int64_t plan_id, int64_t now, json_t **ret);
