@@ -804,3 +804,16 @@ Test(mail, quoted_printable_keeps_lines_short_and_decodes_back) {
         cr_assert_eq(test_run(argv, NULL, &out, &err), 0, "%s", err);
         cr_assert_str_eq(out, text);
 }
+
+Test(mail, check_config_warns_about_credentials_without_tls_and_names_the_ehlo) {
+        _cleanup_free_ char *conf = test_write(dir, "merzim.conf",
+                "database = \"merzim.db\";\n"
+                "smtp = { url = \"smtp://relay.example.kz:587\"; tls = \"none\"; from = \"merzim <merzim@example.kz>\";\n"
+                "         username = \"merzim\"; password = \"s3cret\"; helo_name = \"mx1.mail.example.kz\"; };\n");
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimd", "--check-config", "-c", conf, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        cr_assert(strstr(out, "configuration OK") && strstr(out, "EHLO name mx1.mail.example.kz"), "%s", out);
+        cr_assert(strstr(err, "warning: ") && strstr(err, "smtp.username is set but smtp.tls is \"none\""), "%s", err);
+        cr_assert_null(strstr(err, "s3cret"));
+}
