@@ -33,14 +33,12 @@ static void print_retried(struct ctl *ctl, const struct outbox_retried *v, size_
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) {
                 const char *channel = streq(v[i].channel, "email") ? "e-mail" : "webhook";
-                json_t *to = json_array();
+                json_t *to = v[i].replaced_by ? json_array() : json_null();
                 for (char **p = v[i].replaced_by; p && *p; p++)
                         json_array_append_new(to, json_string(*p));
                 json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t) v[i].id, "agency",
                                                      v[i].agency, "channel", v[i].channel, "address", v[i].address,
-                                                     "sent_to", v[i].replaced_by ? to : json_null()));
-                if (v[i].replaced_by)
-                        json_decref(to);
+                                                     "sent_to", to));
                 if (ctl->json)
                         continue;
                 if (!v[i].replaced_by) {
