@@ -212,10 +212,10 @@ Test(faults, failed_deliveries_go_out_again_once_fixed_with_outbox_retry) {
         import_seed();
         daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'failed'", 2, 10000), 2);
-        _cleanup_free_ char *err = NULL;
-        char *out = NULL;
+        char *out = NULL, *err = NULL;
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "status", "--now", "2024-06-27T09:05", NULL},
                               NULL, &out, &err), 0, "%s", err);
+        free(err);
         cr_assert(strstr(out, "outbox retry"), "status says how to send them again: %s", out);
         free(out);
 
@@ -226,6 +226,7 @@ Test(faults, failed_deliveries_go_out_again_once_fixed_with_outbox_retry) {
                                                      "ЭМ", NULL}, NULL, &out, &err), 0, "%s", err);
         cr_assert(strstr(out, "goes to em-new@test.kz instead"), "%s", out);
         free(out);
+        free(err);
         cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE address = 'em-new@test.kz' AND state = 'sent'",
                                    1, 10000), 1, "the message went to the corrected address");
         cr_assert_eq(q("SELECT count(*) FROM outbox WHERE address = 'refused@test.kz' AND state = 'cancelled'"), 1);
@@ -237,6 +238,7 @@ Test(faults, failed_deliveries_go_out_again_once_fixed_with_outbox_retry) {
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "outbox", "retry", id, NULL}, NULL, &out,
                               &err), 0, "%s", err);
         free(out);
+        free(err);
         _cleanup_free_ char *sent = xasprintf("SELECT count(*) FROM outbox WHERE id = %s AND state = 'sent'", id);
         cr_assert_eq(test_wait_for(db, sent, 1, 10000), 1);
         _cleanup_free_ char *attempts = xasprintf("SELECT count(*) FROM attempt WHERE outbox_id = %s", id);
@@ -244,11 +246,10 @@ Test(faults, failed_deliveries_go_out_again_once_fixed_with_outbox_retry) {
 
         /* Nothing is left failed; a delivered one cannot be sent again. */
         cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'failed'"), 0);
-        free(err);
-        err = NULL;
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "outbox", "retry", id, NULL}, NULL, NULL,
                               &err), 1);
         cr_assert(strstr(err, "was delivered or cancelled"), "%s", err);
+        free(err);
         cr_assert_eq(test_daemon_stop(daemon_pid), 0);
         daemon_pid = 0;
         char **mails = test_server_log(&smtp, "smtp.jsonl", 1, 2000);
