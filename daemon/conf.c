@@ -49,6 +49,8 @@ struct config *config_new_defaults(void) {
         c->smtp_tls = SMTP_TLS_TRY;
         c->smtp_from = xstrdup("merzim <merzim@localhost>");
         c->smtp_verify = true;
+        c->smtp_max_connections = 4;
+        c->smtp_idle_seconds = 3;
         c->webhook_verify = true;
         c->http_listen = xstrdup("127.0.0.1:8080");
         c->http_public_url = xstrdup("http://127.0.0.1:8080");
@@ -82,6 +84,7 @@ void config_free(struct config *c) {
                 explicit_bzero(c->smtp_password, strlen(c->smtp_password));
         free(c->smtp_password);
         free(c->smtp_ca_file);
+        free(c->smtp_helo_name);
         free(c->webhook_ca_file);
         free(c->hostname);
         free(c->http_listen);
@@ -318,9 +321,31 @@ static void load_delivery(struct loader *l, config_setting_t *g) {
         get_int(l, g, "timeout_seconds", 1, 3600, &c->timeout_seconds);
 }
 
+/* Whether an EHLO name is a fully-qualified domain name, or an address literal "[192.0.2.1]". */
+static bool helo_name_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n >= 3 && s[0] == '[' && s[n - 1] == ']')
+                return strspn(s + 1, "0123456789abcdefABCDEF.:IPv") == n - 2;
+        if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || !strchr(s, '.') || strstr(s, ".."))
+                return false;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+/* The SMTP session settings: the EHLO name, how many sessions at once, and how long one may sit idle. */
+static void load_smtp_sessions(struct loader *l, config_setting_t *g) {
+        struct config *c = l->c;
+        if (get_string(l, g, "helo_name", &c->smtp_helo_name) && !helo_name_valid(c->smtp_helo_name))
+                ERR(l, config_setting_get_member(g, "helo_name"),
+                    "helo_name \"%s\" must be a fully-qualified domain name (letters, digits, hyphens, at least "
+                    "one dot) or an address literal such as \"[192.0.2.1]\"", c->smtp_helo_name);
+        get_int(l, g, "max_connections", 1, 64, &c->smtp_max_connections);
+        get_int(l, g, "idle_seconds", 0, 3600, &c->smtp_idle_seconds);
+}
+
 static void load_smtp(struct loader *l, config_setting_t *g) {
         static const char *const keys[] = {"url", "tls", "from", "username", "password", "password_file",
-                                           "ca_file", "verify", NULL};
+                                           "ca_file", "verify", "helo_name", "max_connections", "idle_seconds",
+                                           NULL};
         struct config *c = l->c;
         check_keys(l, g, "smtp", keys);
         get_string(l, g, "url", &c->smtp_url);
@@ -349,6 +374,7 @@ static void load_smtp(struct loader *l, config_setting_t *g) {
                 c->smtp_ca_file = full;
         }
         get_bool(l, g, "verify", &c->smtp_verify);
+        load_smtp_sessions(l, g);
 }
 
 static void load_webhook(struct loader *l, config_setting_t *g) {

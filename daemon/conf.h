@@ -90,6 +90,9 @@ struct config {
         char *smtp_password;
         char *smtp_ca_file;
         bool smtp_verify;
+        char *smtp_helo_name;     /* EHLO name; NULL: worked out at start (mail_resolve_helo) */
+        int smtp_max_connections; /* SMTP sessions at once */
+        int smtp_idle_seconds;    /* an idle session is closed with QUIT after this long */
         char *webhook_ca_file;
         bool webhook_verify;
 

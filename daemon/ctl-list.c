@@ -223,49 +223,130 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
         return EXIT_SUCCESS;
 }
 
-int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
-        struct list_args a = {0};
-        int r = list_setup(ctl, argc, argv, &a, (const char *const[]) {"plan", NULL});
-        if (r >= 0)
-                return r;
+/* What merzimctl agencies knows of one agency. */
+struct agency_row {
+        char *code, *name;
+        int measures, lead, by_agreement, reports;
+        bool coordinator, supervisor, group;
+};
+
+/* The row of code, added if there is none. */
+static struct agency_row *agency_row(struct agency_row **rows, size_t *n, const char *code) {
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*rows)[i].code, code))
+                        return &(*rows)[i];
+        *rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+        struct agency_row *r = &(*rows)[(*n)++];
+        *r = (struct agency_row) {.code = xstrdup(code)};
+        return r;
+}
+
+static int compare_agency_rows(const void *a, const void *b) {
+        const struct agency_row *x = a, *y = b;
+        if (x->measures != y->measures)
+                return y->measures - x->measures;
+        if (x->reports != y->reports)
+                return y->reports - x->reports;
+        return strcmp(x->code, y->code);
+}
+
+/* Every agency merzim may write to about a plan: executors, report recipients (an agency that only
+ * receives reports executes nothing), coordinators and supervisors. */
+static int agency_rows(struct ctl *ctl, int64_t plan, struct agency_row **ret, size_t *n) {
+        *ret = NULL;
+        *n = 0;
         sqlite3_stmt *st = store_stmt(ctl->store,
                 "SELECT g.code, g.name, count(m.id), count(CASE WHEN x.position = 1 THEN 1 END), "
                 "count(CASE WHEN x.by_agreement THEN 1 END), g.kind "
                 "FROM agency g JOIN assignment x ON x.agency_id = g.id "
                 "JOIN measure m ON m.id = x.measure_id AND NOT m.withdrawn AND (?1 = 0 OR m.plan_id = ?1) "
-                "GROUP BY g.id ORDER BY count(m.id) DESC, g.code");
+                "GROUP BY g.id");
         if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, plan);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                struct agency_row *r = agency_row(ret, n, stmt_text(st, 0));
+                r->name = stmt_text(st, 1) ? xstrdup(stmt_text(st, 1)) : NULL;
+                r->measures = sqlite3_column_int(st, 2);
+                r->lead = sqlite3_column_int(st, 3);
+                r->by_agreement = sqlite3_column_int(st, 4);
+                r->group = streq_ptr(stmt_text(st, 5), "group");
+        }
+        sqlite3_reset(st);
+        st = store_stmt(ctl->store, "SELECT report_to, count(*) FROM measure WHERE report_to IS NOT NULL "
+                                    "AND NOT withdrawn AND (?1 = 0 OR plan_id = ?1) GROUP BY report_to");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, plan);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                agency_row(ret, n, stmt_text(st, 0))->reports = sqlite3_column_int(st, 1);
+        sqlite3_reset(st);
+        st = store_stmt(ctl->store, "SELECT title, coordinator FROM plan WHERE ?1 = 0 OR id = ?1");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, plan);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const struct plan_settings *ps = config_plan(ctl->config, stmt_text(st, 0));
+                const char *coordinator = ps && ps->coordinator ? ps->coordinator : stmt_text(st, 1);
+                if (!isempty(coordinator))
+                        agency_row(ret, n, coordinator)->coordinator = true;
+                if (ps && !isempty(ps->supervisor))
+                        agency_row(ret, n, ps->supervisor)->supervisor = true;
+        }
+        sqlite3_reset(st);
+        if (*n > 1)
+                qsort(*ret, *n, sizeof(**ret), compare_agency_rows);
+        return 0;
+}
+
+int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
+        struct list_args a = {0};
+        int r = list_setup(ctl, argc, argv, &a, (const char *const[]) {"plan", NULL});
+        if (r >= 0)
+                return r;
+        struct agency_row *rows;
+        size_t n;
+        if (agency_rows(ctl, a.plan, &rows, &n) < 0)
                 return EXIT_FAILURE;
-        sqlite3_bind_int64(st, 1, a.plan);
         json_t *arr = json_array();
         struct table *t = table_new((const char *const[]) {"~CODE", "~NAME", "MEASURES", "LEAD", "BY AGREEMENT",
-                                                          "CONTACT", NULL});
+                                                          "REPORTS", "~ALSO", "CONTACT", NULL});
         bool any_group = false;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                const char *code = stmt_text(st, 0);
-                const struct agency_contact *c = config_agency(ctl->config, code);
-                const char *name = c && c->name ? c->name : stmt_text(st, 1);
+        for (size_t i = 0; i < n; i++) {
+                struct agency_row *row = &rows[i];
+                const struct agency_contact *c = config_agency(ctl->config, row->code);
+                const char *name = c && c->name ? c->name : row->name;
                 const char *contact = !c ? "not configured"
                                       : agency_contact_reachable(c) ? (c->webhook_url && c->emails[0] ? "e-mail, webhook"
                                                                        : c->webhook_url             ? "webhook"
                                                                                                      : "e-mail")
                                                                    : "none";
+                const char *also = row->coordinator && row->supervisor ? "coordinator, supervisor"
+                                   : row->coordinator                  ? "coordinator"
+                                   : row->supervisor                   ? "supervisor"
+                                                                       : "";
                 /* A spelling or a group the configuration maps to one of its agencies. */
-                const char *maps_to = c && !streq(c->code, code) ? c->code : NULL;
-                bool group = streq_ptr(stmt_text(st, 5), "group");
-                json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:b, s:s, s:s?}", "code", code,
-                                                     "name", name, "measures", sqlite3_column_int(st, 2), "lead",
-                                                     sqlite3_column_int(st, 3), "by_agreement",
-                                                     sqlite3_column_int(st, 4), "reachable",
-                                                     agency_contact_reachable(c), "kind", group ? "group" : "agency",
-                                                     "configured_as", maps_to));
-                _cleanup_free_ char *shown = group ? xasprintf("%s (group)", code) : xstrdup(code);
+                const char *maps_to = c && !streq(c->code, row->code) ? c->code : NULL;
+                json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:s, s:s?}",
+                                                     "code", row->code, "name", name, "measures", row->measures,
+                                                     "lead", row->lead, "by_agreement", row->by_agreement, "reports",
+                                                     row->reports, "coordinator", row->coordinator, "supervisor",
+                                                     row->supervisor, "reachable", agency_contact_reachable(c), "kind",
+                                                     row->group ? "group" : "agency", "configured_as", maps_to));
+                any_group = any_group || (row->group && !maps_to);
+                _cleanup_free_ char *shown = row->group ? xasprintf("%s (group)", row->code) : xstrdup(row->code);
                 _cleanup_free_ char *reach = maps_to ? xasprintf("%s, as %s", contact, maps_to) : xstrdup(contact);
-                any_group = any_group || (group && !maps_to);
-                table_add(t, (const char *const[]) {shown, name, stmt_text(st, 2), stmt_text(st, 3), stmt_text(st, 4),
-                                                   reach});
+                char measures[16], lead[16], agreement[16], reports[16];
+                snprintf(measures, sizeof(measures), "%d", row->measures);
+                snprintf(lead, sizeof(lead), "%d", row->lead);
+                snprintf(agreement, sizeof(agreement), "%d", row->by_agreement);
+                snprintf(reports, sizeof(reports), "%d", row->reports);
+                table_add(t, (const char *const[]) {shown, name ? name : "", measures, lead, agreement, reports,
+                                                   also, reach});
+                free(row->code);
+                free(row->name);
         }
-        sqlite3_reset(st);
+        free(rows);
         if (ctl->json)
                 ctl_print_json(arr);
         else {

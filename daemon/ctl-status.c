@@ -138,8 +138,11 @@ static void print_wrapped(const char *text, size_t indent, size_t width, int max
 static void print_outbox(json_t *status) {
         json_t *outbox = json_object_get(status, "outbox"), *problems = json_object_get(outbox, "problems");
         size_t width = table_default_width();
-        printf("Outbox: %" JSON_INTEGER_FORMAT " waiting for a first try, %" JSON_INTEGER_FORMAT
+        printf("Outbox: %" JSON_INTEGER_FORMAT " delivered today, %" JSON_INTEGER_FORMAT
+               " in the last 7 days\n        %" JSON_INTEGER_FORMAT " waiting for a first try, %" JSON_INTEGER_FORMAT
                " being retried, %" JSON_INTEGER_FORMAT " failed\n",
+               json_integer_value(json_object_get(outbox, "delivered_today")),
+               json_integer_value(json_object_get(outbox, "delivered_7_days")),
                json_integer_value(json_object_get(outbox, "pending")),
                json_integer_value(json_object_get(outbox, "retrying")),
                json_integer_value(json_object_get(outbox, "failed")));
@@ -155,8 +158,8 @@ static void print_outbox(json_t *status) {
                 _cleanup_free_ char *next = short_time(p, "next_attempt_at");
                 _cleanup_free_ char *next_text = next ? xasprintf(", next %s", next) : xstrdup("");
                 _cleanup_free_ char *what = xasprintf(
-                        "%-9s %s %s, %" JSON_INTEGER_FORMAT " attempt%s%s, %s %s",
-                        json_string_value(json_object_get(p, "state")),
+                        "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT " attempt%s%s, %s %s",
+                        json_string_value(json_object_get(p, "state")), json_integer_value(json_object_get(p, "id")),
                         json_string_value(json_object_get(p, "agency")),
                         json_string_value(json_object_get(p, "stage")), attempts, attempts == 1 ? "" : "s",
                         next_text, json_string_value(json_object_get(p, "channel")),
@@ -166,6 +169,9 @@ static void print_outbox(json_t *status) {
                 _cleanup_free_ char *squeezed = utf8_squeeze(error ? error : "(no error recorded)");
                 print_wrapped(squeezed, 10, width, 3);
         }
+        if (json_integer_value(json_object_get(outbox, "failed")) > 0)
+                printf("To send a failed delivery again once its cause is fixed: merzimctl outbox retry #ID, or "
+                       "--failed\n");
 }
 
 int cmd_status(struct ctl *ctl, int argc, char **argv) {

@@ -71,3 +71,4 @@ int cmd_ics(struct ctl *ctl, int argc, char **argv);
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_report(struct ctl *ctl, int argc, char **argv);
 int cmd_token(struct ctl *ctl, int argc, char **argv);
+int cmd_outbox(struct ctl *ctl, int argc, char **argv);

@@ -42,6 +42,8 @@ static const struct command {
         {"status", cmd_status, "[--plan ID]", "the morning status: agencies worst first, plan totals, the outbox"},
         {"report", cmd_report, "--format csv|json|md [--bom] [--plan ID] [--from DATE] [--to DATE]",
          "the execution report: one row per measure and period"},
+        {"outbox", cmd_outbox, "retry ID | retry --failed [--agency CODE]",
+         "send a failed delivery again, once its cause is fixed"},
         {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME]",
          "make a bearer token for the HTTP interface"},
 };

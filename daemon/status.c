@@ -213,22 +213,30 @@ static int build_plans(struct store *s, int64_t plan_id, day_t today, json_t *pl
         return r;
 }
 
-/* The outbox: how many deliveries wait for a first try, are being retried or failed, and the last
- * error of each one retried or failed (failed first). */
-static int build_outbox(struct store *s, int64_t plan_id, json_t *ret) {
+/* The outbox: how many deliveries were delivered today and in the last 7 days (up to now), how many
+ * wait for a first try, are being retried or failed, and the last error of each one retried or failed
+ * (failed first). */
+static int build_outbox(struct store *s, int64_t plan_id, int64_t now, day_t today, json_t *ret) {
         sqlite3_stmt *st = store_stmt(s, "SELECT count(CASE WHEN b.state = 'pending' AND b.attempts = 0 THEN 1 END), "
                                          "count(CASE WHEN b.state = 'pending' AND b.attempts > 0 THEN 1 END), "
-                                         "count(CASE WHEN b.state = 'failed' THEN 1 END) "
+                                         "count(CASE WHEN b.state = 'failed' THEN 1 END), "
+                                         "count(CASE WHEN b.state = 'sent' AND b.sent_at >= ?2 AND b.sent_at <= ?4 THEN 1 END), "
+                                         "count(CASE WHEN b.state = 'sent' AND b.sent_at > ?3 AND b.sent_at <= ?4 THEN 1 END) "
                                          "FROM outbox b JOIN notification n ON n.id = b.notification_id "
                                          "WHERE ?1 = 0 OR n.plan_id = ?1");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, plan_id);
+        stmt_bind_int(st, 2, tz_instant(today, 0, 0, 0));
+        stmt_bind_int(st, 3, now - 7 * 86400);
+        stmt_bind_int(st, 4, now);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 json_object_set_new(ret, "pending", json_integer(sqlite3_column_int(st, 0)));
                 json_object_set_new(ret, "retrying", json_integer(sqlite3_column_int(st, 1)));
                 json_object_set_new(ret, "failed", json_integer(sqlite3_column_int(st, 2)));
+                json_object_set_new(ret, "delivered_today", json_integer(sqlite3_column_int(st, 3)));
+                json_object_set_new(ret, "delivered_7_days", json_integer(sqlite3_column_int(st, 4)));
         }
         sqlite3_reset(st);
         if (rc != SQLITE_ROW)
@@ -279,7 +287,7 @@ int status_build(struct store *s, const struct config *cfg, int64_t plan_id, int
         if (r >= 0)
                 r = build_plans(s, plan_id, today, plans, totals);
         if (r >= 0)
-                r = build_outbox(s, plan_id, outbox);
+                r = build_outbox(s, plan_id, now, today, outbox);
         if (r < 0) {
                 json_decref(o);
                 return r;

@@ -186,12 +186,16 @@ Test(cli, tables_fit_in_100_columns) {
 Test(cli, agencies_and_occurrences) {
         import_seed();
         json_t *a = ctl_json((const char *const[]) {"agencies", NULL});
-        cr_assert_eq(json_array_size(a), 25);
+        /* The 25 executors, and БҒМ, which executes nothing but receives measure 23's proposal: merzim
+         * writes to it at the first escalation. */
+        cr_assert_eq(json_array_size(a), 26);
         size_t k;
-        json_t *ag, *iidm = NULL;
+        json_t *ag, *iidm = NULL, *bgm = NULL;
         json_array_foreach(a, k, ag) {
                 if (streq(json_string_value(json_object_get(ag, "code")), "ИИДМ"))
                         iidm = ag;
+                if (streq(json_string_value(json_object_get(ag, "code")), "БҒМ"))
+                        bgm = ag;
                 if (k > 0) /* most measures first */
                         cr_assert_geq(json_integer_value(json_object_get(json_array_get(a, k - 1), "measures")),
                                       json_integer_value(json_object_get(ag, "measures")));
@@ -199,7 +203,14 @@ Test(cli, agencies_and_occurrences) {
         cr_assert_not_null(iidm);
         cr_assert_eq(json_integer_value(json_object_get(iidm, "measures")), 23);
         cr_assert_eq(json_integer_value(json_object_get(iidm, "by_agreement")), 0);
+        cr_assert(json_is_true(json_object_get(iidm, "coordinator")));
+        cr_assert_not_null(bgm);
+        cr_assert_eq(json_integer_value(json_object_get(bgm, "measures")), 0);
+        cr_assert_eq(json_integer_value(json_object_get(bgm, "reports")), 1);
         json_decref(a);
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "agencies"), 0);
+        cr_assert(strstr(out, "БҒМ") && strstr(out, "26 agencies"), "%s", out);
 
         json_t *o = ctl_json((const char *const[]) {"occurrences", "--measure", "10", NULL});
         cr_assert_eq(json_array_size(o), 3);
