@@ -39,7 +39,8 @@ struct dates {
         const struct token *bare[5];    /* the first period word without a number, by unit */
         const struct token *continuous, *count_word;
         bool as_needed, until, end, throughout;
-        int named; /* words and numbers that carry meaning */
+        bool borrowed; /* a stage took its year from another */
+        int named;     /* words and numbers that carry meaning */
 };
 
 /* A rule and where the words that made it begin, to order the rules of a cell as written. */
@@ -154,6 +155,8 @@ static bool find_count(struct phrase *p, size_t a, size_t b, bool event, struct 
                         dl->step = DEADLINE_MONTHS;
                         break;
                 case WORD_YEAR:
+                        if (p->tokens[j].value == YEAR_LEADS) /* "202 жылғы": a year, badly written */
+                                continue;
                         dl->step = DEADLINE_YEARS;
                         break;
                 default:
@@ -239,7 +242,8 @@ static void take(struct phrase *p, size_t a, size_t b) {
 
 /* Read a clause [a, b) with a count into a relative rule: the words around the count say before or
  * after, the rest is the event. */
-static int relative_clause(struct phrase *p, size_t a, size_t b, size_t first, size_t last, struct deadline *dl) {
+static int relative_clause(struct phrase *p, size_t a, size_t b, size_t first, size_t last, struct deadline *dl,
+                           size_t *event_first) {
         while (first > a) { /* the frame: words before the count that belong to it */
                 size_t k = first - 1;
                 while (k > a && p->tokens[k].type == TOK_SKIP)
@@ -286,22 +290,27 @@ static int relative_clause(struct phrase *p, size_t a, size_t b, size_t first, s
         dl->kind = DEADLINE_RELATIVE;
         dl->before = !after;
         event_text(p, ev_a, ev_b, dl->event, sizeof(dl->event));
+        *event_first = unknown_before ? p->n : ev_a; /* only an event after its count goes on past a comma */
         take(p, a, b - 1);
         return 0;
 }
 
-/* Whether a clause [a, b] is an event: it has words the language does not know and begins with a
- * preposition ("по итогам", "после", "до", "при") or ends with a postposition ("кезінде", "кейін",
- * "бойынша", "дейін"), or it is "по итогам года". */
+/* Whether a clause [a, b] is an event: it begins with "по итогам", "при", "согласно", or it has words the
+ * language does not know and begins with a preposition ("после", "до") or ends with a postposition
+ * ("кезінде", "кейін", "бойынша", "дейін"). */
 static bool event_clause(const struct phrase *p, size_t a, size_t b, bool unknown) {
+        while (a < b && p->tokens[a].type != TOK_WORD)
+                a++;
+        while (b > a && p->tokens[b].type != TOK_WORD)
+                b--;
         const struct token *first = &p->tokens[a], *last = &p->tokens[b];
         if (first->type != TOK_WORD || last->type != TOK_WORD)
                 return false;
-        if (first->cls == WORD_EVENT || last->cls == WORD_EVENT)
+        if (first->cls == WORD_EVENT) /* "по итогам года" */
                 return true;
         if (!unknown)
                 return false;
-        return first->cls == WORD_AFTER || first->cls == WORD_BEFORE || first->cls == WORD_UNTIL ||
+        return last->cls == WORD_EVENT || first->cls == WORD_AFTER || first->cls == WORD_BEFORE || first->cls == WORD_UNTIL ||
                first->cls == WORD_FROM || last->cls == WORD_AFTER || last->cls == WORD_BEFORE ||
                last->cls == WORD_UNTIL || last->cls == WORD_FROM_AFTER;
 }
@@ -347,33 +356,36 @@ static int read_events(struct phrase *p, struct placed *out, size_t *n_out, bool
                 bool words = trim(p, &ea, &eb);
                 const struct token *unknown = words ? unknown_in(p, ea, eb) : NULL;
                 bool marker = words && event_clause(p, ea, eb, unknown != NULL);
+                size_t event_first = p->n;
                 if (find_count(p, a, b, unknown != NULL, &dl, &first, &last)) {
-                        int r = relative_clause(p, a, b, first, last, &dl);
+                        int r = relative_clause(p, a, b, first, last, &dl, &event_first);
                         if (r < 0)
                                 return r;
                 } else if (marker) {
                         dl.kind = DEADLINE_EVENT;
+                        event_first = ea;
                         event_text(p, ea, eb, dl.event, sizeof(dl.event));
                         take(p, a, b - 1);
-                        /* Words of the event cut by a comma ("после подписания справки, акта") go with it. */
-                        while (b < p->n && p->tokens[b].type == TOK_COMMA) {
-                                size_t c = b + 1, d = c;
-                                while (d < p->n && p->tokens[d].type != TOK_COMMA && !is_word(&p->tokens[d], WORD_THEN))
-                                        d++;
-                                size_t ca = c, cb = d;
-                                bool all_unknown = trim(p, &ca, &cb);
-                                for (size_t i = ca; all_unknown && i <= cb; i++)
-                                        all_unknown = p->tokens[i].type == TOK_SKIP || is_word(&p->tokens[i], WORD_UNKNOWN) ||
-                                                      is_word(&p->tokens[i], WORD_FILLER) || p->tokens[i].type == TOK_PUNCT;
-                                if (!all_unknown)
-                                        break;
-                                event_text(p, ea, cb, dl.event, sizeof(dl.event));
-                                take(p, b, d - 1);
-                                b = d;
-                        }
                 } else {
                         a = b + 1;
                         continue;
+                }
+                /* Words of the event cut by a comma ("после подписания справки, акта") go with it. */
+                while (b < p->n && p->tokens[b].type == TOK_COMMA && event_first < b) {
+                        size_t c = b + 1, end = c;
+                        while (end < p->n && p->tokens[end].type != TOK_COMMA && !is_word(&p->tokens[end], WORD_THEN))
+                                end++;
+                        size_t ca = c, cb = end;
+                        bool all_unknown = trim(p, &ca, &cb);
+                        for (size_t i = ca; all_unknown && i <= cb; i++)
+                                all_unknown = p->tokens[i].type == TOK_SKIP || is_word(&p->tokens[i], WORD_UNKNOWN) ||
+                                              is_word(&p->tokens[i], WORD_FILLER) || p->tokens[i].type == TOK_PUNCT ||
+                                              p->tokens[i].type == TOK_OTHER;
+                        if (!all_unknown)
+                                break;
+                        event_text(p, event_first, cb, dl.event, sizeof(dl.event));
+                        take(p, b, end - 1);
+                        b = end;
                 }
                 if (*n_out >= DEADLINE_RULES_MAX)
                         return phrase_fail(p, "'%s' names more than %d deadlines", p->phrase, DEADLINE_RULES_MAX);
@@ -564,6 +576,8 @@ static int read_frequency(struct phrase *p, struct dates *d) {
                                 break;
                         }
                 }
+                if (!found && j < p->n && is_word(&p->tokens[j], WORD_WEEK))
+                        return phrase_fail(p, "'%s' is weekly: merzim has no weekly rule", p->phrase);
                 if (!found)
                         return phrase_fail(p, "'%s' does not say how often: no period after '%.*s'", p->phrase,
                                            (int) t->srclen, t->src);
@@ -1023,12 +1037,15 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                 else if (y && !only)
                         only = y;
         }
-        if (only <= 0)
+        bool from_plan = only <= 0;
+        if (from_plan)
                 only = plan_year(ctx);
         for (size_t k = 0; k < d->n; k++) {
                 struct stage *s = &d->stage[k];
-                if (!s->to.year)
+                if (!s->to.year && only > 0) {
                         s->to.year = only;
+                        d->borrowed = d->borrowed || !from_plan;
+                }
                 if (s->span && !s->from.year)
                         s->from.year = s->to.year;
                 if (s->open) {
@@ -1114,9 +1131,12 @@ int phrase_read(struct phrase *p, const struct deadline_context *ctx, struct dea
                 if (again)
                         continue;
                 if (dl->kind == DEADLINE_ONCE) {
-                        if (last_once && once_date(dl) < last_once)
-                                return phrase_fail(p, "the stages of '%s' are out of order: a later one is due "
-                                                   "before an earlier one", p->phrase);
+                        /* A stage that took its year from another must come after it: "2023 жылғы IV
+                         * тоқсан, I тоқсан" may mean the first quarter of 2024. */
+                        if (last_once && once_date(dl) < last_once && d.borrowed)
+                                return phrase_fail(p, "the stages of '%s' are out of order: one without a year is "
+                                                   "due before the one it takes its year from; write its year",
+                                                   p->phrase);
                         last_once = once_date(dl);
                 }
                 if (ret->n >= DEADLINE_RULES_MAX)

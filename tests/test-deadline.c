@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
+#include "calendar.h"
 #include "deadline.h"
 #include "util.h"
 
@@ -196,7 +197,9 @@ Test(deadline, quarterly) {
         cr_assert_eq(dl.day, 10);
         cr_assert_eq(deadline_expand(&dl, 0, 0, &occ), -EDOM);
         check_error("тоқсан сайын, есепті тоқсаннан кейінгі айдың 31-не қарай", "31 April does not exist");
-        check_error("ежеквартально", "no day of the month");
+        /* Without a day: the last day of each quarter. */
+        check_years("ежеквартально", DEADLINE_QUARTERLY, "quarterly end", 2023, 2023,
+                    "2023-Q1=2023-03-31 2023-Q2=2023-06-30 2023-Q3=2023-09-30 2023-Q4=2023-12-31");
 }
 
 Test(deadline, continuous) {
@@ -305,28 +308,28 @@ Test(deadline, errors) {
         check_error("2022 – 2200 жылдары жыл сайын 30 маусымға қарай", "2200 is outside");
         check_error("келесі жыл", "'келесі'");
         check_error("asap", "did not understand 'asap'");
-        check_error("ASAP", "'asap'");
+        check_error("ASAP", "did not understand 'ASAP' in 'ASAP'");
         check_error("2022 жылғы бір кезде", "did not understand 'бір'");
         check_error("2022 жылғы маусым ✓", "'✓'");
         check_error("", "empty");
         check_error(" \u00a0 ", "empty");
         check_error("—", "empty");
-        check_error("2022 жылғы маусым, 2023 жылғы наурыз", "conflicting");
-        check_error("до 15 июня 2022 года, 20 июня 2022 года", "conflicting");
-        check_error("15 маусым 2022, 16.06.2022", "conflicting");
-        check_error("IV квартал 2022 года, 30 июня 2022", "conflicting");
+        /* Two dates are two stages: not one rule. */
+        check_error("2022 жылғы маусым, 2023 жылғы наурыз", "names 2 deadlines, not one");
+        check_error("до 15 июня 2022 года, 20 июня 2022 года", "names 2 deadlines, not one");
+        check_error("15 маусым 2022, 16.06.2022", "names 2 deadlines, not one");
+        check_error("2022 жылғы IV тоқсан, I тоқсан", "out of order");
+        check_error("IV квартал 2022 года 30 июня", "out of order");
         check_error("2022 жылғы \xff маусым", "UTF-8");
         check_error("2022 жылғы \xd0", "UTF-8");
         check_error("2022 жылғы 15", "no month");
         check_error("15 маусымға дейін", "no year");
-        check_error("2024 жылға дейін", "no month, quarter or half-year");
-        check_error("2022 – 2024 жылдары 30 маусымға қарай", "range of years");
+        check_error("2024 жылға дейін", "could mean by 31 December 2023 (before 2024 begins) or by 31 December 2024");
         check_error("2022 жылғы тоқсан", "'тоқсан' without the number");
-        check_error("V квартал 2022", "'v'");
+        check_error("V квартал 2022", "'V'");
         check_error("Q5 2022", "no quarter 5");
         check_error("III полугодие 2023", "no half-year 3");
-        check_error("ай сайын 10-на қарай", "monthly");
-        check_error("2022 жылғы маусым, тұрақты", "continuous");
+        check_error("2022 жылғы маусым, тұрақты", "names 2 deadlines, not one");
         check_error("жыл сайын тоқсан сайын 10-на қарай", "both annual and quarterly");
         check_error("2022 жылғы 30 маусымға қарай кейінгі", "'кейінгі'");
         check_error("2022 жылғы 45 маусым", "no day 45");
@@ -380,4 +383,384 @@ Test(deadline, expand_checks_its_arguments) {
         cr_assert_str_eq(occ[11].period, "2024-Q4");
         cr_assert_eq(occ[11].nominal, date_from_ymd(2025, 1, 10));
         free(occ);
+}
+
+/* ---- The language of real plans: several rules per cell, read in a plan's context. ---- */
+
+/* What a phrase reads into in a plan of years from..to (0, 0: none): "RULES | period=date ...", or
+ * "refused: MESSAGE". */
+static void read_text(const char *phrase, int from, int to, bool month_start, char *out, size_t len) {
+        struct deadline_context ctx = {.year_from = from, .year_to = to, .month_start = month_start};
+        struct deadline_rules rules;
+        char err[512] = "";
+        if (deadline_read(phrase, &ctx, &rules, err, sizeof(err)) < 0) {
+                cr_assert(!isempty(err), "'%s': refused without a message", phrase);
+                snprintf(out, len, "refused: %s", err);
+                return;
+        }
+        deadline_format_rules(&rules, out, len);
+        struct deadline_occurrence *occ = NULL;
+        int n = deadline_expand_rules(&rules, from, to, &occ);
+        cr_assert_geq(n, 0, "'%s': expand failed: %d", phrase, n);
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, " |");
+        for (int i = 0; i < n; i++) {
+                char day[DATE_ISO_MAX];
+                used = strlen(out);
+                snprintf(out + used, len - used, " %s=%s", occ[i].period, date_format(occ[i].nominal, day));
+        }
+        free(occ);
+}
+
+static bool starts_with(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Assert the rules and occurrences of a phrase in a plan of years from..to. */
+static void check_read(const char *phrase, int from, int to, const char *expected) {
+        char got[4096];
+        read_text(phrase, from, to, false, got, sizeof(got));
+        cr_assert_str_eq(got, expected, "'%s'", phrase);
+}
+
+/* Assert that a phrase is refused in a plan of years from..to, with a message holding each given text. */
+static void check_refused(const char *phrase, int from, int to, const char *message, const char *also) {
+        char got[4096];
+        read_text(phrase, from, to, false, got, sizeof(got));
+        cr_assert(starts_with(got, "refused: "), "'%s' was read: %s", phrase, got);
+        cr_assert(strstr(got, message), "'%s': \"%s\" lacks \"%s\"", phrase, got, message);
+        cr_assert(!also || strstr(got, also), "'%s': \"%s\" lacks \"%s\"", phrase, got, also);
+}
+
+Test(deadline, bare_month_takes_the_year_of_a_one_year_plan) {
+        check_read("март", 2022, 2022, "once 2022-03-31 month | 2022-03=2022-03-31");
+        check_read("наурыз", 2022, 2022, "once 2022-03-31 month | 2022-03=2022-03-31");
+        check_read("январь", 2022, 2022, "once 2022-01-31 month | 2022-01=2022-01-31");
+        check_read("ақпан", 2024, 2024, "once 2024-02-29 month | 2024-02=2024-02-29");
+        check_read("15 июня", 2022, 2022, "once 2022-06-15 day | 2022-06-15=2022-06-15");
+        check_read("Январь Февраль Апрель", 2003, 2003,
+                   "once 2003-01-31 month; once 2003-02-28 month; once 2003-04-30 month | "
+                   "2003-01=2003-01-31 2003-02=2003-02-28 2003-04=2003-04-30");
+        /* The plan's act may say that a month means its first day. */
+        char got[256];
+        read_text("март", 2022, 2022, true, got, sizeof(got));
+        cr_assert_str_eq(got, "once 2022-03-01 month | 2022-03=2022-03-01");
+        read_text("қаңтар", 2022, 2022, true, got, sizeof(got));
+        cr_assert_str_eq(got, "once 2022-01-01 month | 2022-01=2022-01-01");
+        /* No year to take. */
+        check_refused("март", 2022, 2024, "no year in 'март', and the plan is for 2022-2024", NULL);
+        check_refused("наурыз", 0, 0, "no year in 'наурыз'", NULL);
+}
+
+Test(deadline, spans_of_quarters_and_half_years) {
+        check_read("I – III кварталы 2024 года", 0, 0, "once 2024-09-30 quarter from 2024-Q1 | 2024-Q1/2024-Q3=2024-09-30");
+        check_read("2024 жылғы ІІ – IV тоқсандар", 0, 0,
+                   "once 2024-12-31 quarter from 2024-Q2 | 2024-Q2/2024-Q4=2024-12-31");
+        check_read("2023 жылғы ІІ тоқсан – 2024 жылғы І тоқсан", 0, 0,
+                   "once 2024-03-31 quarter from 2023-Q2 | 2023-Q2/2024-Q1=2024-03-31");
+        check_read("2022 жылғы ІІ тоқсан –2023 жылғы IV тоқсан", 0, 0,
+                   "once 2023-12-31 quarter from 2022-Q2 | 2022-Q2/2023-Q4=2023-12-31");
+        check_read("ІІ-ІІІ квартал 1998 года", 0, 0, "once 1998-09-30 quarter from 1998-Q2 | 1998-Q2/1998-Q3=1998-09-30");
+        check_read("1998 жылдың 2-3 тоқсаны", 0, 0, "once 1998-09-30 quarter from 1998-Q2 | 1998-Q2/1998-Q3=1998-09-30");
+        check_read("I – II полугодие 2024 года", 0, 0, "once 2024-12-31 half from 2024-H1 | 2024-H1/2024-H2=2024-12-31");
+        check_refused("III – I кварталы 2024 года", 0, 0, "ends before it begins", NULL);
+}
+
+Test(deadline, several_stages_in_one_cell) {
+        check_read("III квартал 2023 года I – II кварталы 2024 года", 0, 0,
+                   "once 2023-09-30 quarter; once 2024-06-30 quarter from 2024-Q1 | "
+                   "2023-Q3=2023-09-30 2024-Q1/2024-Q2=2024-06-30");
+        check_read("2023 жылғы IV тоқсан 2024 жылғы І – ІІ тоқсандар", 0, 0,
+                   "once 2023-12-31 quarter; once 2024-06-30 quarter from 2024-Q1 | "
+                   "2023-Q4=2023-12-31 2024-Q1/2024-Q2=2024-06-30");
+        check_read("IV квартал 2024 года, 2025 год", 0, 0,
+                   "once 2024-12-31 quarter; once 2025-12-31 year | 2024-Q4=2024-12-31 2025=2025-12-31");
+        check_read("2021 жылғы IV тоқсан, 2022 жыл", 0, 0,
+                   "once 2021-12-31 quarter; once 2022-12-31 year | 2021-Q4=2021-12-31 2022=2022-12-31");
+        check_read("ІІІ, ІҮ кварталы 1998 года", 0, 0,
+                   "once 1998-09-30 quarter; once 1998-12-31 quarter | 1998-Q3=1998-09-30 1998-Q4=1998-12-31");
+        check_read("Первый квартал 2005 года, далее - постоянно", 0, 0,
+                   "once 2005-03-31 quarter; continuous | 2005-Q1=2005-03-31");
+        check_read("22-23 февраля 1-2 марта", 2003, 2003,
+                   "once 2003-02-23 day from 2003-02-22; once 2003-03-02 day from 2003-03-01 | "
+                   "2003-02-22/2003-02-23=2003-02-23 2003-03-01/2003-03-02=2003-03-02");
+        /* The same date said twice is one stage. */
+        check_read("15 маусым 2022, 15.06.2022", 0, 0, "once 2022-06-15 day | 2022-06-15=2022-06-15");
+        /* A stage that takes its year from an earlier one cannot be due before it. */
+        check_refused("2023 жылғы IV тоқсан, I тоқсан", 0, 0, "out of order", NULL);
+}
+
+Test(deadline, month_or_date_with_a_range_of_years_is_yearly) {
+        static const char *const november[] = {"ноябрь, 2023–2025 годы", "ноябрь 2023–2025 годы",
+                                               "2023 – 2025 жылдар, қараша"};
+        for (size_t i = 0; i < ELEMENTSOF(november); i++)
+                check_read(november[i], 0, 0,
+                           "annual 11-30 2023-2025 | 2023=2023-11-30 2024=2024-11-30 2025=2025-11-30");
+        static const char *const may[] = {"15 мая, 2024–2027 годы", "2024 – 2027 жылдар, 15 мамыр"};
+        for (size_t i = 0; i < ELEMENTSOF(may); i++)
+                check_read(may[i], 0, 0,
+                           "annual 05-15 2024-2027 | 2024=2024-05-15 2025=2025-05-15 2026=2026-05-15 2027=2027-05-15");
+        check_read("3 квартал 2001-2003 годы", 0, 0,
+                   "annual 09-30 2001-2003 | 2001=2001-09-30 2002=2002-09-30 2003=2003-09-30");
+        check_refused("I – II кварталы 2023–2024 годов", 0, 0, "a span within each year of 2023-2024",
+                      "one span across them");
+}
+
+Test(deadline, yearly_without_a_day) {
+        static const char *const end_of_year[] = {"ежегодно", "жыл сайын", "Ежегодно", "Еже- годно", "раз в год"};
+        for (size_t i = 0; i < ELEMENTSOF(end_of_year); i++)
+                check_read(end_of_year[i], 2023, 2024, "annual 12-31 | 2023=2023-12-31 2024=2024-12-31");
+        static const char *const november[] = {"ежегодно, ноябрь", "жыл сайын, қараша", "Ноябрь Ежегодно"};
+        for (size_t i = 0; i < ELEMENTSOF(november); i++)
+                check_read(november[i], 2023, 2024, "annual 11-30 | 2023=2023-11-30 2024=2024-11-30");
+        static const char *const third_quarter[] = {"III квартал ежегодно", "ІІІ- тоқсан, жыл сайын",
+                                                    "Еже- годно в третьем квар- тале"};
+        for (size_t i = 0; i < ELEMENTSOF(third_quarter); i++)
+                check_read(third_quarter[i], 2023, 2024, "annual 09-30 | 2023=2023-09-30 2024=2024-09-30");
+        check_read("Ежегодно 2001-2003 годы", 0, 0, "annual 12-31 2001-2003 | 2001=2001-12-31 2002=2002-12-31 2003=2003-12-31");
+        check_read("3 квартал 2001 года ежегодно 2002-2003 годы", 0, 0,
+                   "once 2001-09-30 quarter; annual 09-30 2002-2003 | 2001-Q3=2001-09-30 2002=2002-09-30 "
+                   "2003=2003-09-30");
+        check_read("Июнь, декабрь ежегодно", 2024, 2024, "annual 06-30; annual 12-31 | 2024=2024-06-30 2024-12=2024-12-31");
+        check_read("ежегодно, до 10 числа месяца, следующего за отчетным годом", 2023, 2024,
+                   "annual 01-10 after | 2023=2024-01-10 2024=2025-01-10");
+}
+
+#define QUARTER_ENDS_2024 "2024-Q1=2024-03-31 2024-Q2=2024-06-30 2024-Q3=2024-09-30 2024-Q4=2024-12-31"
+#define HALF_ENDS_2024 "2024-H1=2024-06-30 2024-H2=2024-12-31"
+
+Test(deadline, quarterly_half_yearly_and_monthly) {
+        static const char *const quarterly[] = {"ежеквартально", "тоқсан сайын", "Тоқсанына 1 рет",
+                                                "Не реже 1 раза в квартал", "Еже- квар- тально"};
+        for (size_t i = 0; i < ELEMENTSOF(quarterly); i++)
+                check_read(quarterly[i], 2024, 2024, "quarterly end | " QUARTER_ENDS_2024);
+        static const char *const half[] = {"1 раз в полугодие", "жарты жылда 1 рет",
+                                           "по мере необходимости, но не реже 1 раза в полугодие",
+                                           "қажеттілігіне қарай, бірақ жарты жылда кемінде 1 рет", "Два раза в год",
+                                           "2 раза в год"};
+        for (size_t i = 0; i < ELEMENTSOF(half); i++)
+                check_read(half[i], 2024, 2024, "halfyearly end | " HALF_ENDS_2024);
+        static const char *const twentieth[] = {"тоқсан сайын есепті кезеңнен кейінгі айдың 20-сына",
+                                                "тоқсан сайын есепті кезеңнен кейінгі айдың 20-күніне",
+                                                "тоқсан сайын есепті кезеңнен кейінгі айдың 20-на қарай"};
+        for (size_t i = 0; i < ELEMENTSOF(twentieth); i++)
+                check_read(twentieth[i], 2024, 2024,
+                           "quarterly 20 | 2024-Q1=2024-04-20 2024-Q2=2024-07-20 2024-Q3=2024-10-20 2024-Q4=2025-01-20");
+        check_read("До 10 числа месяца, следу- ющего за от- четным полу- годием и годом", 2024, 2024,
+                   "halfyearly 10 | 2024-H1=2024-07-10 2024-H2=2025-01-10");
+        check_read("1 раз в полугодие 2001-2002 годы", 0, 0,
+                   "halfyearly end 2001-2002 | 2001-H1=2001-06-30 2001-H2=2001-12-31 2002-H1=2002-06-30 "
+                   "2002-H2=2002-12-31");
+        check_read("Еже- месяч- но до 25 числа", 2024, 2024,
+                   "monthly 25 | 2024-01=2024-01-25 2024-02=2024-02-25 2024-03=2024-03-25 2024-04=2024-04-25 "
+                   "2024-05=2024-05-25 2024-06=2024-06-25 2024-07=2024-07-25 2024-08=2024-08-25 2024-09=2024-09-25 "
+                   "2024-10=2024-10-25 2024-11=2024-11-25 2024-12=2024-12-25");
+        static const char *const monthly[] = {"ежемесячно", "ай сайын", "1 раз в месяц"};
+        for (size_t i = 0; i < ELEMENTSOF(monthly); i++) {
+                char got[1024];
+                read_text(monthly[i], 2024, 2024, false, got, sizeof(got));
+                cr_assert(starts_with(got, "monthly end | 2024-01=2024-01-31 2024-02=2024-02-29 "), "'%s': %s",
+                          monthly[i], got);
+        }
+        char got[1024];
+        read_text("ежемесячно, до 5 числа месяца, следующего за отчетным", 2024, 2024, false, got, sizeof(got));
+        cr_assert(starts_with(got, "monthly 5 after | 2024-01=2024-02-05 "), "%s", got);
+        cr_assert(strstr(got, " 2024-12=2025-01-05"), "%s", got);
+        check_refused("ежеквартально до 25 числа", 2024, 2024, "day 25 of the last month of each quarter",
+                      "or of the month after it");
+        check_refused("Раз в три года", 2024, 2026, "once every 3 years: merzim has no such rule", NULL);
+        check_refused("2 раза в неделю (понедельник, четверг)", 2024, 2024, "weekly", NULL);
+}
+
+Test(deadline, throughout_a_range_is_due_at_its_end) {
+        static const char *const range[] = {"в течение 2023–2025 годов", "2023 – 2025 жылдар бойы", "2023-2025 годы"};
+        for (size_t i = 0; i < ELEMENTSOF(range); i++)
+                check_read(range[i], 0, 0, "once 2025-12-31 year from 2023 | 2023/2025=2025-12-31");
+        static const char *const year[] = {"в течение 2024 года", "2024 жыл бойы", "2024 жыл"};
+        for (size_t i = 0; i < ELEMENTSOF(year); i++)
+                check_read(year[i], 0, 0, "once 2024-12-31 year | 2024=2024-12-31");
+        /* "The year" is the plan's when it has one. */
+        static const char *const the_year[] = {"В течение года", "Жыл бойына", "До конца года", "Жыл ішінде"};
+        for (size_t i = 0; i < ELEMENTSOF(the_year); i++) {
+                check_read(the_year[i], 1998, 1998, "once 1998-12-31 year | 1998=1998-12-31");
+                check_refused(the_year[i], 2006, 2008, "within each year of 2006-2008", "by the end of 2006");
+        }
+}
+
+Test(deadline, span_of_dates_is_due_on_its_last_day) {
+        check_read("с 1 по 15 ноября 2024 года", 0, 0, "once 2024-11-15 day from 2024-11-01 | 2024-11-01/2024-11-15=2024-11-15");
+        check_read("2024 жылғы 1 – 15 қараша", 0, 0, "once 2024-11-15 day from 2024-11-01 | 2024-11-01/2024-11-15=2024-11-15");
+        check_read("2024 жылғы 1 қазаннан бастап 15 қарашаға дейін", 0, 0,
+                   "once 2024-11-15 day from 2024-10-01 | 2024-10-01/2024-11-15=2024-11-15");
+        check_read("1998 жылғы 29 маусымнан 20 шілдеге дейін", 0, 0,
+                   "once 1998-07-20 day from 1998-06-29 | 1998-06-29/1998-07-20=1998-07-20");
+        check_read("С 20 июня по 20 июля 1998 года", 0, 0,
+                   "once 1998-07-20 day from 1998-06-20 | 1998-06-20/1998-07-20=1998-07-20");
+        check_read("24-26 октября 1998 г.", 0, 0, "once 1998-10-26 day from 1998-10-24 | 1998-10-24/1998-10-26=1998-10-26");
+        check_read("Ноябрь 1998- март 1999 г.", 0, 0, "once 1999-03-31 month from 1998-11 | 1998-11/1999-03=1999-03-31");
+        check_read("Май - август 1998 года", 0, 0, "once 1998-08-31 month from 1998-05 | 1998-05/1998-08=1998-08-31");
+        check_read("1998 жылдың мамыр-тамыз айлары", 0, 0,
+                   "once 1998-08-31 month from 1998-05 | 1998-05/1998-08=1998-08-31");
+        /* Words that say how a stage is done are not dates. */
+        check_read("2021 жылғы 1 қыркүйектен бастап 15 қазан аралығындағы кезеңде интернет желісі арқылы онлайн "
+                   "режимінде, 2021 жылғы 1 – 30 қазан аралығында планшеттерді пайдалану арқылы",
+                   0, 0,
+                   "once 2021-10-15 day from 2021-09-01; once 2021-10-30 day from 2021-10-01 | "
+                   "2021-09-01/2021-10-15=2021-10-15 2021-10-01/2021-10-30=2021-10-30");
+        /* "Starting from" with no end is tracked from then on. */
+        check_read("Начиная с пер- вого квар- тала 2005 года", 0, 0, "continuous |");
+}
+
+Test(deadline, not_later_than) {
+        check_read("не позднее 15 декабря 2024 года", 0, 0, "once 2024-12-15 day | 2024-12-15=2024-12-15");
+        check_read("2024 жылғы 15 желтоқсаннан кешіктірмей", 0, 0, "once 2024-12-15 day | 2024-12-15=2024-12-15");
+        check_read("не позднее IV квартала 2024 года", 0, 0, "once 2024-12-31 quarter | 2024-Q4=2024-12-31");
+        check_read("2024 жылғы IV тоқсаннан кешіктірмей", 0, 0, "once 2024-12-31 quarter | 2024-Q4=2024-12-31");
+        check_read("не позднее декабря 2024 года", 0, 0, "once 2024-12-31 month | 2024-12=2024-12-31");
+        check_read("2024 жылғы желтоқсаннан кешіктірмей", 0, 0, "once 2024-12-31 month | 2024-12=2024-12-31");
+}
+
+Test(deadline, as_needed_alone_is_continuous) {
+        static const char *const phrases[] = {"по мере необходимости", "қажеттілігіне қарай", "при необходимости",
+                                              "Посто- янно", "Постоян- но"};
+        for (size_t i = 0; i < ELEMENTSOF(phrases); i++)
+                check_read(phrases[i], 2024, 2024, "continuous |");
+}
+
+Test(deadline, numerals_as_printed) {
+        static const char *const fourth[] = {"\u0406V квартал 2024 года", "ІУ- тоқсан 2024ж.", "2024 жылдың ІҮ тоқсаны",
+                                             "IV квартал 2024 года", "4-тоқсан 2024", "төртінші тоқсан 2024",
+                                             "в четвертом квартале 2024 года", "2024 ж. 4-тоқсаны"};
+        for (size_t i = 0; i < ELEMENTSOF(fourth); i++)
+                check_read(fourth[i], 0, 0, "once 2024-12-31 quarter | 2024-Q4=2024-12-31");
+        static const char *const second[] = {"I\u0406 квартал 2024", "второй квартал 2024 года", "1998 жыл ІІ тоқсан"};
+        for (size_t i = 0; i < ELEMENTSOF(second); i++)
+                check_read(second[i], 2024, 2024, strstr(second[i], "1998") ? "once 1998-06-30 quarter | 1998-Q2=1998-06-30" :
+                                                                            "once 2024-06-30 quarter | 2024-Q2=2024-06-30");
+        static const char *const first_half[] = {"бірінші жартыжылдық 2024 жыл", "2024 жылғы бірінші жартыжылдық",
+                                                 "1 полугодие 2024 года", "первое полугодие 2024 года"};
+        for (size_t i = 0; i < ELEMENTSOF(first_half); i++)
+                check_read(first_half[i], 0, 0, "once 2024-06-30 half | 2024-H1=2024-06-30");
+        check_read("2 полугодие 2001года", 0, 0, "once 2001-12-31 half | 2001-H2=2001-12-31");
+        check_read("1.01.1999г.", 0, 0, "once 1999-01-01 day | 1999-01-01=1999-01-01");
+}
+
+Test(deadline, line_wrap_hyphens_are_joined_when_the_word_is_known) {
+        check_read("Еже- годно в первом квар- тале", 2024, 2024, "annual 03-31 | 2024=2024-03-31");
+        check_read("Посто- янно, в те- чении месяца после приня- тия НПА или изме- нений в него", 2024, 2024,
+                   "continuous; relative +1 months after «принятия НПА или изменений в него» |");
+        /* A capital after the hyphen is not a wrapped word. */
+        check_refused("Посто- Янно", 2024, 2024, "did not understand 'Посто'", NULL);
+}
+
+Test(deadline, relative_to_an_event) {
+        check_read("в течение 5 рабочих дней после подписания справки", 0, 0,
+                   "relative +5 workdays after «подписания справки» |");
+        check_read("талдау аяқталғанға дейін 10 жұмыс күні бұрын", 0, 0,
+                   "relative -10 workdays before «талдау аяқталғанға» |");
+        check_read("жоспар бекітілген күннен бастап 3 жұмыс күні ішінде", 0, 0,
+                   "relative +3 workdays after «жоспар бекітілген» |");
+        check_read("в течение года со дня вступления в силу закона", 0, 0,
+                   "relative +1 years after «вступления в силу закона» |");
+        check_read("В те- чение 15 дней после прове- дения меро- прия- тия", 0, 0,
+                   "relative +15 days after «проведения мероприятия» |");
+        check_read("При получении кредитов в течение трех месяцев", 0, 0,
+                   "relative +3 months after «получении кредитов» |");
+        check_read("за 10 календарных дней до начала сессии", 0, 0, "relative -10 days before «начала сессии» |");
+        check_read("не позднее 2 недель после утверждения бюджета", 0, 0,
+                   "relative +2 weeks after «утверждения бюджета» |");
+        check_refused("в течение 5 рабочих дней", 0, 0, "counts from no event", NULL);
+
+        /* Dated by the working-day calendar once the event is recorded: 8 March 2024 is a holiday. */
+        struct calendar *kz = NULL;
+        struct errlist errs = {0};
+        cr_assert_eq(calendar_load_builtin(&kz, &errs), 0);
+        struct deadline dl = parse_ok("в течение 5 рабочих дней после подписания справки");
+        cr_assert(deadline_waits(&dl));
+        day_t due;
+        cr_assert_eq(deadline_relative_due(&dl, date_from_ymd(2024, 3, 6), kz, &due), 0);
+        cr_assert_eq(due, date_from_ymd(2024, 3, 14));
+        dl = parse_ok("талдау аяқталғанға дейін 10 жұмыс күні бұрын");
+        cr_assert_eq(deadline_relative_due(&dl, date_from_ymd(2024, 3, 22), kz, &due), 0);
+        cr_assert_eq(due, date_from_ymd(2024, 3, 6)); /* back over 8 March and two weekends */
+        dl = parse_ok("в течение года со дня вступления в силу закона");
+        cr_assert_eq(deadline_relative_due(&dl, date_from_ymd(2024, 2, 29), kz, &due), 0);
+        cr_assert_eq(due, date_from_ymd(2025, 2, 28));
+        struct deadline once = parse_ok("2024 жылғы маусым");
+        cr_assert_eq(deadline_relative_due(&once, date_from_ymd(2024, 2, 29), kz, &due), -EINVAL);
+        calendar_free(kz);
+}
+
+Test(deadline, events_without_a_number_wait_for_a_date) {
+        static const char *const events[] = {
+                "по итогам проверки", "шығу кезінде", "Арнайы жоспар бойынша", "Согласно графику МВД РК",
+                "по итогам вступления в силу поправок в Налоговый кодекс Республики Казахстан",
+                "Қазақстан Республикасының Салық кодексіне түзетулердің күшіне ену қорытындылары бойынша"};
+        for (size_t i = 0; i < ELEMENTSOF(events); i++) {
+                char expected[512];
+                snprintf(expected, sizeof(expected), "event «%s» |", events[i]);
+                check_read(events[i], 2024, 2024, expected);
+                struct deadline dl = parse_ok(events[i]);
+                cr_assert(deadline_waits(&dl));
+                cr_assert_str_eq(dl.event, events[i]);
+        }
+        /* A recurrence dated by an event has no date of its own. */
+        check_read("Еже- годно, по итогам года", 2024, 2024, "event «Ежегодно, по итогам года» |");
+        check_read("Ежегод- но, по графику", 2024, 2024, "event «Ежегодно, по графику» |");
+}
+
+Test(deadline, ambiguous_phrases_are_refused_with_both_readings) {
+        check_refused("до 2024 года", 0, 0, "by 31 December 2023 (before 2024 begins)", "or by 31 December 2024");
+        check_refused("2024 жылға дейін", 0, 0, "by 31 December 2023", "by 31 December 2024");
+        check_refused("by 2024", 0, 0, "by 31 December 2023", "by 31 December 2024");
+        check_read("до конца 2024 года", 0, 0, "once 2024-12-31 year | 2024=2024-12-31");
+        check_read("2024 жылдың соңына дейін", 0, 0, "once 2024-12-31 year | 2024=2024-12-31");
+}
+
+Test(deadline, errors_quote_the_phrase_as_written) {
+        check_refused("Ежегодно, КРОМЕ января", 2024, 2024, "did not understand 'КРОМЕ' in 'Ежегодно, КРОМЕ января'", NULL);
+        check_refused("2022  жылғы маусым ✓", 0, 0, "did not understand '✓' in '2022  жылғы маусым ✓'", NULL);
+        check_refused("Январь-февраль яварь-май", 2003, 2003, "did not understand 'яварь'", NULL);
+        check_refused("ІV   КВАРТАЛ 2024 ГОДА ИЛИ ПОЗЖЕ", 0, 0, "'ИЛИ' in 'ІV   КВАРТАЛ 2024 ГОДА ИЛИ ПОЗЖЕ'", NULL);
+}
+
+Test(deadline, canonical_rules_read_back) {
+        static const char *const phrases[] = {
+                "I – III кварталы 2024 года",       "IV квартал 2024 года, 2025 год",
+                "ноябрь, 2023–2025 годы",           "в течение 2023–2025 годов",
+                "ежегодно, до 10 числа месяца, следующего за отчетным годом",
+                "ежеквартально",                    "1 раз в полугодие 2001-2005 годы",
+                "До 10 числа месяца, следующего за отчетным полугодием",
+                "Еже- месяч- но до 25 числа",      "ежемесячно, до 5 числа месяца, следующего за отчетным",
+                "ежемесячно",                       "с 1 по 15 ноября 2024 года",
+                "Ноябрь 1998- март 1999 г.",        "Первый квартал 2005 года, далее - постоянно",
+                "в течение 5 рабочих дней после подписания акта «А»; справки",
+                "талдау аяқталғанға дейін 10 жұмыс күні бұрын",
+                "по итогам проекта «Не стань дропом!»", "3 квартал 2001 года ежегодно 2002-2005 годы",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(phrases); i++) {
+                struct deadline_rules rules, back;
+                char err[512], text[2048], again[2048];
+                cr_assert_eq(deadline_read(phrases[i], NULL, &rules, err, sizeof(err)), 0, "'%s': %s", phrases[i], err);
+                deadline_format_rules(&rules, text, sizeof(text));
+                cr_assert_eq(deadline_read(text, NULL, &back, err, sizeof(err)), 0, "'%s' -> '%s': %s", phrases[i], text,
+                             err);
+                deadline_format_rules(&back, again, sizeof(again));
+                cr_assert_str_eq(again, text, "'%s'", phrases[i]);
+                cr_assert_eq(back.n, rules.n);
+                for (size_t k = 0; k < rules.n; k++) {
+                        cr_assert_eq(back.rule[k].kind, rules.rule[k].kind, "'%s'", text);
+                        cr_assert_str_eq(back.rule[k].event, rules.rule[k].event, "'%s'", text);
+                        cr_assert_eq(back.rule[k].from_year, rules.rule[k].from_year, "'%s'", text);
+                        cr_assert_eq(back.rule[k].from_month, rules.rule[k].from_month, "'%s'", text);
+                }
+        }
+        static const char *const malformed[] = {"once 2022-06-31 day", "once 2022-06-15 month",
+                                                "annual 02-30", "once 2024-09-30 quarter from 2024-Q4"};
+        for (size_t i = 0; i < ELEMENTSOF(malformed); i++) {
+                struct deadline_rules rules;
+                char err[256];
+                cr_assert_eq(deadline_read(malformed[i], NULL, &rules, err, sizeof(err)), -EINVAL, "'%s' was read",
+                             malformed[i]);
+        }
 }
