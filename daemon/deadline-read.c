@@ -16,13 +16,15 @@ struct point {
         int part;
         enum deadline_unit part_unit;
         int month, day;
-        size_t at; /* its first token, to keep rules in the order they are written */
+        bool leads; /* its year was written before what it dates: "2024 жылғы IV тоқсан" */
+        size_t at;  /* its first token, to keep rules in the order they are written */
 };
 
 /* One stage of a cell: a point, a span between two points, or an open start ("начиная с"). */
 struct stage {
         struct point from, to;
         bool span, open;
+        bool bare; /* its year is the plan's: "март" */
 };
 
 /* What the date words of a phrase named, as they are walked through. */
@@ -443,7 +445,7 @@ static int add_point(struct phrase *p, struct dates *d, const struct point *e, b
         if (!d->has_cur)
                 c->at = e->at;
         if (e->year)
-                c->year = e->year, c->year_to = e->year_to;
+                c->year = e->year, c->year_to = e->year_to, c->leads = e->leads;
         if (e->part)
                 c->part = e->part, c->part_unit = e->part_unit;
         if (e->month)
@@ -453,6 +455,34 @@ static int add_point(struct phrase *p, struct dates *d, const struct point *e, b
         d->has_cur = true;
         d->pending = false;
         return 0;
+}
+
+/* Whether the day, month or part at token i is dated by a year written after it ("2003-2005 годы IV
+ * квартал 2005 года"): then it begins a new stage rather than taking the year written before it. */
+static bool dated_after(const struct phrase *p, size_t i) {
+        for (size_t j = next_free(p, i); j < p->n; j = next_free(p, j)) {
+                const struct token *t = &p->tokens[j];
+                if (t->type == TOK_PUNCT || (t->type == TOK_NUM && t->digits <= 2) || is_word(t, WORD_MONTH) ||
+                    is_word(t, WORD_QUARTER) || is_word(t, WORD_HALF) || is_word(t, WORD_FILLER) ||
+                    is_word(t, WORD_ORDINAL) || (t->type == TOK_DASH && !t->spaced))
+                        continue;
+                if (t->type != TOK_NUM || t->digits != 4)
+                        return false;
+                size_t k = next_free(p, j);
+                return !(k < p->n && is_word(&p->tokens[k], WORD_YEAR) && p->tokens[k].value == YEAR_LEADS);
+        }
+        return false;
+}
+
+/* Add a day, month or part at token i, beginning a new stage first when a year after it dates it and
+ * the stage being read has its year already, written before it. */
+static int add_dated(struct phrase *p, struct dates *d, const struct point *e, size_t i) {
+        if (d->has_cur && d->cur.year && !d->cur.leads && !d->pending && dated_after(p, i)) {
+                int r = finish_stage(p, d);
+                if (r < 0)
+                        return r;
+        }
+        return add_point(p, d, e, false);
 }
 
 /* Refuse a year merzim cannot have been given a plan for. */
@@ -490,7 +520,8 @@ static int read_year(struct phrase *p, struct dates *d, size_t *i) {
         }
         if (mark == YEAR_FOLLOWS && d->has_cur && d->cur.year)
                 return phrase_fail(p, "two conflicting years in '%s'", p->phrase);
-        return add_point(p, d, &e, mark == YEAR_LEADS);
+        e.leads = mark == YEAR_LEADS;
+        return add_point(p, d, &e, e.leads);
 }
 
 /* Note a recurrence, unless the phrase already named another. */
@@ -607,7 +638,7 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
         switch (t->cls) {
         case WORD_MONTH: {
                 e.month = t->value;
-                int r = add_point(p, d, &e, false);
+                int r = add_dated(p, d, &e, i);
                 static const char *const from[] = {"нан", "нен", "дан", "ден", "тан", "тен"};
                 for (size_t k = 0; k < ELEMENTSOF(from); k++) /* "29 маусымнан 20 шілдеге дейін" */
                         if (t->len > strlen(from[k]) &&
@@ -622,7 +653,7 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
                 e.part = t->value;
                 e.part_unit = is_word(period, WORD_QUARTER) ? DEADLINE_UNIT_QUARTER : DEADLINE_UNIT_HALF;
                 take_period(p, i, period);
-                return add_point(p, d, &e, false);
+                return add_dated(p, d, &e, i);
         case WORD_ANNUAL:
                 return set_every(p, d, DEADLINE_ANNUAL, t);
         case WORD_QUARTERLY:
@@ -744,7 +775,7 @@ static int read_dates(struct phrase *p, struct dates *d) {
                         e.part = t->value;
                         e.part_unit = is_word(period, WORD_QUARTER) ? DEADLINE_UNIT_QUARTER : DEADLINE_UNIT_HALF;
                         take_period(p, i, period);
-                        r = add_point(p, d, &e, false);
+                        r = add_dated(p, d, &e, i);
                 } else if (t->type == TOK_NUM && t->digits <= 2) {
                         size_t j = next_free(p, i);
                         if (j < p->n && p->tokens[j].type == TOK_WORD &&
@@ -755,7 +786,7 @@ static int read_dates(struct phrase *p, struct dates *d) {
                         if (t->value < 1 || t->value > 31)
                                 return phrase_fail(p, "there is no day %d in a month, in '%s'", t->value, p->phrase);
                         e.day = t->value;
-                        r = add_point(p, d, &e, false);
+                        r = add_dated(p, d, &e, i);
                 } else if (t->type == TOK_NUM) {
                         r = phrase_fail_word(p, t, t);
                 } else if (t->type == TOK_DATE) {
@@ -825,7 +856,7 @@ static int fail_no_year(struct phrase *p, const struct deadline_context *ctx) {
 static int stage_rule(struct phrase *p, const struct dates *d, struct stage *s, const struct deadline_context *ctx,
                       struct deadline *dl) {
         struct point *e = &s->to;
-        bool month_start = ctx && ctx->month_start;
+        bool month_start = ctx && ctx->month_start && s->bare && !s->span; /* "март", as the plan's act says */
         if (e->year_to) {
                 if (s->span)
                         return phrase_fail(p, "'%s' could mean a span within each year of %d-%d or one span "
@@ -841,7 +872,7 @@ static int stage_rule(struct phrase *p, const struct dates *d, struct stage *s, 
                 }
                 struct point one = *e;
                 one.year = 2000, one.year_to = 0; /* a leap year: 29 February stays */
-                int r = point_rule(p, &one, month_start, dl);
+                int r = point_rule(p, &one, false, dl);
                 if (r < 0)
                         return r;
                 *dl = (struct deadline) {.kind = DEADLINE_ANNUAL, .month = dl->month, .day = dl->day,
@@ -922,7 +953,7 @@ static int recurring_rule(struct phrase *p, const struct dates *d, const struct 
                 return phrase_fail_word(p, d->following ? d->following : d->after, d->following ? d->following : d->after);
         }
         dl->month = month;
-        dl->day = e.day ? e.day : ctx && ctx->month_start && e.month ? 1 : date_days_in_month(2000, month);
+        dl->day = e.day ? e.day : date_days_in_month(2000, month);
         if (!date_valid(2000, month, dl->day))
                 return phrase_fail(p, "%d %s does not exist", dl->day, phrase_month_name(month));
         return 0;
@@ -1028,22 +1059,24 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                                         .day = 31};
                 return add_rule(p, out, n, &dl, (size_t) (year_word - p->tokens));
         }
-        /* A stage without a year takes the one year the others name, or the plan's. */
-        int only = 0;
+        /* A stage without a year takes the one year (or range of years) the others name, or the plan's. */
+        int only = 0, only_to = 0;
+        bool several = false;
         for (size_t k = 0; k < d->n; k++) {
-                int y = d->stage[k].to.year_to ? 0 : d->stage[k].to.year;
-                if (y && only && y != only)
-                        only = -1;
-                else if (y && !only)
-                        only = y;
+                const struct point *e = &d->stage[k].to;
+                if (e->year && only && (e->year != only || e->year_to != only_to))
+                        several = true;
+                else if (e->year && !only)
+                        only = e->year, only_to = e->year_to;
         }
-        bool from_plan = only <= 0;
+        bool from_plan = !only || several;
         if (from_plan)
-                only = plan_year(ctx);
+                only = plan_year(ctx), only_to = 0;
         for (size_t k = 0; k < d->n; k++) {
                 struct stage *s = &d->stage[k];
                 if (!s->to.year && only > 0) {
-                        s->to.year = only;
+                        s->to.year = only, s->to.year_to = only_to;
+                        s->bare = from_plan;
                         d->borrowed = d->borrowed || !from_plan;
                 }
                 if (s->span && !s->from.year)

@@ -447,6 +447,8 @@ Test(deadline, bare_month_takes_the_year_of_a_one_year_plan) {
         cr_assert_str_eq(got, "once 2022-03-01 month | 2022-03=2022-03-01");
         read_text("қаңтар", 2022, 2022, true, got, sizeof(got));
         cr_assert_str_eq(got, "once 2022-01-01 month | 2022-01=2022-01-01");
+        read_text("2022 жылғы наурыз", 2022, 2022, true, got, sizeof(got)); /* not bare: the last day */
+        cr_assert_str_eq(got, "once 2022-03-31 month | 2022-03=2022-03-31");
         /* No year to take. */
         check_refused("март", 2022, 2024, "no year in 'март', and the plan is for 2022-2024", NULL);
         check_refused("наурыз", 0, 0, "no year in 'наурыз'", NULL);
