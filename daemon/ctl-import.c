@@ -45,7 +45,7 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
                 json_object_set_new(o, "totals", json_pack("{s:i, s:i, s:i, s:i, s:I}", "sections", rep->n_sections,
                                                            "measures", rep->n_measures, "occurrences",
                                                            rep->n_occurrences, "agencies", rep->n_agencies,
-                                                           "undated", (json_int_t) r->n_undated));
+                                                           "undated", (json_int_t) rep->n_waiting));
                 json_t *warnings = json_array();
                 for (size_t k = 0; k < r->warnings.n; k++)
                         json_array_append_new(warnings, json_string(r->warnings.msgs[k]));
@@ -66,10 +66,10 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
                 printf("  edition: %s № %s\n", r->doc_date ? r->doc_date : "?", r->doc_number ? r->doc_number : "?");
         printf("  read from %s: %d measures in %d sections, %d occurrences, %d agencies\n",
                doc_format_name(r->format), rep->n_measures, rep->n_sections, rep->n_occurrences, rep->n_agencies);
-        if (r->n_undated)
-                printf("  %zu measure%s undated: no date could be read from %s deadline (see the warnings above); "
-                       "give each a date with merzimctl due\n", r->n_undated, r->n_undated == 1 ? " is" : "s are",
-                       r->n_undated == 1 ? "its" : "their");
+        if (rep->n_waiting)
+                printf("  %d measure%s undated: %s deadline gives no date (see the warnings above); give each a "
+                       "date with merzimctl due, or its event's with merzimctl event\n", rep->n_waiting,
+                       rep->n_waiting == 1 ? " is" : "s are", rep->n_waiting == 1 ? "its" : "their");
         if (rep->unchanged) {
                 printf("  this document was imported before: nothing changed\n");
                 return;
@@ -109,8 +109,19 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
 
         struct roadmap *map;
         struct errlist errs = {0};
-        struct roadmap_options ro = {.strict = a.strict};
+        struct roadmap_options ro = {.strict = a.strict, .year_from = a.year_from, .year_to = a.year_to};
         r = roadmap_parse(text, len, file, &ro, &map, &errs);
+        /* The plan's settings, found by its title, may say how to read its deadlines: read it again. */
+        const struct plan_settings *settings = r >= 0 && ctl_load_config(ctl) >= 0 ? config_plan(ctl->config, map->title)
+                                                                                    : NULL;
+        if (settings && (settings->month_start || (settings->year_from && !a.year_from))) {
+                ro.month_start = settings->month_start;
+                if (!a.year_from)
+                        ro.year_from = settings->year_from, ro.year_to = settings->year_to;
+                roadmap_free(map);
+                errlist_clear(&errs);
+                r = roadmap_parse(text, len, file, &ro, &map, &errs);
+        }
         for (size_t k = 0; k < errs.n; k++)
                 fprintf(stderr, "%s\n", errs.msgs[k]);
         if (r < 0) {
@@ -148,7 +159,7 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
                 fprintf(stderr, "merzimctl import: %s was not imported; the database is unchanged\n", file);
         else
                 print_report(ctl, file, map, &rep, a.dry_run);
-        size_t undated = map->n_undated;
+        int undated = rep.n_waiting;
         roadmap_free(map);
         if (r < 0)
                 return EXIT_FAILURE;

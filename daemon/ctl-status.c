@@ -94,6 +94,10 @@ static void print_plans(json_t *status) {
         if (table_rows(t))
                 table_print(t, stdout, table_default_width());
         table_free(t);
+        json_int_t undated = json_integer_value(json_object_get(json_object_get(status, "totals"), "undated"));
+        if (undated > 0)
+                printf("%lld measure%s undated, never reminded until given a date: merzimctl measures --undated\n",
+                       (long long) undated, undated == 1 ? " is" : "s are");
 }
 
 /* Print a line cut to width columns, with an ellipsis if it had to be cut. */

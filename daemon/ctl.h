@@ -57,6 +57,8 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret);
 
 int cmd_import(struct ctl *ctl, int argc, char **argv);
 int cmd_deadline(struct ctl *ctl, int argc, char **argv);
+int cmd_due(struct ctl *ctl, int argc, char **argv);
+int cmd_event(struct ctl *ctl, int argc, char **argv);
 int cmd_plans(struct ctl *ctl, int argc, char **argv);
 int cmd_measures(struct ctl *ctl, int argc, char **argv);
 int cmd_agencies(struct ctl *ctl, int argc, char **argv);

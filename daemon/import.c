@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 
+#include "dating.h"
 #include "import.h"
 #include "log.h"
 #include "tzone.h"
@@ -345,10 +346,7 @@ static char *measure_rule(const struct roadmap_measure *m) {
         struct buf b = {0};
         for (size_t k = 0; k < m->n_dues; k++) {
                 char rule[1024];
-                if (m->dues[k].rules.n == 0)
-                        snprintf(rule, sizeof(rule), "undated");
-                else
-                        deadline_format_rules(&m->dues[k].rules, rule, sizeof(rule));
+                dating_format_rules(m->dues[k].rule, m->dues[k].n_rules, rule, sizeof(rule));
                 buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
                            m->dues[k].stage ? ": " : "", rule);
         }
@@ -357,26 +355,19 @@ static char *measure_rule(const struct roadmap_measure *m) {
 
 /* Insert or update a measure; *ret gets its id, *created whether it is new. A plan created by this
  * import has no measures to look up. */
-static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created,
-                          bool *deadline_changed) {
+static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created) {
         sqlite3_stmt *st;
         int64_t existing = 0;
         int rr;
-        *deadline_changed = true;
         if (!im->rep->plan_created) {
-                st = store_stmt(im->s, "SELECT id, deadline FROM measure WHERE plan_id = ? AND number = ?");
+                st = store_stmt(im->s, "SELECT id FROM measure WHERE plan_id = ? AND number = ?");
                 if (!st)
                         return -EIO;
                 stmt_bind_int(st, 1, im->plan_id);
                 stmt_bind_int(st, 2, m->number);
-                int rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW) {
-                        existing = sqlite3_column_int64(st, 0);
-                        *deadline_changed = !streq_ptr(stmt_text(st, 1), m->deadline_text);
-                }
-                sqlite3_reset(st);
-                if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                        return store_error(im->s, "cannot look up a measure");
+                rr = step_id(im, st, &existing, "cannot look up a measure");
+                if (rr < 0)
+                        return rr;
         }
 
         _cleanup_free_ char *rule = measure_rule(m);
@@ -426,7 +417,6 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
 struct existing_occurrence {
         int64_t id;
         char *period, *nominal, *effective, *status;
-        bool given; /* its date was given by the coordinator (merzimctl due) */
         bool matched;
 };
 
@@ -441,7 +431,7 @@ static void existing_free(struct existing_occurrence *v, size_t n) {
 }
 
 static int load_existing(struct importer *im, int64_t measure_id, struct existing_occurrence **ret, size_t *n) {
-        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, period, nominal_due, effective_due, status, given FROM occurrence "
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, period, nominal_due, effective_due, status FROM occurrence "
                                              "WHERE measure_id = ? ORDER BY nominal_due");
         if (!st)
                 return -EIO;
@@ -457,13 +447,75 @@ static int load_existing(struct importer *im, int64_t measure_id, struct existin
                         .nominal = xstrdup(stmt_text(st, 2)),
                         .effective = xstrdup(stmt_text(st, 3)),
                         .status = xstrdup(stmt_text(st, 4)),
-                        .given = sqlite3_column_int(st, 5) != 0,
                 };
         }
         sqlite3_reset(st);
         *ret = v;
         *n = k;
         return rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read occurrences");
+}
+
+/* The dates given to a measure's undated deadlines, kept while the cell says the same. */
+struct kept_dates {
+        char given[DATE_ISO_MAX], event[DATE_ISO_MAX]; /* "" if none */
+};
+
+/* Write a measure's deadlines: a cell that says what it said keeps the dates given to it. */
+static int write_dues(struct importer *im, int64_t measure_id, bool new_measure, const struct roadmap_measure *m,
+                      struct kept_dates *kept) {
+        int rr = 0;
+        for (size_t k = 0; rr >= 0 && k < m->n_dues; k++) {
+                const struct roadmap_due *due = &m->dues[k];
+                memset(&kept[k], 0, sizeof(kept[k]));
+                sqlite3_stmt *st;
+                if (!new_measure) {
+                        st = store_stmt(im->s, "SELECT given_date, event_date FROM due WHERE measure_id = ? AND "
+                                               "position = ? AND stage IS ? AND deadline = ?");
+                        if (!st)
+                                return -EIO;
+                        stmt_bind_int(st, 1, measure_id);
+                        stmt_bind_int(st, 2, (int64_t) k + 1);
+                        stmt_bind_text(st, 3, due->stage);
+                        stmt_bind_text(st, 4, due->text);
+                        int rc = sqlite3_step(st);
+                        if (rc == SQLITE_ROW) {
+                                snprintf(kept[k].given, sizeof(kept[k].given), "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+                                snprintf(kept[k].event, sizeof(kept[k].event), "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
+                        }
+                        sqlite3_reset(st);
+                        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                                return store_error(im->s, "cannot read a deadline");
+                }
+                char rule[1024];
+                dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
+                st = store_stmt(im->s,
+                                "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, "
+                                "event_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                                "ON CONFLICT (measure_id, position) DO UPDATE SET stage = ?3, deadline = ?4, rule = ?5, "
+                                "waits = ?6, given_date = ?7, event_date = ?8, "
+                                "dated_by = CASE WHEN ?7 IS NULL AND ?8 IS NULL THEN NULL ELSE dated_by END, "
+                                "dated_at = CASE WHEN ?7 IS NULL AND ?8 IS NULL THEN NULL ELSE dated_at END");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, measure_id);
+                stmt_bind_int(st, 2, (int64_t) k + 1);
+                stmt_bind_text(st, 3, due->stage);
+                stmt_bind_text(st, 4, due->text);
+                stmt_bind_text(st, 5, rule);
+                stmt_bind_text(st, 6, due->why);
+                stmt_bind_text(st, 7, kept[k].given[0] ? kept[k].given : NULL);
+                stmt_bind_text(st, 8, kept[k].event[0] ? kept[k].event : NULL);
+                rr = step_done(im, st, "cannot write a deadline");
+        }
+        if (rr >= 0 && !new_measure) {
+                sqlite3_stmt *st = store_stmt(im->s, "DELETE FROM due WHERE measure_id = ? AND position > ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, measure_id);
+                stmt_bind_int(st, 2, (int64_t) m->n_dues);
+                rr = step_done(im, st, "cannot remove a deadline");
+        }
+        return rr;
 }
 
 /* Withdraw a pending occurrence that the new edition no longer has: it is waived, with the reason. */
@@ -489,7 +541,7 @@ static int reschedule(struct importer *im, struct existing_occurrence *e, const 
                 return 0;
         /* planned_rev -1: merzimd plans it again, on its own. */
         sqlite3_stmt *st = store_stmt(im->s, "UPDATE occurrence SET period = ?, nominal_due = ?, effective_due = ?, "
-                                             "planned_rev = -1, given = 0 WHERE id = ?");
+                                             "planned_rev = -1 WHERE id = ?");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, d->period);
@@ -572,7 +624,7 @@ static void rule_years(const struct importer *im, int *from, int *to) {
 }
 
 /* Every dated occurrence a measure's deadlines give, a stage's periods named after it. */
-static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m,
+static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m, const struct kept_dates *kept,
                               struct deadline_occurrence **ret) {
         int y0, y1;
         rule_years(im, &y0, &y1);
@@ -581,7 +633,28 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
         for (size_t k = 0; k < m->n_dues; k++) {
                 const struct roadmap_due *due = &m->dues[k];
                 struct deadline_occurrence *occ = NULL;
-                int got = deadline_expand_rules(&due->rules, y0, y1, &occ);
+                int got = 0;
+                for (size_t i = 0; got >= 0 && i < due->n_rules; i++) {
+                        struct deadline_occurrence *one = NULL;
+                        int n1 = deadline_expand(&due->rule[i], y0, y1, &one);
+                        if (n1 > 0) {
+                                occ = xreallocarray(occ, (size_t) got + (size_t) n1, sizeof(*occ));
+                                memcpy(occ + got, one, (size_t) n1 * sizeof(*occ));
+                                got += n1;
+                        } else if (n1 < 0) {
+                                got = n1;
+                        }
+                        free(one);
+                }
+                if (got >= 0 && kept && due->undated) {
+                        /* The date the coordinator gave it, or that its event gives it. */
+                        struct deadline_occurrence dated;
+                        if (dating_occurrence(NULL, due->rule, due->n_rules, kept[k].given, kept[k].event,
+                                              im->o->calendar, &dated) > 0) {
+                                occ = xreallocarray(occ, (size_t) got + 1, sizeof(*occ));
+                                occ[got++] = dated;
+                        }
+                }
                 if (got < 0) {
                         free(occ);
                         free(all);
@@ -615,25 +688,18 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
 }
 
 /* Bring a measure's occurrences in line with its deadlines; matched by period, and a lone one-off
- * occurrence follows its measure to a new date, keeping its status and history. A date the coordinator
- * gave an undated measure stays as long as its deadline cell says the same. */
-static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure, bool deadline_changed,
-                            const struct roadmap_measure *m) {
+ * occurrence follows its measure to a new date, keeping its status and history. */
+static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure,
+                            const struct roadmap_measure *m, const struct kept_dates *kept) {
         const struct import_options *o = im->o;
         struct deadline_occurrence *want = NULL;
-        int n_want = wanted_occurrences(im, m, &want);
+        int n_want = wanted_occurrences(im, m, kept, &want);
         if (n_want < 0)
                 return n_want;
 
         struct existing_occurrence *have = NULL;
         size_t n_have = 0;
         int rr = new_measure ? 0 : load_existing(im, measure_id, &have, &n_have);
-        bool undated = false;
-        for (size_t k = 0; k < m->n_dues; k++)
-                undated = undated || m->dues[k].undated;
-        for (size_t j = 0; j < n_have; j++)
-                if (have[j].given && undated && !deadline_changed)
-                        have[j].matched = true;
         int *match = xcalloc((size_t) n_want + 1, sizeof(int));
         for (int i = 0; rr >= 0 && i < n_want; i++) {
                 match[i] = -1;
@@ -741,6 +807,10 @@ static int count_plan(struct importer *im) {
                                "WHERE m.plan_id = ? AND m.withdrawn = 0", &im->rep->n_occurrences);
         if (rr >= 0)
                 rr = count(im, "SELECT count(*) FROM plan_agency WHERE plan_id = ?", &im->rep->n_agencies);
+        if (rr >= 0)
+                rr = count(im, "SELECT count(*) FROM measure m WHERE m.plan_id = ? AND NOT m.withdrawn AND EXISTS "
+                               "(SELECT 1 FROM due x WHERE x.measure_id = m.id AND x.waits IS NOT NULL "
+                               "AND x.given_date IS NULL AND x.event_date IS NULL)", &im->rep->n_waiting);
         return rr;
 }
 
@@ -771,12 +841,16 @@ static int import_body(struct importer *im) {
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
                 const struct roadmap_measure *m = &im->r->measures[i];
                 int64_t id = 0;
-                bool created = false, changed = true;
-                rr = upsert_measure(im, m, &id, &created, &changed);
+                bool created = false;
+                struct kept_dates *kept = xcalloc(m->n_dues + 1, sizeof(*kept));
+                rr = upsert_measure(im, m, &id, &created);
                 if (rr >= 0)
                         rr = write_assignments(im, id, created, m);
                 if (rr >= 0)
-                        rr = sync_occurrences(im, id, created, changed, m);
+                        rr = write_dues(im, id, created, m, kept);
+                if (rr >= 0)
+                        rr = sync_occurrences(im, id, created, m, kept);
+                free(kept);
         }
         if (rr >= 0)
                 rr = history_created(im);

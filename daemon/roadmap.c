@@ -145,6 +145,7 @@ static void add_section(struct reader *rd, const struct doc_block *b, const char
 }
 
 static void due_free(struct roadmap_due *d) {
+        free(d->rule);
         free(d->stage);
         free(d->text);
         free(d->why);
@@ -153,6 +154,7 @@ static void due_free(struct roadmap_due *d) {
 static void measure_free(struct roadmap_measure *m) {
         free(m->label);
         free(m->where);
+        free(m->short_where);
         free(m->name);
         free(m->form);
         free(m->deadline_text);
@@ -178,6 +180,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                 struct roadmap_due due = {.stage = rd->cols.stages[k] ? xstrdup(rd->cols.stages[k]) : NULL,
                                           .text = TAKE_PTR(text)};
                 char err[256];
+                struct deadline_rules rules = {0};
                 struct deadline_context ctx = {
                         .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
                         .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
@@ -186,7 +189,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                 if (isempty(due.text)) {
                         due.undated = true;
                         due.why = xstrdup("the deadline cell is empty");
-                } else if (deadline_read(due.text, &ctx, &due.rules, err, sizeof(err)) < 0) {
+                } else if (deadline_read(due.text, &ctx, &rules, err, sizeof(err)) < 0) {
                         _cleanup_free_ char *dq = quote(due.text);
                         if (rd->o && rd->o->strict) {
                                 add_error(rd, b, "measure %s: cannot read the deadline %s: %s", m->label, dq, err);
@@ -196,14 +199,20 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                         due.undated = true;
                         due.why = xstrdup(err);
                 }
-                for (size_t i = 0; !due.undated && i < due.rules.n; i++)
-                        if (deadline_waits(&due.rules.rule[i])) {
+                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
+                if (!due.undated && rules.n > 0) {
+                        due.n_rules = rules.n;
+                        due.rule = xmalloc(rules.n * sizeof(*due.rule));
+                        memcpy(due.rule, rules.rule, rules.n * sizeof(*due.rule));
+                }
+                for (size_t i = 0; !due.undated && i < due.n_rules; i++)
+                        if (deadline_waits(&due.rule[i])) {
                                 due.undated = true;
-                                due.why = xasprintf("it waits for an event: «%s»", due.rules.rule[i].event);
+                                due.why = xasprintf("it waits for an event: «%s»", due.rule[i].event);
                         }
                 if (due.undated) {
                         _cleanup_free_ char *dq = quote(due.text);
-                        bool event = due.rules.n > 0;
+                        bool event = due.n_rules > 0;
                         add_warning(rd, b, "measure %s is undated: %s %s (%s); %s", m->label,
                                     event ? "its deadline" : "no date in its deadline", dq, due.why,
                                     event ? "record the event's date with merzimctl event" :
@@ -229,7 +238,9 @@ static int read_executors(struct reader *rd, const struct doc_block *b, struct r
                 if (utf8_width(v[i].code) > EXECUTOR_WIDTH_MAX) {
                         _cleanup_free_ char *eq = quote(v[i].code);
                         add_error(rd, b, "measure %s: an executor name is too long: %s", m->label, eq);
-                        executors_free(v, n);
+                        for (size_t j = i; j < n; j++) /* those before are the measure's now */
+                                free(v[j].code);
+                        free(v);
                         return -EINVAL;
                 }
                 _cleanup_free_ char *key = agency_key(v[i].code);
@@ -266,6 +277,8 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                 .number = plain_number(label),
                 .line = b->line,
                 .where = doc_where(rd->d, b),
+                .short_where = b->line > 0 ? xasprintf("line %d", b->line)
+                                           : xasprintf("table %d, row %d", b->table, b->row),
                 .section = r->n_sections ? r->n_sections - 1 : SIZE_MAX,
         };
         const char *name = cell(rd, b, rd->cols.name), *form = cell(rd, b, rd->cols.form);
@@ -383,6 +396,17 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         add_error(rd, b, "the number column (%s) is not a measure number: %s", number, q);
 }
 
+/* Whether a row starts with a measure's number and has more to say: a measure, even if cut short. */
+static bool numbered_row(const struct doc_block *b) {
+        size_t k = 0;
+        while (k < b->n_cells && isempty(b->cells[k].text))
+                k++;
+        if (k + 1 >= b->n_cells)
+                return false;
+        _cleanup_free_ char *label = parse_label(b->cells[k].text);
+        return label != NULL;
+}
+
 /* Which tables are parts of the plan's: the header's, and the tables after it that repeat its header
  * or have its columns. */
 static void find_plan_tables(struct reader *rd) {
@@ -402,7 +426,7 @@ static void find_plan_tables(struct reader *rd) {
         rd->end = rd->header + 1;
         for (size_t i = rd->header + 1; i < rd->d->n_blocks; i++) {
                 const struct doc_block *b = &rd->d->blocks[i];
-                if (b->table > 0 && rd->plan_table[b->table] && columns_fit(&rd->cols, b))
+                if (b->table > 0 && rd->plan_table[b->table] && (columns_fit(&rd->cols, b) || numbered_row(b)))
                         rd->end = i + 1;
         }
 }
@@ -421,28 +445,28 @@ static bool find_header(struct reader *rd) {
 static void number_measures(struct reader *rd) {
         struct roadmap *r = rd->r;
         bool plain = true;
-        int *seen = NULL;
-        for (size_t i = 0; i < r->n_measures && plain; i++) {
-                int n = r->measures[i].number;
-                if (n <= 0) {
+        int *seen = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
+        for (size_t i = 0; i < r->n_measures; i++) {
+                const struct roadmap_measure *m = &r->measures[i];
+                if (m->number <= 0) {
+                        if (plain)
+                                add_warning(rd, NULL, "measure numbers such as \"%s\" (%s) are not plain numbers: "
+                                            "merzim numbers the measures by their place in the table and keeps the "
+                                            "document's numbers as labels", m->label, m->short_where);
                         plain = false;
-                        break;
-                }
-                if (!seen)
-                        seen = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
-                if (seen[n]) {
+                } else if (seen[m->number]) {
                         add_warning(rd, NULL, "measure %d is listed twice (%s and %s): merzim numbers the measures "
-                                    "by their place in the table", n, r->measures[seen[n] - 1].where,
-                                    r->measures[i].where);
+                                    "by their place in the table and keeps the document's numbers as labels",
+                                    m->number, r->measures[seen[m->number] - 1].short_where, m->short_where);
                         plain = false;
+                } else {
+                        seen[m->number] = (int) i + 1;
                 }
-                seen[n] = (int) i + 1;
         }
         free(seen);
-        if (plain)
-                return;
-        for (size_t i = 0; i < r->n_measures; i++)
-                r->measures[i].number = (int) i + 1;
+        if (!plain)
+                for (size_t i = 0; i < r->n_measures; i++)
+                        r->measures[i].number = (int) i + 1;
 }
 
 int roadmap_read(const struct document *d, const struct roadmap_options *o, struct roadmap **ret,
@@ -527,9 +551,14 @@ int roadmap_parse(const char *data, size_t len, const char *file, const struct r
 }
 
 const char *roadmap_agency_name(const struct roadmap *r, const char *code) {
-        for (size_t i = 0; i < r->n_names; i++)
-                if (streq(r->names[i].code, code))
+        if (r->n_names == 0)
+                return NULL;
+        _cleanup_free_ char *key = agency_key(code);
+        for (size_t i = 0; i < r->n_names; i++) {
+                _cleanup_free_ char *k = agency_key(r->names[i].code);
+                if (streq(k, key))
                         return r->names[i].name;
+        }
         return NULL;
 }
 

@@ -16,7 +16,8 @@
 struct roadmap_due {
         char *stage;  /* the stage its column names ("в МЮ"), or NULL when the plan has one deadline column */
         char *text;   /* the cell as written, line breaks as spaces */
-        struct deadline_rules rules;
+        struct deadline *rule; /* what the cell says: one rule per stage it names */
+        size_t n_rules;
         bool undated; /* no date can be read from it, or it waits for an event: the coordinator gives one */
         char *why;    /* when undated: why, in English */
 };
@@ -27,6 +28,7 @@ struct roadmap_measure {
         char *label;  /* the number as the document writes it: "12", "1.1" */
         int line;     /* the source line, 0 if the format has none */
         char *where;  /* where it is, for messages: "plan.html:120", "plan.docx: table 1, row 14" */
+        char *short_where; /* the same without the file: "line 120", "table 1, row 14" */
         size_t section; /* index into roadmap.sections, or SIZE_MAX before the first section */
         char *name;
         char *form;   /* "" when the table has no completion form column */

@@ -155,6 +155,21 @@ static int build_agencies(struct store *s, const struct config *cfg, int64_t pla
         return r;
 }
 
+/* How many measures of a plan (0: every plan) wait for a date: undated, none given yet. */
+static int count_undated(struct store *s, int64_t plan_id, json_int_t *ret) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM measure m WHERE NOT m.withdrawn "
+                                         "AND (?1 = 0 OR m.plan_id = ?1) AND EXISTS (SELECT 1 FROM due x "
+                                         "WHERE x.measure_id = m.id AND x.waits IS NOT NULL AND x.given_date IS NULL "
+                                         "AND x.event_date IS NULL)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, plan_id);
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_error(s, "cannot count undated measures");
+}
+
 /* The figures of each plan, each occurrence once, and their sum. */
 static int build_plans(struct store *s, int64_t plan_id, day_t today, json_t *plans, json_t *totals) {
         sqlite3_stmt *st = store_stmt(s, "SELECT p.id, p.title, o.status, o.effective_due, o.done_at FROM plan p "
@@ -179,15 +194,22 @@ static int build_plans(struct store *s, int64_t plan_id, day_t today, json_t *pl
         int r = rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the plans' occurrences");
 
         struct tally sum = {0};
+        json_int_t undated_sum = 0;
         for (size_t i = 0; i < n; i++) {
                 json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t) list[i].id, "title", list[i].title);
                 tally_to_json(&list[i].tally, today, o);
+                json_int_t undated = 0;
+                if (r >= 0)
+                        r = count_undated(s, list[i].id, &undated);
+                json_object_set_new(o, "undated", json_integer(undated));
+                undated_sum += undated;
                 json_array_append_new(plans, o);
                 tally_merge(&sum, &list[i].tally);
                 free(list[i].title);
         }
         free(list);
         tally_to_json(&sum, today, totals);
+        json_object_set_new(totals, "undated", json_integer(undated_sum));
         return r;
 }
 

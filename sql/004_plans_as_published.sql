@@ -1,16 +1,28 @@
--- merzim schema, version 4: plans as they are published. A measure may be undated (its deadline has no
--- date merzim can read: an event, or a phrase it does not know) until the coordinator gives it a date;
--- measures keep the number as the document writes it; agencies are found by a key that does not
--- depend on quotes, case or look-alike letters, and may be a group or a body that only receives reports.
+-- merzim schema, version 4: plans as they are published. A measure keeps the number as the document
+-- writes it, and has one deadline per deadline column of its plan (a legislative plan has one per
+-- stage). A deadline may be undated (an event, or a phrase merzim cannot read) until the coordinator
+-- gives it a date or records the event it counts from. Agencies are found by a key that does not depend
+-- on quotes, case or look-alike letters, and may be a group of agencies.
 
 ALTER TABLE plan ADD COLUMN act_date TEXT;              -- the act that approved the plan (ISO date)
 ALTER TABLE measure ADD COLUMN label TEXT;              -- the number as written: "12", "1.1"
-ALTER TABLE measure ADD COLUMN undated TEXT;            -- why its deadline gives no date, or NULL
+ALTER TABLE measure ADD COLUMN undated TEXT;            -- why one of its deadlines gives no date, or NULL
 UPDATE measure SET label = CAST(number AS TEXT);
 
--- An occurrence whose date the coordinator gave (merzimctl due): the next import keeps it as long as the
--- measure's deadline cell says the same.
-ALTER TABLE occurrence ADD COLUMN given INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE due (
+        measure_id      INTEGER NOT NULL REFERENCES measure(id) ON DELETE CASCADE,
+        position        INTEGER NOT NULL,       -- 1, 2 ... in the order of the plan's deadline columns
+        stage           TEXT,                   -- the column's stage ("в МЮ"); NULL when the plan has one
+        deadline        TEXT NOT NULL,          -- the cell as written
+        rule            TEXT NOT NULL,          -- as understood (several rules: "RULE; RULE"), or "undated"
+        waits           TEXT,                   -- why it gives no date by itself, or NULL
+        given_date      TEXT,                   -- the date the coordinator gave it (merzimctl due)
+        event_date      TEXT,                   -- the date of the event its rule counts from (merzimctl event)
+        dated_by        TEXT,                   -- who gave either, and when
+        dated_at        TEXT,
+        PRIMARY KEY (measure_id, position)
+) WITHOUT ROWID;
+INSERT INTO due (measure_id, position, deadline, rule) SELECT id, 1, deadline, rule FROM measure;
 
 ALTER TABLE agency ADD COLUMN key TEXT;                 -- filled by merzim (agency_key) on the next import
 ALTER TABLE agency ADD COLUMN kind TEXT NOT NULL DEFAULT 'agency'; -- agency, group

@@ -47,8 +47,11 @@ static void check_roadmap(const struct roadmap *r) {
                         struct deadline_occurrence *occ = NULL;
                         if (m->dues[k].undated != (m->dues[k].why != NULL))
                                 abort();
-                        deadline_expand_rules(&m->dues[k].rules, r->year_from, r->year_to, &occ);
-                        free(occ);
+                        for (size_t i = 0; i < m->dues[k].n_rules; i++) {
+                                deadline_expand(&m->dues[k].rule[i], r->year_from, r->year_to, &occ);
+                                free(occ);
+                                occ = NULL;
+                        }
                 }
         }
 }
