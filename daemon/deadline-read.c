@@ -297,24 +297,57 @@ static int relative_clause(struct phrase *p, size_t a, size_t b, size_t first, s
         return 0;
 }
 
-/* Whether a clause [a, b] is an event: it begins with "по итогам", "при", "согласно", or it has words the
- * language does not know and begins with a preposition ("после", "до") or ends with a postposition
- * ("кезінде", "кейін", "бойынша", "дейін"). */
-static bool event_clause(const struct phrase *p, size_t a, size_t b, bool unknown) {
+/* Whether a token may stand in an event's words: a word the language does not know, a filler, a mark. */
+static bool event_word(const struct token *t) {
+        return t->type == TOK_SKIP || t->type == TOK_PUNCT || t->type == TOK_OTHER || is_word(t, WORD_UNKNOWN) ||
+               is_word(t, WORD_FILLER);
+}
+
+/* Find the event in a clause [a, b] (trimmed): the whole clause when it begins with "по итогам", "при",
+ * "согласно", or has words the language does not know and begins with a preposition ("после", "до") or
+ * ends with a postposition ("кезінде", "кейін", "бойынша", "дейін"); else a preposition and the unknown
+ * words after it to the clause's end ("Ежеквартально согласно плану"), or unknown words and the
+ * postposition that ends the clause. Returns whether there is one, as [*sa, *sb]. */
+static bool event_span(const struct phrase *p, size_t a, size_t b, bool unknown, size_t *sa, size_t *sb) {
         while (a < b && p->tokens[a].type != TOK_WORD)
                 a++;
         while (b > a && p->tokens[b].type != TOK_WORD)
                 b--;
         const struct token *first = &p->tokens[a], *last = &p->tokens[b];
+        *sa = a, *sb = b;
         if (first->type != TOK_WORD || last->type != TOK_WORD)
                 return false;
         if (first->cls == WORD_EVENT) /* "по итогам года" */
                 return true;
         if (!unknown)
                 return false;
-        return last->cls == WORD_EVENT || first->cls == WORD_AFTER || first->cls == WORD_BEFORE || first->cls == WORD_UNTIL ||
-               first->cls == WORD_FROM || last->cls == WORD_AFTER || last->cls == WORD_BEFORE ||
-               last->cls == WORD_UNTIL || last->cls == WORD_FROM_AFTER;
+        if (last->cls == WORD_EVENT || first->cls == WORD_AFTER || first->cls == WORD_BEFORE ||
+            first->cls == WORD_UNTIL || first->cls == WORD_FROM || last->cls == WORD_AFTER ||
+            last->cls == WORD_BEFORE || last->cls == WORD_UNTIL || last->cls == WORD_FROM_AFTER)
+                return true;
+        for (size_t m = a + 1; m < b; m++) { /* "... согласно плану", "... по специальному плану" */
+                const struct token *t = &p->tokens[m];
+                if (!is_word(t, WORD_EVENT) && !is_word(t, WORD_RANGE) && !is_word(t, WORD_AFTER) &&
+                    !is_word(t, WORD_UNTIL))
+                        continue;
+                bool words = true, any = false;
+                for (size_t k = m + 1; k <= b && words; k++) {
+                        words = event_word(&p->tokens[k]);
+                        any = any || is_word(&p->tokens[k], WORD_UNKNOWN);
+                }
+                if (words && any) {
+                        *sa = m;
+                        return true;
+                }
+        }
+        if (last->cls == WORD_EVENT || last->cls == WORD_AFTER || last->cls == WORD_FROM_AFTER) {
+                size_t r = b; /* "... арнайы жоспар бойынша" */
+                while (r > a && event_word(&p->tokens[r - 1]))
+                        r--;
+                *sa = r;
+                return unknown_in(p, r, b) != NULL;
+        }
+        return false;
 }
 
 /* Take the words of a clause [a, b) that say how a stage is done ("интернет желісі арқылы"): a run of
@@ -357,17 +390,20 @@ static int read_events(struct phrase *p, struct placed *out, size_t *n_out, bool
                 size_t first, last, ea = a, eb = b;
                 bool words = trim(p, &ea, &eb);
                 const struct token *unknown = words ? unknown_in(p, ea, eb) : NULL;
-                bool marker = words && event_clause(p, ea, eb, unknown != NULL);
-                size_t event_first = p->n;
+                size_t sa = ea, sb = eb;
+                bool marker = words && event_span(p, ea, eb, unknown != NULL, &sa, &sb);
+                size_t event_first = p->n, at = a;
                 if (find_count(p, a, b, unknown != NULL, &dl, &first, &last)) {
                         int r = relative_clause(p, a, b, first, last, &dl, &event_first);
                         if (r < 0)
                                 return r;
                 } else if (marker) {
+                        while (sb + 1 < b && event_word(&p->tokens[sb + 1])) /* "… «Не стань дропом!»" */
+                                sb++;
                         dl.kind = DEADLINE_EVENT;
-                        event_first = ea;
-                        event_text(p, ea, eb, dl.event, sizeof(dl.event));
-                        take(p, a, b - 1);
+                        event_first = at = sa;
+                        event_text(p, sa, sb, dl.event, sizeof(dl.event));
+                        take(p, sa, sb);
                 } else {
                         a = b + 1;
                         continue;
@@ -392,7 +428,7 @@ static int read_events(struct phrase *p, struct placed *out, size_t *n_out, bool
                 if (*n_out >= DEADLINE_RULES_MAX)
                         return phrase_fail(p, "'%s' names more than %d deadlines", p->phrase, DEADLINE_RULES_MAX);
                 *any_event = true;
-                out[(*n_out)++] = (struct placed) {.rule = dl, .at = a};
+                out[(*n_out)++] = (struct placed) {.rule = dl, .at = at};
                 a = b + 1;
         }
         return 0;
@@ -1059,7 +1095,9 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                                         .day = 31};
                 return add_rule(p, out, n, &dl, (size_t) (year_word - p->tokens));
         }
-        /* A stage without a year takes the one year (or range of years) the others name, or the plan's. */
+        /* A stage without a year takes the year of the next stage when that year follows what it dates
+         * ("Июнь, октябрь 2004 года"), or of the stage before when its year leads ("2024 жылғы IV
+         * тоқсан, ..."), or the one year (or range of years) all the others name, or the plan's. */
         int only = 0, only_to = 0;
         bool several = false;
         for (size_t k = 0; k < d->n; k++) {
@@ -1069,15 +1107,23 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                 else if (e->year && !only)
                         only = e->year, only_to = e->year_to;
         }
-        bool from_plan = !only || several;
-        if (from_plan)
-                only = plan_year(ctx), only_to = 0;
+        if (!only || several)
+                only = 0, only_to = 0;
         for (size_t k = 0; k < d->n; k++) {
                 struct stage *s = &d->stage[k];
-                if (!s->to.year && only > 0) {
-                        s->to.year = only, s->to.year_to = only_to;
-                        s->bare = from_plan;
-                        d->borrowed = d->borrowed || !from_plan;
+                const struct point *next = NULL, *before = NULL;
+                for (size_t j = k + 1; j < d->n && !next; j++)
+                        next = d->stage[j].to.year ? &d->stage[j].to : NULL;
+                for (size_t j = k; j-- > 0 && !before;)
+                        before = d->stage[j].to.year ? &d->stage[j].to : NULL;
+                const struct point *from = next && !next->leads ? next : before && before->leads ? before : NULL;
+                if (!s->to.year && (from || only)) {
+                        s->to.year = from ? from->year : only;
+                        s->to.year_to = from ? from->year_to : only_to;
+                        d->borrowed = true;
+                } else if (!s->to.year && plan_year(ctx)) {
+                        s->to.year = plan_year(ctx);
+                        s->bare = true;
                 }
                 if (s->span && !s->from.year)
                         s->from.year = s->to.year;
