@@ -40,6 +40,7 @@ struct dates {
         const struct token *following, *reporting, *after, *month_unit, *period;
         const struct token *bare[5];    /* the first period word without a number, by unit */
         const struct token *continuous, *count_word;
+        const struct token *then; /* "далее": what follows goes on from the stage before */
         bool as_needed, until, end, throughout;
         bool borrowed; /* a stage took its year from another */
         int named;     /* words and numbers that carry meaning */
@@ -764,6 +765,8 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
                 d->throughout = true;
                 return 0;
         case WORD_THEN:
+                if (!d->then)
+                        d->then = t;
                 return finish_stage(p, d);
         case WORD_FILLER:
         case WORD_AT_LEAST:
@@ -947,7 +950,10 @@ static int recurring_rule(struct phrase *p, const struct dates *d, const struct 
         if (s && s->span)
                 return phrase_fail(p, "a recurring deadline over a span of dates: '%s'", p->phrase);
         *dl = (struct deadline) {.kind = d->every, .year_from = e.year, .year_to = e.year_to ? e.year_to : e.year};
-        if (s && s->open) {
+        /* "начиная с 2025 года", "до 1 декабря 2024 года, далее ежегодно": from that year to the plan's end */
+        bool from_then = d->then && d->every_word > d->then && s && s->to.at < (size_t) (d->then - p->tokens) &&
+                         e.year && !e.year_to;
+        if (s && (s->open || from_then)) {
                 if (!ctx || ctx->year_to < e.year)
                         return phrase_fail(p, "'%s' starts in %d and the plan's last year is not known: write the "
                                            "last year", p->phrase, e.year);
@@ -980,7 +986,9 @@ static int recurring_rule(struct phrase *p, const struct dates *d, const struct 
                 return 0;
         }
         int month = e.part ? e.part * months_of(e.part_unit) : e.month ? e.month : 12;
-        if (e.day && following) {
+        if (e.day && following && e.month) { /* "до 25 января года, следующего за отчетным" */
+                dl->after = true;
+        } else if (e.day && following) { /* "до 10 числа месяца, следующего за отчетным годом" */
                 dl->after = month == 12;
                 month = month % 12 + 1;
         } else if (e.day && !e.month) {

@@ -223,7 +223,7 @@ static int read_rule(struct phrase *p, const char *s, struct deadline *dl) {
                 ok = number(&rest, 2, 2, &dl->month) && eat(&rest, "-") && number(&rest, 2, 2, &dl->day) &&
                      date_valid(2000, dl->month, dl->day);
                 dl->after = ok && eat(&rest, " after");
-                ok = ok && (!dl->after || dl->month == 1) && read_range(rest, dl);
+                ok = ok && read_range(rest, dl);
         } else if (eat(&rest, "quarterly ")) {
                 dl->kind = DEADLINE_QUARTERLY;
                 ok = read_day(&rest, 30, dl) && read_range(rest, dl);
