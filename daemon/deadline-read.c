@@ -16,7 +16,8 @@ struct point {
         int part;
         enum deadline_unit part_unit;
         int month, day;
-        bool leads; /* its year was written before what it dates: "2024 жылғы IV тоқсан" */
+        bool leads;    /* its year was written before what it dates: "2024 жылғы IV тоқсан" */
+        bool the_year; /* "в течение года", "жыл бойы": the plan's one year */
         size_t at;  /* its first token, to keep rules in the order they are written */
 };
 
@@ -40,7 +41,8 @@ struct dates {
         const struct token *following, *reporting, *after, *month_unit, *period;
         const struct token *bare[5];    /* the first period word without a number, by unit */
         const struct token *continuous, *count_word;
-        const struct token *then; /* "далее": what follows goes on from the stage before */
+        const struct token *then;      /* "далее": what follows goes on from the stage before */
+        const struct token *part_list; /* "ІІІ, ІҮ кварталы": one deadline or one each? */
         bool as_needed, until, end, throughout;
         bool borrowed; /* a stage took its year from another */
         int named;     /* words and numbers that carry meaning */
@@ -70,8 +72,8 @@ static size_t next_free(const struct phrase *p, size_t i) {
 }
 
 /* The quarter or half-year word that a number or ordinal at i numbers, directly ("IV квартал") or over
- * a span or list of numbers ("I – III кварталы", "I и III кварталы"), or NULL. */
-static struct token *numbered_period(struct phrase *p, size_t i, int depth) {
+ * a span or list of numbers ("I – III кварталы", "I и III кварталы": then *list is set), or NULL. */
+static struct token *numbered_period(struct phrase *p, size_t i, int depth, bool *list) {
         size_t j = next_free(p, i);
         if (j >= p->n || depth > 4)
                 return NULL;
@@ -88,9 +90,11 @@ static struct token *numbered_period(struct phrase *p, size_t i, int depth) {
         if (k >= p->n)
                 return NULL;
         struct token *n = &p->tokens[k];
-        if ((n->type == TOK_NUM && n->digits <= 2) || is_word(n, WORD_ORDINAL))
-                return numbered_period(p, k, depth + 1);
-        return NULL;
+        struct token *period = (n->type == TOK_NUM && n->digits <= 2) || is_word(n, WORD_ORDINAL) ?
+                                       numbered_period(p, k, depth + 1, list) : NULL;
+        if (period && (t->type == TOK_COMMA || is_word(t, WORD_FILLER)))
+                *list = true; /* "ІІІ, ІҮ кварталы", "I и III кварталы" */
+        return period;
 }
 
 /* Take the period word of a numbered part when nothing but a hyphen stands between them. */
@@ -465,7 +469,7 @@ static int finish_stage(struct phrase *p, struct dates *d) {
  * end of a span when it already names that. */
 static int add_point(struct phrase *p, struct dates *d, const struct point *e, bool leads) {
         struct point *c = &d->cur;
-        bool conflict = d->has_cur && ((e->year && c->year) || ((e->month || e->part) && (c->month || c->part)) ||
+        bool conflict = d->has_cur && (e->the_year || c->the_year || (e->year && c->year) || ((e->month || e->part) && (c->month || c->part)) ||
                                        (e->day && c->day) || (e->day && c->part) || (e->part && c->day));
         if (conflict || (leads && d->has_cur)) {
                 if (d->pending && !d->has_start) {
@@ -483,6 +487,7 @@ static int add_point(struct phrase *p, struct dates *d, const struct point *e, b
                 c->at = e->at;
         if (e->year)
                 c->year = e->year, c->year_to = e->year_to, c->leads = e->leads;
+        c->the_year = c->the_year || e->the_year;
         if (e->part)
                 c->part = e->part, c->part_unit = e->part_unit;
         if (e->month)
@@ -555,8 +560,6 @@ static int read_year(struct phrase *p, struct dates *d, size_t *i) {
                 p->tokens[k].used = true;
                 *i = k;
         }
-        if (mark == YEAR_FOLLOWS && d->has_cur && d->cur.year)
-                return phrase_fail(p, "two conflicting years in '%s'", p->phrase);
         e.leads = mark == YEAR_LEADS;
         return add_point(p, d, &e, e.leads);
 }
@@ -649,6 +652,10 @@ static int read_frequency(struct phrase *p, struct dates *d) {
                 if (!found)
                         return phrase_fail(p, "'%s' does not say how often: no period after '%.*s'", p->phrase,
                                            (int) t->srclen, t->src);
+                if (count > 1) /* "два раза в год": when in the year? */
+                        return phrase_fail(p, "'%s' could mean by the end of each of %d parts of the %s, or on %d dates "
+                                           "the plan does not give: write the dates", p->phrase, count,
+                                           period_names[unit], count);
                 int per_year = count * 12 / months_of(unit);
                 enum deadline_unit every = per_year == 1    ? DEADLINE_UNIT_YEAR
                                            : per_year == 2  ? DEADLINE_UNIT_HALF
@@ -667,6 +674,15 @@ static int read_frequency(struct phrase *p, struct dates *d) {
         return 0;
 }
 
+/* Whether the year word at token i means the plan's year: "в течение года", "до конца года", "жыл бойы". */
+static bool the_year_word(const struct phrase *p, size_t i) {
+        size_t k = i, j = next_free(p, i);
+        while (k > 0 && (p->tokens[k - 1].type == TOK_SKIP || is_word(&p->tokens[k - 1], WORD_FILLER)))
+                k--;
+        return (k > 0 && (is_word(&p->tokens[k - 1], WORD_THROUGHOUT) || is_word(&p->tokens[k - 1], WORD_END))) ||
+               (j < p->n && is_word(&p->tokens[j], WORD_THROUGHOUT));
+}
+
 /* Read a word of the date part. */
 static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
         struct token *t = &p->tokens[i];
@@ -683,14 +699,18 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
                                 d->pending = true;
                 return r;
         }
-        case WORD_ORDINAL:
-                if (!(period = numbered_period(p, i, 0)))
+        case WORD_ORDINAL: {
+                bool list = false;
+                if (!(period = numbered_period(p, i, 0, &list)))
                         return phrase_fail(p, "'%.*s' is not followed by a quarter or half-year in '%s'",
                                            (int) t->srclen, t->src, p->phrase);
                 e.part = t->value;
                 e.part_unit = is_word(period, WORD_QUARTER) ? DEADLINE_UNIT_QUARTER : DEADLINE_UNIT_HALF;
                 take_period(p, i, period);
+                if (list && !d->part_list)
+                        d->part_list = t;
                 return add_dated(p, d, &e, i);
+        }
         case WORD_ANNUAL:
                 return set_every(p, d, DEADLINE_ANNUAL, t);
         case WORD_QUARTERLY:
@@ -710,6 +730,11 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
         case WORD_HALF:
         case WORD_YEAR:
         case WORD_MONTH_UNIT: {
+                if (t->cls == WORD_YEAR && the_year_word(p, i)) { /* "в течение года", "жыл бойы" */
+                        e.the_year = true;
+                        t->used = true;
+                        return add_point(p, d, &e, false);
+                }
                 enum deadline_unit unit = DEADLINE_UNIT_DAY;
                 period_unit(t, &unit);
                 size_t k = i;
@@ -804,13 +829,16 @@ static int read_dates(struct phrase *p, struct dates *d) {
                 d->named++;
                 struct point e = {.at = i};
                 struct token *period;
+                bool list = false;
                 if (t->type == TOK_OTHER) {
                         r = phrase_fail_word(p, t, t);
                 } else if (t->type == TOK_WORD) {
                         r = read_date_word(p, d, i);
                 } else if (t->type == TOK_NUM && t->digits == 4) {
                         r = read_year(p, d, &i);
-                } else if (t->type == TOK_NUM && t->digits <= 2 && (period = numbered_period(p, i, 0))) {
+                } else if (t->type == TOK_NUM && t->digits <= 2 && (period = numbered_period(p, i, 0, &list))) {
+                        if (list && !d->part_list)
+                                d->part_list = t;
                         e.part = t->value;
                         e.part_unit = is_word(period, WORD_QUARTER) ? DEADLINE_UNIT_QUARTER : DEADLINE_UNIT_HALF;
                         take_period(p, i, period);
@@ -1023,6 +1051,11 @@ static int read_recurrence(struct phrase *p, struct dates *d) {
                         break;
                 }
         }
+        /* "до 15 числа следующего месяца": each month, by a day of the month after it */
+        if (!d->recurs && d->following && d->month_unit &&
+            &p->tokens[next_free(p, (size_t) (d->following - p->tokens))] == d->month_unit &&
+            (r = set_every(p, d, DEADLINE_MONTHLY, d->following)) < 0)
+                return r;
         if (!d->recurs && d->month_unit && d->throughout)
                 return phrase_fail(p, "'%s' counts a month from no event: say after or before what", p->phrase);
         if (!d->recurs) {
@@ -1050,9 +1083,18 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
         struct deadline dl;
         int r;
         const struct token *year_word = d->bare[DEADLINE_UNIT_YEAR];
-        bool a_year = year_word && !d->recurs && (d->throughout || d->end) && d->n == 0; /* "в течение года" */
-        if (year_word && !d->recurs && !a_year && !(d->following || d->after || d->reporting))
+        if (year_word && !d->recurs && !(d->following || d->after || d->reporting))
                 return phrase_fail_word(p, year_word, year_word);
+        if (d->part_list)
+                return phrase_fail(p, "'%s' could mean one deadline at the end of the last period or one at the end of "
+                                   "each: write a dash for a span, or each with its year", p->phrase);
+        size_t kept = 0; /* "ежегодно, в течение года": the year is each year */
+        for (size_t k = 0; k < d->n; k++) {
+                const struct point *e = &d->stage[k].to;
+                if (!(d->recurs && e->the_year && !e->part && !e->month && !e->day))
+                        d->stage[kept++] = d->stage[k];
+        }
+        d->n = kept;
         if (d->continuous) {
                 dl = (struct deadline) {.kind = DEADLINE_CONTINUOUS};
                 if ((r = add_rule(p, out, n, &dl, (size_t) (d->continuous - p->tokens))) < 0)
@@ -1066,8 +1108,8 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
         }
         if (d->recurs) {
                 /* Several stages: those with no year or a range of years recur ("Июнь, декабрь ежегодно"),
-                 * taking the quarter or month of the stage before when they name none ("3 квартал 2001 года
-                 * ежегодно 2002-2005 годы"); those with one year are due once. */
+                 * those with one year are due once ("Июнь-июль 2001г. 1 квартал ежегодно 2002-2005
+                 * годы"). */
                 bool any = false;
                 for (size_t k = 0; k < d->n; k++) {
                         struct stage s = d->stage[k];
@@ -1076,10 +1118,11 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                                         return r;
                         } else {
                                 const struct point *before = k > 0 ? &d->stage[k - 1].to : NULL;
-                                if (!s.to.part && !s.to.month && !s.to.day && before) {
-                                        s.to.part = before->part, s.to.part_unit = before->part_unit;
-                                        s.to.month = before->month, s.to.day = before->day;
-                                }
+                                if (!s.to.part && !s.to.month && !s.to.day && before &&
+                                    (before->part || before->month || before->day))
+                                        return phrase_fail(p, "'%s' could mean each year by the same quarter or month "
+                                                           "as the stage before, or by the end of each year: write it "
+                                                           "with each stage", p->phrase);
                                 if ((r = recurring_rule(p, d, &s, ctx, &dl)) < 0)
                                         return r;
                                 any = true;
@@ -1090,18 +1133,6 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                 if (!any)
                         return phrase_fail(p, "a recurring deadline with more than one date: '%s'", p->phrase);
                 return 0;
-        }
-        if (a_year) {
-                int year = plan_year(ctx);
-                if (!year && ctx && ctx->year_from)
-                        return phrase_fail(p, "'%s' could mean within each year of %d-%d or by the end of %d: write "
-                                           "'ежегодно' or the year", p->phrase, ctx->year_from, ctx->year_to,
-                                           ctx->year_from);
-                if (!year)
-                        return fail_no_year(p, ctx);
-                dl = (struct deadline) {.kind = DEADLINE_ONCE, .unit = DEADLINE_UNIT_YEAR, .year = year, .month = 12,
-                                        .day = 31};
-                return add_rule(p, out, n, &dl, (size_t) (year_word - p->tokens));
         }
         /* A stage without a year takes the year of the next stage when that year follows what it dates
          * ("Июнь, октябрь 2004 года"), or of the stage before when its year leads ("2024 жылғы IV
@@ -1125,7 +1156,16 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                 for (size_t j = k; j-- > 0 && !before;)
                         before = d->stage[j].to.year ? &d->stage[j].to : NULL;
                 const struct point *from = next && !next->leads ? next : before && before->leads ? before : NULL;
-                if (!s->to.year && (from || only)) {
+                if (s->to.the_year) {
+                        int year = plan_year(ctx);
+                        if (!year && ctx && ctx->year_from)
+                                return phrase_fail(p, "'%s' could mean within each year of %d-%d or by the end of %d: "
+                                                   "write 'ежегодно' or the year", p->phrase, ctx->year_from,
+                                                   ctx->year_to, ctx->year_from);
+                        if (!year)
+                                return fail_no_year(p, ctx);
+                        s->to.year = year;
+                } else if (!s->to.year && (from || only)) {
                         s->to.year = from ? from->year : only;
                         s->to.year_to = from ? from->year_to : only_to;
                         d->borrowed = true;
@@ -1150,6 +1190,86 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
         return 0;
 }
 
+/* Remove the rules of a list that a test picks. */
+static void drop(struct placed *v, size_t *n, bool (*pick)(const struct deadline *dl, const void *arg), const void *arg) {
+        size_t kept = 0;
+        for (size_t k = 0; k < *n; k++)
+                if (!pick(&v[k].rule, arg))
+                        v[kept++] = v[k];
+        *n = kept;
+}
+
+static bool is_kind(const struct deadline *dl, const void *kind) {
+        return dl->kind == *(const enum deadline_kind *) kind;
+}
+
+static bool is_year(const struct deadline *dl, _unused_ const void *arg) {
+        return dl->kind == DEADLINE_ONCE && dl->unit == DEADLINE_UNIT_YEAR;
+}
+
+static bool has_kind(const struct placed *v, size_t n, enum deadline_kind kind) {
+        for (size_t k = 0; k < n; k++)
+                if (v[k].rule.kind == kind)
+                        return true;
+        return false;
+}
+
+/* Whether an event's words hold one of some stems ("итог", "график"), in any case. */
+static bool event_says(const struct deadline *dl, const char *const *stems) {
+        _cleanup_free_ char *folded = utf8_fold(dl->event);
+        for (; *stems; stems++)
+                if (strstr(folded, *stems))
+                        return true;
+        return false;
+}
+
+/* Put the events of a cell and its dates together: a count of days after an event is the deadline of
+ * what is done "постоянно"; "постоянно, после X" is done from X on; a year or a range of years beside
+ * an event or "постоянно" is the period of the work, not a deadline; and a recurrence without a date of
+ * its own is dated by an event of results ("Ежегодно, по итогам года": by hand), refused beside a
+ * schedule that is not given ("Ежегодно, по графику"), and keeps its dates beside a plan of the work
+ * ("Ежеквартально согласно плану"). */
+static int combine(struct phrase *p, const struct dates *d, struct placed *events, size_t *n_events,
+                   struct placed *dates, size_t *n_dates) {
+        static const char *const results[] = {"итог", "результат", "қорытынды", "нәтиже", "завершени", "окончани",
+                                              NULL};
+        static const char *const schedule[] = {"график", "кесте", "расписани", NULL};
+        static const enum deadline_kind continuous = DEADLINE_CONTINUOUS, event = DEADLINE_EVENT;
+        if (has_kind(events, *n_events, DEADLINE_RELATIVE))
+                drop(dates, n_dates, is_kind, &continuous);
+        if (has_kind(dates, *n_dates, DEADLINE_CONTINUOUS))
+                drop(events, n_events, is_kind, &event);
+        if (has_kind(dates, *n_dates, DEADLINE_CONTINUOUS) || has_kind(events, *n_events, DEADLINE_EVENT))
+                drop(dates, n_dates, is_year, NULL);
+        if (!d->recurs || d->n > 0 || *n_events == 0)
+                return 0;
+        if (has_kind(events, *n_events, DEADLINE_RELATIVE)) {
+                drop(dates, n_dates, is_kind, &d->every);
+                return 0;
+        }
+        for (size_t k = 0; k < *n_events; k++) {
+                if (event_says(&events[k].rule, schedule))
+                        return phrase_fail(p, "'%s' could mean by the end of each period, or on the dates of a schedule "
+                                           "the plan does not give: write the dates", p->phrase);
+                if (!event_says(&events[k].rule, results))
+                        continue;
+                /* "Ежегодно, по итогам года": the event decides the date, not the end of the period. */
+                size_t first = 0, last = p->n - 1;
+                while (first < last && (p->tokens[first].type == TOK_PUNCT || p->tokens[first].type == TOK_SKIP))
+                        first++;
+                while (last > first && (p->tokens[last].type == TOK_PUNCT || p->tokens[last].type == TOK_SKIP ||
+                                        p->tokens[last].type == TOK_COMMA))
+                        last--;
+                drop(dates, n_dates, is_kind, &d->every);
+                *n_events = 1;
+                events[0] = (struct placed) {.rule = {.kind = DEADLINE_EVENT}, .at = 0};
+                event_text(p, first, last, events[0].rule.event, sizeof(events[0].rule.event));
+                return 0;
+        }
+        *n_events = 0; /* "согласно плану": how the work is planned, not when it is due */
+        return 0;
+}
+
 /* The nominal date of a one-off rule, to check that stages come in order. */
 static day_t once_date(const struct deadline *dl) {
         return date_from_ymd(dl->year, dl->month, dl->day);
@@ -1171,27 +1291,8 @@ int phrase_read(struct phrase *p, const struct deadline_context *ctx, struct dea
         size_t n_dates = 0;
         if ((r = date_rules(p, &d, ctx, n_events > 0, dates, &n_dates)) < 0)
                 return r;
-        bool implied = d.recurs && d.n == 0; /* "ежегодно" with no date of its own */
-        bool event_only = false;
-        for (size_t k = 0; k < n_events; k++)
-                event_only = event_only || placed[k].rule.kind == DEADLINE_EVENT;
-        if (implied && n_events > 0) {
-                /* "Ежегодно, по итогам года": the event decides the date, not the end of the period. */
-                for (size_t k = 0; k < n_dates; k++)
-                        if (dates[k].rule.kind == d.every)
-                                dates[k--] = dates[--n_dates];
-                if (event_only) {
-                        size_t first = 0, last = p->n - 1;
-                        while (first < last && (p->tokens[first].type == TOK_PUNCT || p->tokens[first].type == TOK_SKIP))
-                                first++;
-                        while (last > first && (p->tokens[last].type == TOK_PUNCT || p->tokens[last].type == TOK_SKIP ||
-                                                p->tokens[last].type == TOK_COMMA))
-                                last--;
-                        n = 1;
-                        placed[0] = (struct placed) {.rule = {.kind = DEADLINE_EVENT}, .at = 0};
-                        event_text(p, first, last, placed[0].rule.event, sizeof(placed[0].rule.event));
-                }
-        }
+        if ((r = combine(p, &d, placed, &n, dates, &n_dates)) < 0)
+                return r;
         if (n_dates == 0 && n == 0)
                 return phrase_fail(p, "no date in '%s'", p->phrase);
         for (size_t k = 0; k < n_dates; k++)

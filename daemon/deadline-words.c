@@ -516,6 +516,56 @@ static bool lookup(struct phrase *p, size_t i) {
         return false;
 }
 
+/* The code points of a word, at most max; returns how many. */
+static size_t code_points(const char *s, size_t len, uint32_t *out, size_t max) {
+        const char *end = s + len;
+        size_t n = 0;
+        while (s < end && n < max) {
+                int32_t c = utf8_decode(&s, end);
+                out[n++] = c < 0 ? 0xFFFD : (uint32_t) c;
+        }
+        return s < end ? max + 1 : n;
+}
+
+/* Whether a and b differ by one letter left out, added or changed, not the first. */
+static bool one_letter_off(const uint32_t *a, size_t na, const uint32_t *b, size_t nb) {
+        if (na > nb)
+                return one_letter_off(b, nb, a, na);
+        if (nb - na > 1 || na == 0 || a[0] != b[0])
+                return false;
+        size_t i = 0;
+        while (i < na && a[i] == b[i])
+                i++;
+        if (na == nb)
+                return i < na && memcmp(a + i + 1, b + i + 1, (na - i - 1) * sizeof(*a)) == 0;
+        return memcmp(a + i, b + i + 1, (na - i) * sizeof(*a)) == 0;
+}
+
+/* The month a word misspelt by one letter names ("яварь"), when the month's name has six letters or
+ * more and no other month's is as near; 0 if none. */
+static int misspelt_month(const struct token *t) {
+        static const char *const names[] = {
+                "январь", "февраль", NULL,     "апрель", NULL,     NULL,       NULL,     "август", "сентябрь",
+                "октябрь", "ноябрь", "декабрь", "қаңтар", NULL,     "наурыз", NULL,       NULL,     "маусым",
+                NULL,      NULL,     "қыркүйек", NULL,   NULL,     "желтоқсан"};
+        uint32_t word[16], name[16];
+        size_t n = code_points(t->text, t->len, word, ELEMENTSOF(word));
+        int found = 0;
+        if (n < 5 || n > ELEMENTSOF(word))
+                return 0;
+        for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+                if (!names[k])
+                        continue;
+                size_t m = code_points(names[k], strlen(names[k]), name, ELEMENTSOF(name));
+                if (!one_letter_off(word, n, name, m))
+                        continue;
+                if (found && found != (int) (k % 12) + 1)
+                        return 0;
+                found = (int) (k % 12) + 1;
+        }
+        return found;
+}
+
 int phrase_lex(struct phrase *p, const char *phrase, char *err, size_t errlen) {
         *p = (struct phrase) {.phrase = phrase ? phrase : "", .err = err, .errlen = errlen};
         if (err && errlen)
@@ -533,9 +583,14 @@ int phrase_lex(struct phrase *p, const char *phrase, char *err, size_t errlen) {
         join_wraps(p);
         if ((r = glue(p)) < 0)
                 return r;
-        for (size_t i = 0; i < p->n; i++)
-                if (p->tokens[i].type == TOK_WORD && !lookup(p, i))
-                        p->tokens[i].cls = WORD_UNKNOWN;
+        for (size_t i = 0; i < p->n; i++) {
+                struct token *t = &p->tokens[i];
+                if (t->type != TOK_WORD || lookup(p, i))
+                        continue;
+                t->cls = WORD_UNKNOWN;
+                if ((t->value = misspelt_month(t)))
+                        t->cls = WORD_MONTH;
+        }
         return 0;
 }
 
