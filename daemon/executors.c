@@ -347,8 +347,29 @@ static char *joining_words_as_commas(const char *cell) {
         return s;
 }
 
+/* Lines of a cell that go on from the line before: a word broken at the line's end ("сов-" / "местно"),
+ * or a line that starts in lower case, are joined to it. */
+static char *joined_lines(const char *raw) {
+        struct buf b = {0};
+        for (const char *p = raw; *p; p++) {
+                if (*p != '\n') {
+                        buf_putc(&b, *p);
+                        continue;
+                }
+                const char *q = p + 1;
+                int32_t next = utf8_decode(&q, q + strlen(q));
+                bool lower = next > 0 && unicode_is_letter((uint32_t) next) && !unicode_is_upper((uint32_t) next);
+                if (lower && b.len > 0 && b.data[b.len - 1] == '-' && b.len > 1 && b.data[b.len - 2] != ' ')
+                        b.len--, b.data[b.len] = 0; /* "сов-" + "местно" */
+                else
+                        buf_putc(&b, lower ? ' ' : '\n');
+        }
+        return buf_steal(&b);
+}
+
 size_t executors_split(const char *raw, struct roadmap_executor **ret) {
-        _cleanup_free_ char *cell = joining_words_as_commas(raw);
+        _cleanup_free_ char *lines = joined_lines(raw);
+        _cleanup_free_ char *cell = joining_words_as_commas(lines);
         bool commas = strchr(cell, ',') || strchr(cell, ';');
         struct item *items = NULL;
         size_t n = split_items(cell, !commas, &items);

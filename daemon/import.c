@@ -623,6 +623,34 @@ static void rule_years(const struct importer *im, int *from, int *to) {
                 *from = edition;
 }
 
+/* One occurrence per period: the same date twice is one occurrence ("1998" in two rows of a measure);
+ * two dates in one period are told apart by their dates ("ежегодно к 1 марта и к 1 сентября"). Returns
+ * the new count. */
+static int distinct_periods(struct deadline_occurrence *v, int n) {
+        for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n;) {
+                        if (!streq(v[i].period, v[j].period)) {
+                                j++;
+                                continue;
+                        }
+                        if (v[i].nominal == v[j].nominal) {
+                                memmove(&v[j], &v[j + 1], (size_t) (n - j - 1) * sizeof(*v));
+                                n--;
+                                continue;
+                        }
+                        char a[DATE_ISO_MAX], b[DATE_ISO_MAX];
+                        date_format(v[i].nominal, a);
+                        date_format(v[j].nominal, b);
+                        /* "2024" becomes "2024-03-01"; a stage keeps its name: "Минюст: 2024-03-01". */
+                        const char *colon = strrchr(v[i].period, ':');
+                        size_t keep = colon ? (size_t) (colon - v[i].period) + 2 : 0;
+                        snprintf(v[i].period + keep, sizeof(v[i].period) - keep, "%s", a);
+                        snprintf(v[j].period + keep, sizeof(v[j].period) - keep, "%s", b);
+                        j = i + 1; /* the new labels may meet others */
+                }
+        return n;
+}
+
 /* Every dated occurrence a measure's deadlines give, a stage's periods named after it. */
 static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m, const struct kept_dates *kept,
                               struct deadline_occurrence **ret) {
@@ -684,7 +712,7 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
                 free(occ);
         }
         *ret = all;
-        return n;
+        return distinct_periods(all, n);
 }
 
 /* Bring a measure's occurrences in line with its deadlines; matched by period, and a lone one-off

@@ -11,8 +11,8 @@
 
 #define MEASURE_NUMBER_MAX 100000
 #define QUOTE_MAX 60        /* how much of an offending row an error message quotes */
-#define CELL_MAX 8192       /* bytes in a title, a section title or a cell: ten times the longest in real plans */
-#define EXECUTOR_WIDTH_MAX 200
+#define CELL_MAX 32768      /* bytes in a title, a section title or a cell: a row of a real plan held 9 KB */
+#define EXECUTOR_WIDTH_MAX 400 /* columns of one executor's name: the longest in real plans has 230 */
 #define ERRORS_MAX 100      /* reported in full; past them, a count */
 
 struct reader {
@@ -24,6 +24,8 @@ struct reader {
         size_t header, end; /* the header's block; past the table's last row */
         bool *plan_table;   /* by table number: a part of the plan's table */
         size_t n_tables;
+        size_t row;         /* the block being read */
+        char *group;        /* the label of the numbered row whose measures are numbered in their names */
         size_t errors_dropped;
 };
 
@@ -165,11 +167,25 @@ static void measure_free(struct roadmap_measure *m) {
         executors_free(m->executors, m->n_executors);
 }
 
+/* What a measure's row says, column by column (for a row that holds several measures, one of them). */
+struct row_texts {
+        const char *name, *form, *executors;
+        const char *deadlines[DEADLINE_COLUMNS_MAX];
+        const char *unaligned; /* why the deadlines cannot be told apart: they are the measure's none */
+};
+
+static void row_texts(const struct reader *rd, const struct doc_block *b, struct row_texts *t) {
+        *t = (struct row_texts) {.name = cell(rd, b, rd->cols.name), .form = cell(rd, b, rd->cols.form),
+                                 .executors = cell(rd, b, rd->cols.executors)};
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                t->deadlines[k] = cell(rd, b, rd->cols.deadlines[k]);
+}
+
 /* Read the deadline cells of a row into the measure's dues. */
-static int read_dues(struct reader *rd, const struct doc_block *b, struct roadmap_measure *m) {
+static int read_dues(struct reader *rd, const struct doc_block *b, const struct row_texts *t,
+                     struct roadmap_measure *m) {
         for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
-                const char *raw = cell(rd, b, rd->cols.deadlines[k]);
-                _cleanup_free_ char *text = utf8_squeeze(raw);
+                _cleanup_free_ char *text = utf8_squeeze(t->deadlines[k]);
                 if (strlen(text) > CELL_MAX) {
                         add_error(rd, b, "measure %s: the deadline column is too long (%zu bytes, at most %d)",
                                   m->label, strlen(text), CELL_MAX);
@@ -186,7 +202,10 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                         .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
                         .month_start = rd->o && rd->o->month_start,
                 };
-                if (isempty(due.text)) {
+                if (t->unaligned) {
+                        due.undated = true;
+                        due.why = xstrdup(t->unaligned);
+                } else if (isempty(due.text)) {
                         due.undated = true;
                         due.why = xstrdup("the deadline cell is empty");
                 } else if (deadline_read(due.text, &ctx, &rules, err, sizeof(err)) < 0) {
@@ -225,8 +244,8 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
 }
 
 /* Add the executors of a row to the measure's, each once. */
-static int read_executors(struct reader *rd, const struct doc_block *b, struct roadmap_measure *m) {
-        const char *text = cell(rd, b, rd->cols.executors);
+static int read_executors(struct reader *rd, const struct doc_block *b, const char *text,
+                          struct roadmap_measure *m) {
         if (strlen(text) > CELL_MAX) {
                 add_error(rd, b, "measure %s: the executors column is too long (%zu bytes, at most %d)", m->label,
                           strlen(text), CELL_MAX);
@@ -270,7 +289,7 @@ static char *join_deadline_text(const struct roadmap_measure *m) {
         return buf_steal(&t);
 }
 
-static void add_measure(struct reader *rd, const struct doc_block *b, char *label) {
+static void add_measure(struct reader *rd, const struct doc_block *b, char *label, const struct row_texts *t) {
         struct roadmap *r = rd->r;
         struct roadmap_measure m = {
                 .label = label,
@@ -281,7 +300,7 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                                            : xasprintf("table %d, row %d", b->table, b->row),
                 .section = r->n_sections ? r->n_sections - 1 : SIZE_MAX,
         };
-        const char *name = cell(rd, b, rd->cols.name), *form = cell(rd, b, rd->cols.form);
+        const char *name = t->name, *form = t->form;
         static const char *const names[] = {"name", "completion form"};
         const char *texts[] = {name, form};
         for (size_t c = 0; c < ELEMENTSOF(texts); c++)
@@ -291,7 +310,7 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                         measure_free(&m);
                         return;
                 }
-        if (read_dues(rd, b, &m) < 0 || read_executors(rd, b, &m) < 0) {
+        if (read_dues(rd, b, t, &m) < 0 || read_executors(rd, b, t->executors, &m) < 0) {
                 measure_free(&m);
                 return;
         }
@@ -318,7 +337,9 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
 static void continue_measure(struct reader *rd, const struct doc_block *b) {
         struct roadmap_measure *m = &rd->r->measures[rd->r->n_measures - 1];
         size_t before = m->n_dues;
-        if (read_dues(rd, b, m) < 0 || read_executors(rd, b, m) < 0)
+        struct row_texts t;
+        row_texts(rd, b, &t);
+        if (read_dues(rd, b, &t, m) < 0 || read_executors(rd, b, t.executors, m) < 0)
                 return;
         /* The same deadline written again on the carried-on row is no new one. */
         for (size_t k = before; k < m->n_dues;) {
@@ -333,6 +354,217 @@ static void continue_measure(struct reader *rd, const struct doc_block *b) {
                 memmove(&m->dues[k], &m->dues[k + 1], (m->n_dues - k - 1) * sizeof(*m->dues));
                 m->n_dues--;
         }
+}
+
+/* The number a text starts with: "7. Выделять ..." gives "7" (also "11.№Шекараралық ...", as a mirror
+ * lost a space); NULL if it starts otherwise. */
+static char *leading_label(const char *text) {
+        size_t n = strspn(text, "0123456789.-");
+        if (n == 0 || n > 24 || (text[n - 1] != '.' && text[n] != ')'))
+                return NULL;
+        const char *rest = text + n + (text[n] == ')');
+        if (*rest != ' ' && strncmp(rest, "№", strlen("№")) != 0)
+                return NULL;
+        _cleanup_free_ char *first = xstrndup(text, n);
+        return parse_label(first);
+}
+
+/* Whether a line is a Roman-numbered heading: "I. Профилактика карантинных инфекций". */
+static bool roman_heading(const char *line) {
+        size_t n = strspn(line, "IVXLC");
+        return n > 0 && line[n] == '.' && line[n + 1] == ' ';
+}
+
+static size_t split_lines(const char *text, char ***ret) {
+        char **v = NULL;
+        size_t n = 0;
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                v = xreallocarray(v, n + 1, sizeof(char *));
+                v[n++] = xstrndup(p, len);
+                p = nl ? nl + 1 : p + len;
+        }
+        *ret = v;
+        return n;
+}
+
+static void lines_free(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* A row that holds several measures in one cell, one per numbered line ("1. Обеспечить ...", "2. ...",
+ * as some akimats' plans are published): each line is a measure; another cell's lines go with them when
+ * there are as many, or else that cell is every measure's (its deadlines then tell no measure's date).
+ * Returns whether the row was one. */
+/* A cell's numbered items on lines of their own: "... участкам; 3. Организовать ..." when the numbers
+ * run 1, 2, 3 ... (again from 1 after a Roman-numbered heading), as a person reads a list; NULL if the
+ * cell is no such list. */
+static char *numbered_lines(const char *text) {
+        struct buf out = {0};
+        unsigned expect = 1, found = 0;
+        size_t copied = 0, len = strlen(text);
+        for (size_t i = 0; i < len; i++) {
+                bool boundary = i == 0 || text[i - 1] == '\n' ||
+                                (i >= 2 && text[i - 1] == ' ' && strchr(";.:)", text[i - 2]));
+                if (!boundary)
+                        continue;
+                size_t digits = strspn(text + i, "0123456789"), roman = strspn(text + i, "IVX");
+                size_t n = digits ? digits : roman;
+                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0;
+                if (n == 0 || n > 4 || text[i + n] != '.' || (text[i + n + 1] != ' ' && !numero))
+                        continue;
+                const char *after = text + i + n + 1 + (numero ? strlen("№") : 1);
+                int32_t c = utf8_decode(&after, text + len);
+                if (c <= 0 || !unicode_is_upper((uint32_t) c))
+                        continue;
+                if (digits) {
+                        unsigned v = (unsigned) strtoul(text + i, NULL, 10);
+                        if (v != expect && v != 1)
+                                continue;
+                        expect = v + 1;
+                        found++;
+                } else {
+                        expect = 1; /* a heading: its items count from 1 again */
+                }
+                buf_append(&out, text + copied, i - copied);
+                if (out.len > 0 && out.data[out.len - 1] == ' ')
+                        out.data[--out.len] = 0;
+                if (out.len > 0 && out.data[out.len - 1] != '\n')
+                        buf_putc(&out, '\n');
+                copied = i;
+        }
+        if (found < 2) {
+                buf_free(&out);
+                return NULL;
+        }
+        buf_append(&out, text + copied, len - copied);
+        return buf_steal(&out);
+}
+
+static bool packed_row(struct reader *rd, const struct doc_block *b, const struct row_texts *t) {
+        _cleanup_free_ char *listed = numbered_lines(t->name);
+        if (!listed)
+                return false;
+        char **names;
+        size_t n_names = split_lines(listed, &names), numbered = 0;
+        for (size_t i = 0; i < n_names; i++) {
+                _cleanup_free_ char *l = leading_label(names[i]);
+                numbered += l != NULL;
+        }
+        if (numbered < 2) {
+                lines_free(names, n_names);
+                return false;
+        }
+        /* The measures: a numbered line starts one, other lines go on with it; headings are sections. */
+        struct buf text = {0};
+        char *label = NULL;
+        char **items = NULL, **labels = NULL;
+        size_t n_items = 0;
+        for (size_t i = 0; i <= n_names; i++) {
+                char *own = i < n_names ? leading_label(names[i]) : NULL;
+                bool heading = i < n_names && !own && roman_heading(names[i]);
+                if ((own || heading || i == n_names) && label) {
+                        items = xreallocarray(items, n_items + 1, sizeof(char *));
+                        labels = xreallocarray(labels, n_items + 1, sizeof(char *));
+                        items[n_items] = buf_steal(&text);
+                        labels[n_items++] = TAKE_PTR(label);
+                }
+                if (i == n_names)
+                        break;
+                if (heading) {
+                        buf_free(&text);
+                        add_section(rd, b, names[i]);
+                } else if (own) {
+                        label = own;
+                        buf_free(&text);
+                        buf_puts(&text, names[i] + strcspn(names[i], " ") + 1);
+                } else if (label) {
+                        buf_printf(&text, " %s", names[i]);
+                }
+        }
+        buf_free(&text);
+        lines_free(names, n_names);
+
+        /* The other cells, line by line, if they have a line per measure. */
+        char **dl[DEADLINE_COLUMNS_MAX] = {0}, **ex = NULL;
+        size_t n_dl[DEADLINE_COLUMNS_MAX] = {0}, n_ex = split_lines(t->executors, &ex);
+        bool aligned = true;
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
+                n_dl[k] = split_lines(t->deadlines[k], &dl[k]);
+                aligned = aligned && n_dl[k] == n_items;
+        }
+        _cleanup_free_ char *why = xasprintf("the row holds %zu measures and its deadline cell cannot be told "
+                                             "apart into theirs", n_items);
+        if (!aligned)
+                add_warning(rd, b, "%s: each is undated", why);
+        if (n_ex != n_items)
+                add_warning(rd, b, "the row holds %zu measures and %zu lines of executors: every executor of the "
+                            "row is each measure's", n_items, n_ex);
+        for (size_t i = 0; i < n_items; i++) {
+                struct row_texts one = {.name = items[i], .form = t->form,
+                                        .executors = n_ex == n_items ? ex[i] : t->executors,
+                                        .unaligned = aligned ? NULL : why};
+                for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                        one.deadlines[k] = aligned ? dl[k][i] : t->deadlines[k];
+                add_measure(rd, b, labels[i], &one);
+                free(items[i]);
+        }
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                lines_free(dl[k], n_dl[k]);
+        lines_free(ex, n_ex);
+        free(items);
+        free(labels);
+        return true;
+}
+
+/* The table of the next row of the plan after block i, or -1. */
+static int next_plan_table(const struct reader *rd, size_t i) {
+        for (size_t k = i + 1; k < rd->end; k++) {
+                const struct doc_block *b = &rd->d->blocks[k];
+                if (b->table > 0 && rd->plan_table[b->table])
+                        return b->table;
+        }
+        return -1;
+}
+
+/* Whether a row says it was struck out of the plan: "5.1.3. Строка исключена - см. сноску". */
+static bool struck_out(const char *text) {
+        static const char *const words[] = {"исключен", "исключён", "алынып тасталд", "алып тасталд", NULL};
+        _cleanup_free_ char *f = utf8_fold(text);
+        for (size_t i = 0; words[i]; i++)
+                if (strstr(f, words[i]))
+                        return strlen(f) < 200;
+        return false;
+}
+
+/* The number-column label of the next numbered row of the plan after block i, or NULL. */
+static char *next_label(const struct reader *rd, size_t i) {
+        for (size_t k = i + 1; k < rd->end; k++) {
+                const struct doc_block *b = &rd->d->blocks[k];
+                if (b->table == 0 || !rd->plan_table[b->table] || !columns_fit(&rd->cols, b))
+                        continue;
+                const char *number = cell(rd, b, rd->cols.number);
+                char *label = parse_label(number);
+                if (label)
+                        return label;
+        }
+        return NULL;
+}
+
+/* Whether a numbered row only heads the measures numbered under it ("2." over "2.1", "2.2"): it has no
+ * deadline and no executors of its own. */
+static bool group_heading(const struct reader *rd, const struct row_texts *t, const char *label) {
+        if (!isempty(t->executors))
+                return false;
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                if (!isempty(t->deadlines[k]))
+                        return false;
+        _cleanup_free_ char *next = next_label(rd, rd->row);
+        size_t n = strlen(label);
+        return next && strncmp(next, label, n) == 0 && next[n] == '.';
 }
 
 /* A row of sums under a table of expenses: "Итого: | | 20738 | 21562". */
@@ -360,6 +592,8 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         size_t distinct = distinct_texts(b, &only);
         if (distinct == 0 || columns_numbering_row(b) || columns_same_header(c, b) || totals_row(b))
                 return;
+        if (distinct == 1 && struck_out(only))
+                return;
         if (!columns_fit(c, b)) {
                 if (distinct == 1) {
                         add_section(rd, b, only);
@@ -370,16 +604,52 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 add_error(rd, b, "expected %zu columns as in the header, found %zu: %s", c->n_logical, b->n_cells, q);
                 return;
         }
+        struct row_texts t;
+        row_texts(rd, b, &t);
         const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
         char *label = number ? parse_label(number) : NULL;
         if (label && !cell_continued(rd, b, c->number)) {
-                add_measure(rd, b, label);
+                free(rd->group);
+                rd->group = NULL;
+                if (group_heading(rd, &t, label)) {
+                        add_section(rd, b, t.name);
+                        free(label);
+                        return;
+                }
+                /* Numbered twice, in its column and in its name ("1." and "1. Разработать ..."): the
+                 * column numbers groups (instructions) and the names their measures: "1:1", "1:2" ... */
+                char *own = leading_label(t.name);
+                if (own) {
+                        rd->group = label;
+                        label = xasprintf("%s:%s", rd->group, own);
+                }
+                free(own);
+                add_measure(rd, b, label, &t);
                 return;
         }
         free(label);
-        bool carried = c->number >= 0 && (isempty(number) || cell_continued(rd, b, c->number)) &&
-                       (c->name < 0 || isempty(cell(rd, b, c->name)) || cell_continued(rd, b, c->name));
-        if (carried && rd->r->n_measures > 0) {
+        bool unnumbered = c->number < 0 || isempty(number) || cell_continued(rd, b, c->number);
+        bool named = c->name >= 0 && !isempty(t.name) && !cell_continued(rd, b, c->name);
+        if (unnumbered && distinct > 1 && packed_row(rd, b, &t))
+                return;
+        if (unnumbered && named && distinct > 1) {
+                /* Its number in its name ("7. Выделять микрокредиты ..."), or a part of the measure above
+                 * with deadlines of its own ("- больницы и школы"). */
+                char *own = leading_label(t.name);
+                if (own) {
+                        if (rd->group) {
+                                char *in_group = xasprintf("%s:%s", rd->group, own);
+                                free(own);
+                                own = in_group;
+                        }
+                        add_measure(rd, b, own, &t);
+                        return;
+                }
+                if (rd->r->n_measures > 0 && c->number >= 0) {
+                        continue_measure(rd, b);
+                        return;
+                }
+        } else if (unnumbered && c->number >= 0 && rd->r->n_measures > 0 && distinct > 1) {
                 continue_measure(rd, b);
                 return;
         }
@@ -388,7 +658,7 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 return;
         }
         if (c->number < 0) {
-                add_measure(rd, b, xasprintf("%zu", rd->r->n_measures + 1));
+                add_measure(rd, b, xasprintf("%zu", rd->r->n_measures + 1), &t);
                 return;
         }
         _cleanup_free_ char *line = row_text(b);
@@ -501,14 +771,25 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 add_error(&rd, &d->blocks[rd.header], "the title is too long (%zu bytes, at most %d)",
                           strlen(rd.r->title), CELL_MAX);
 
+        int last_table = d->blocks[rd.header].table;
         for (size_t i = rd.header + rd.cols.header_rows; i < rd.end; i++) {
                 const struct doc_block *b = &d->blocks[i];
-                if (b->table == 0)
-                        add_section(&rd, b, b->cells[0].text);
-                else if (rd.plan_table[b->table])
+                if (b->table == 0) {
+                        /* Between the rows of one table (the text layout), a paragraph is a section; between
+                         * two tables, it is no part of the plan, unless an abbreviation key. */
+                        if (next_plan_table(&rd, i) == last_table)
+                                add_section(&rd, b, b->cells[0].text);
+                        else
+                                frame_read_key(rd.r, d, i, i + 1);
+                } else if (rd.plan_table[b->table]) {
+                        last_table = b->table;
+                        rd.row = i;
                         table_row(&rd, b);
+                } else {
+                        frame_read_key(rd.r, d, i, i + 1);
+                }
         }
-        frame_read_key(rd.r, d, rd.end);
+        frame_read_key(rd.r, d, rd.end, d->n_blocks);
         if (rd.r->n_measures == 0 && errs->n == errors_before)
                 add_error(&rd, &d->blocks[rd.header], "the table has no measures");
         if (rd.errors_dropped)
@@ -529,12 +810,14 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 frame_years_from_deadlines(rd.r);
         columns_done(&rd.cols);
         free(rd.plan_table);
+        free(rd.group);
         *ret = rd.r;
         return 0;
 
 fail:
         columns_done(&rd.cols);
         free(rd.plan_table);
+        free(rd.group);
         roadmap_free(rd.r);
         return -EINVAL;
 }
