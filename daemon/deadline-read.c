@@ -327,7 +327,7 @@ static bool event_span(const struct phrase *p, size_t a, size_t b, bool unknown,
         if (!unknown)
                 return false;
         if (last->cls == WORD_EVENT || first->cls == WORD_AFTER || first->cls == WORD_BEFORE ||
-            first->cls == WORD_UNTIL || first->cls == WORD_FROM || last->cls == WORD_AFTER ||
+            first->cls == WORD_UNTIL || first->cls == WORD_FROM || first->cls == WORD_RANGE || last->cls == WORD_AFTER ||
             last->cls == WORD_BEFORE || last->cls == WORD_UNTIL || last->cls == WORD_FROM_AFTER)
                 return true;
         for (size_t m = a + 1; m < b; m++) { /* "... согласно плану", "... по специальному плану" */
@@ -789,10 +789,16 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
         case WORD_THROUGHOUT:
                 d->throughout = true;
                 return 0;
-        case WORD_THEN:
+        case WORD_THEN: {
                 if (!d->then)
                         d->then = t;
+                size_t j = phrase_next(p, i); /* "2025 год и далее": from then on */
+                while (j < p->n && (p->tokens[j].type == TOK_PUNCT || p->tokens[j].type == TOK_DASH))
+                        j = phrase_next(p, j);
+                if (j >= p->n && !d->continuous)
+                        d->continuous = t;
                 return finish_stage(p, d);
+        }
         case WORD_FILLER:
         case WORD_AT_LEAST:
                 return 0;
@@ -1051,10 +1057,12 @@ static int read_recurrence(struct phrase *p, struct dates *d) {
                         break;
                 }
         }
-        /* "до 15 числа следующего месяца": each month, by a day of the month after it */
-        if (!d->recurs && d->following && d->month_unit &&
-            &p->tokens[next_free(p, (size_t) (d->following - p->tokens))] == d->month_unit &&
-            (r = set_every(p, d, DEADLINE_MONTHLY, d->following)) < 0)
+        /* "до 15 числа следующего месяца", "10 числа месяца, следующего за отчетным": each month, by a day
+         * of the month after it */
+        bool next_month = d->following && d->month_unit &&
+                          (&p->tokens[next_free(p, (size_t) (d->following - p->tokens))] == d->month_unit ||
+                           (d->reporting && d->month_unit < d->following));
+        if (!d->recurs && next_month && (r = set_every(p, d, DEADLINE_MONTHLY, d->following)) < 0)
                 return r;
         if (!d->recurs && d->month_unit && d->throughout)
                 return phrase_fail(p, "'%s' counts a month from no event: say after or before what", p->phrase);

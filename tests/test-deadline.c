@@ -491,6 +491,9 @@ Test(deadline, several_stages_in_one_cell) {
                    "once 1998-12-31 year; once 1998-06-30 month | 1998=1998-12-31 1998-06=1998-06-30");
         check_read("Первый квартал 2005 года, далее - постоянно", 0, 0,
                    "once 2005-03-31 quarter; continuous | 2005-Q1=2005-03-31");
+        check_read("2025 год и далее", 0, 0, "continuous |");
+        check_read("до 1 декабря 2024 года, далее ежегодно", 2024, 2026,
+                   "annual 12-01 2024-2026 | 2024=2024-12-01 2025=2025-12-01 2026=2026-12-01");
         check_read("22-23 февраля 1-2 марта", 2003, 2003,
                    "once 2003-02-23 day from 2003-02-22; once 2003-03-02 day from 2003-03-01 | "
                    "2003-02-22/2003-02-23=2003-02-23 2003-03-01/2003-03-02=2003-03-02");
@@ -577,6 +580,8 @@ Test(deadline, quarterly_half_yearly_and_monthly) {
         read_text("ежемесячно, до 5 числа месяца, следующего за отчетным", 2024, 2024, false, got, sizeof(got));
         cr_assert(starts_with(got, "monthly 5 after | 2024-01=2024-02-05 "), "%s", got);
         cr_assert(strstr(got, " 2024-12=2025-01-05"), "%s", got);
+        read_text("не позднее 10 числа месяца, следующего за отчетным", 2024, 2024, false, got, sizeof(got));
+        cr_assert(starts_with(got, "monthly 10 after | 2024-01=2024-02-10 "), "%s", got);
         check_refused("ежеквартально до 25 числа", 2024, 2024, "day 25 of the last month of each quarter",
                       "or of the month after it");
         check_refused("Раз в три года", 2024, 2026, "once every 3 years: merzim has no such rule", NULL);
@@ -728,6 +733,7 @@ Test(deadline, events_without_a_number_wait_for_a_date) {
                 cr_assert(deadline_waits(&dl));
                 cr_assert_str_eq(dl.event, events[i]);
         }
+        check_read("по отдельному графику", 2024, 2024, "event «по отдельному графику» |");
         /* A recurrence dated by an event has no date of its own. */
         check_read("Еже- годно, по итогам года", 2024, 2024, "event «Ежегодно, по итогам года» |");
         /* A plan of the work keeps the recurrence's dates; a schedule not given makes them unknown. */
