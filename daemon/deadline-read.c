@@ -203,6 +203,11 @@ static void event_text(const struct phrase *p, size_t first, size_t last, char *
                         buf_append(&b, at, (size_t) (s - at));
         }
         buf_putc(&b, 0);
+        /* A parenthesis the event's words do not open or close is the cell's, not the event's. */
+        if (!strchr(b.data, '(') && b.len > 1 && b.data[b.len - 2] == ')')
+                b.data[b.len - 2] = 0;
+        if (b.data[0] == '(' && !strchr(b.data, ')'))
+                memmove(b.data, b.data + 1, strlen(b.data));
         size_t n = strlen(b.data);
         if (n >= len) { /* cut at a character's start */
                 n = len - 1;
@@ -382,10 +387,37 @@ static void take_means(struct phrase *p, size_t a, size_t b) {
         }
 }
 
+/* Take notes in parentheses of words the language does not know ("декабрь 2024 года (проект)"): they
+ * name a stage, not its date. A phrase of nothing but such a note keeps it, to be refused. */
+static void take_notes(struct phrase *p) {
+        bool outside = false;
+        for (size_t i = 0, depth = 0; i < p->n; i++) {
+                const struct token *t = &p->tokens[i];
+                if (t->type == TOK_PUNCT && (*t->src == '(' || *t->src == ')'))
+                        depth += *t->src == '(' ? 1 : depth ? (size_t) -1 : 0;
+                else if (!depth && t->type != TOK_SKIP && t->type != TOK_PUNCT && t->type != TOK_COMMA)
+                        outside = true;
+        }
+        for (size_t i = 0; outside && i < p->n; i++) {
+                if (p->tokens[i].type != TOK_PUNCT || *p->tokens[i].src != '(')
+                        continue;
+                size_t k = i + 1;
+                bool note = false;
+                while (k < p->n && !(p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')') &&
+                       event_word(&p->tokens[k])) {
+                        note = note || is_word(&p->tokens[k], WORD_UNKNOWN);
+                        k++;
+                }
+                if (note && k < p->n && p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')')
+                        take(p, i, k);
+        }
+}
+
 /* Read the events of a phrase, clause by clause (clauses end at commas and "далее"): a clause with a
  * count is a relative rule, one with an event's words an event rule. */
 static int read_events(struct phrase *p, struct placed *out, size_t *n_out, bool *any_event) {
         size_t a = 0;
+        take_notes(p);
         while (a < p->n) {
                 size_t b = a;
                 while (b < p->n && p->tokens[b].type != TOK_COMMA && !is_word(&p->tokens[b], WORD_THEN))
@@ -1107,6 +1139,21 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                 dl = (struct deadline) {.kind = DEADLINE_CONTINUOUS};
                 if ((r = add_rule(p, out, n, &dl, (size_t) (d->continuous - p->tokens))) < 0)
                         return r;
+        }
+        /* "Ежегодно, к 1 февраля, начиная с 2025 года": the recurrence runs from that year. */
+        for (size_t k = 0; d->recurs && d->n > 1 && k < d->n; k++) {
+                const struct point *e = &d->stage[k].to;
+                if (!d->stage[k].open || e->year_to || e->part || e->month || e->day || e->the_year)
+                        continue;
+                int start = e->year;
+                memmove(&d->stage[k], &d->stage[k + 1], (d->n - k - 1) * sizeof(d->stage[0]));
+                d->n--;
+                for (size_t j = 0; j < d->n; j++)
+                        if (!d->stage[j].to.year) {
+                                d->stage[j].to.year = start;
+                                d->stage[j].open = true;
+                        }
+                break;
         }
         if (d->recurs && d->n <= 1) {
                 if ((r = recurring_rule(p, d, d->n ? &d->stage[0] : NULL, ctx, &dl)) < 0)

@@ -537,6 +537,11 @@ Test(deadline, yearly_without_a_day) {
         check_refused("3 квартал 2001 года ежегодно 2002-2003 годы", 0, 0, "each year by the same quarter or month",
                       "or by the end of each year");
         check_read("Июнь, декабрь ежегодно", 2024, 2024, "annual 06-30; annual 12-31 | 2024=2024-06-30 2024-12=2024-12-31");
+        check_read("Ежегодно, к 1 февраля, начиная с 2025 года", 2024, 2026,
+                   "annual 02-01 2025-2026 | 2025=2025-02-01 2026=2026-02-01");
+        check_read("2024 жылдан бастап жыл сайын 1 ақпанға дейін", 2023, 2025,
+                   "annual 02-01 2024-2025 | 2024=2024-02-01 2025=2025-02-01");
+        check_refused("ежегодно, начиная с 2025 года", 0, 0, "the plan's last year is not known", NULL);
         check_read("ежегодно, до 10 числа месяца, следующего за отчетным годом", 2023, 2024,
                    "annual 01-10 after | 2023=2024-01-10 2024=2025-01-10");
 }
@@ -620,7 +625,10 @@ Test(deadline, span_of_dates_is_due_on_its_last_day) {
         check_read("Май - август 1998 года", 0, 0, "once 1998-08-31 month from 1998-05 | 1998-05/1998-08=1998-08-31");
         check_read("1998 жылдың мамыр-тамыз айлары", 0, 0,
                    "once 1998-08-31 month from 1998-05 | 1998-05/1998-08=1998-08-31");
-        /* Words that say how a stage is done are not dates. */
+        /* Notes in parentheses and words that say how a stage is done are not dates. */
+        check_read("декабрь 2024 года (проект), март 2025 года (закон)", 0, 0,
+                   "once 2024-12-31 month; once 2025-03-31 month | 2024-12=2024-12-31 2025-03=2025-03-31");
+        check_refused("(проект)", 0, 0, "did not understand 'проект' in '(проект)'", NULL);
         check_read("2021 жылғы 1 қыркүйектен бастап 15 қазан аралығындағы кезеңде интернет желісі арқылы онлайн "
                    "режимінде, 2021 жылғы 1 – 30 қазан аралығында планшеттерді пайдалану арқылы",
                    0, 0,
