@@ -1,5 +1,6 @@
-/* The deadline language inside: a phrase as words with meanings (deadline-words.c), read into rules by its
- * grammar (deadline-read.c). Only deadline*.c include this. */
+/* The deadline language inside: a phrase as words with meanings (deadline-words.c), its events
+ * (deadline-events.c) and dates (deadline-stages.c), put together into rules (deadline-read.c). Only
+ * deadline*.c include this. */
 #pragma once
 
 #include <stdbool.h>
@@ -92,6 +93,70 @@ int phrase_lex(struct phrase *p, const char *phrase, char *err, size_t errlen);
 void phrase_done(struct phrase *p);
 /* The index of the next token that still counts after i, or p->n. */
 size_t phrase_next(const struct phrase *p, size_t i);
+/* The next token after i that counts and is not taken by a rule, or p->n. */
+size_t phrase_next_free(const struct phrase *p, size_t i);
+/* Mark tokens a..b (inclusive) as taken by a rule. */
+void phrase_take(struct phrase *p, size_t a, size_t b);
+
+static inline bool is_word(const struct token *t, enum word_class cls) {
+        return t->type == TOK_WORD && t->cls == cls;
+}
+
+/* A moment a phrase names: a year or a range of years, a quarter or half-year, a month, a day. */
+struct point {
+        int year, year_to; /* year_to: the last year of a range, or 0 */
+        int part;
+        enum deadline_unit part_unit;
+        int month, day;
+        bool leads;    /* its year was written before what it dates: "2024 жылғы IV тоқсан" */
+        bool the_year; /* "в течение года", "жыл бойы": the plan's one year */
+        size_t at;     /* its first token, to keep rules in the order they are written */
+};
+
+/* One stage of a cell: a point, a span between two points, or an open start ("начиная с"). */
+struct stage {
+        struct point from, to;
+        bool span, open;
+        bool bare; /* its year is the plan's: "март" */
+};
+
+/* What the date words of a phrase named, as they are walked through. */
+struct dates {
+        struct stage stage[DEADLINE_RULES_MAX];
+        size_t n;
+        struct point cur, start;
+        bool has_cur, has_start, pending, in_from, from_after;
+        bool recurs;                    /* every: ANNUAL, QUARTERLY, HALFYEARLY or MONTHLY */
+        enum deadline_kind every;
+        const struct token *every_word; /* what made it recur, for messages */
+        const struct token *following, *reporting, *after, *month_unit, *period;
+        const struct token *bare[5];    /* the first period word without a number, by unit */
+        const struct token *continuous;
+        const struct token *then;      /* "далее": what follows goes on from the stage before */
+        const struct token *part_list; /* "ІІІ, ІҮ кварталы": one deadline or one each? */
+        bool as_needed, until, end, throughout;
+        bool borrowed; /* a stage took its year from another */
+        int named;     /* words and numbers that carry meaning */
+};
+
+/* A rule and where the words that made it begin, to order the rules of a cell as written. */
+struct placed {
+        struct deadline rule;
+        size_t at;
+};
+
+/* "day", "month", "quarter", "half-year", "year" by enum deadline_unit. */
+extern const char *const phrase_period_names[5];
+/* The months of a period. */
+int phrase_months_of(enum deadline_unit unit);
+
+/* Read the events of a phrase into rules, taking their words (deadline-events.c). */
+int phrase_read_events(struct phrase *p, struct placed *out, size_t *n_out);
+/* Copy the words of tokens first..last as written: line-wrap hyphens joined, guillemets as quotes. */
+void phrase_event_text(const struct phrase *p, size_t first, size_t last, char *out, size_t len);
+/* Walk the tokens no event took, noting what they name in stages, and the recurrence they make
+ * (deadline-stages.c). */
+int phrase_read_dates(struct phrase *p, struct dates *d);
 /* Read the classified tokens into rules (deadline-read.c). */
 int phrase_read(struct phrase *p, const struct deadline_context *ctx, struct deadline_rules *ret);
 /* The English name of a month, 1-12. */

@@ -456,6 +456,17 @@ size_t phrase_next(const struct phrase *p, size_t i) {
         return i;
 }
 
+size_t phrase_next_free(const struct phrase *p, size_t i) {
+        for (i = phrase_next(p, i); i < p->n && p->tokens[i].used; i = phrase_next(p, i))
+                ;
+        return i;
+}
+
+void phrase_take(struct phrase *p, size_t a, size_t b) {
+        for (size_t i = a; i <= b && i < p->n; i++)
+                p->tokens[i].used = true;
+}
+
 /* Whether one alternative of the lexicon, a[0..len), matches the words from token i; on a match *last
  * is its last token. */
 static bool phrase_match(const struct phrase *p, size_t i, const char *a, size_t len,
