@@ -173,6 +173,7 @@ static int recurring_rule(struct phrase *p, const struct dates *d, const struct 
         return 0;
 }
 
+/* Add a rule and where it is written to a list, unless the list is full. */
 static int add_rule(struct phrase *p, struct placed *out, size_t *n, const struct deadline *dl, size_t at) {
         if (*n >= DEADLINE_RULES_MAX)
                 return phrase_fail(p, "'%s' names more than %d deadlines", p->phrase, DEADLINE_RULES_MAX);
@@ -317,14 +318,17 @@ static void drop(struct placed *v, size_t *n, bool (*pick)(const struct deadline
         *n = kept;
 }
 
+/* Whether a rule is of a kind (for drop). */
 static bool is_kind(const struct deadline *dl, const void *kind) {
         return dl->kind == *(const enum deadline_kind *) kind;
 }
 
+/* Whether a rule is a year or a range of years (for drop). */
 static bool is_year(const struct deadline *dl, _unused_ const void *arg) {
         return dl->kind == DEADLINE_ONCE && dl->unit == DEADLINE_UNIT_YEAR;
 }
 
+/* Whether a list has a rule of a kind. */
 static bool has_kind(const struct placed *v, size_t n, enum deadline_kind kind) {
         for (size_t k = 0; k < n; k++)
                 if (v[k].rule.kind == kind)

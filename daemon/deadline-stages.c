@@ -182,6 +182,7 @@ static int set_every(struct phrase *p, struct dates *d, enum deadline_kind kind,
         return 0;
 }
 
+/* The recurrence of a period: each month, quarter, half-year or year. */
 static enum deadline_kind kind_of_unit(enum deadline_unit unit) {
         return unit == DEADLINE_UNIT_MONTH ? DEADLINE_MONTHLY : unit == DEADLINE_UNIT_QUARTER ? DEADLINE_QUARTERLY :
                unit == DEADLINE_UNIT_HALF ? DEADLINE_HALFYEARLY : DEADLINE_ANNUAL;

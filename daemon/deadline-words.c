@@ -206,6 +206,7 @@ static bool is_word_char(uint32_t c) {
         return unicode_is_letter(c) || roman_digits(unicode_tolower(c)) || c == 0xAD;
 }
 
+/* Write a code point as UTF-8 at *out and advance it. */
 static void put_codepoint(char **out, uint32_t c) {
         struct buf b = {0};
         utf8_encode(&b, c);

@@ -1,6 +1,6 @@
 /* The deadline language: the "Орындау мерзімі" / "Срок исполнения" column of a plan read into rules
- * (deadline-words.c, deadline-read.c), the canonical text a rule is stored as, and a rule expanded into
- * dated occurrences. */
+ * (deadline-words.c, deadline-events.c, deadline-stages.c, deadline-read.c), the canonical text a rule
+ * is stored as, and a rule expanded into dated occurrences. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,14 +15,10 @@
 static const char *const unit_names[] = {"day", "month", "quarter", "half", "year"};
 static const char *const step_names[] = {"days", "workdays", "weeks", "months", "years"};
 
-static int unit_months(enum deadline_unit unit) {
-        return unit == DEADLINE_UNIT_QUARTER ? 3 : unit == DEADLINE_UNIT_HALF ? 6 : unit == DEADLINE_UNIT_YEAR ? 12 : 1;
-}
-
 /* The label of a period: "2022-06-15", "2022-06", "2022-Q4", "2023-H1", "2025". month is its last month,
  * or for a span's start its first. */
 static void period_label(enum deadline_unit unit, int year, int month, int day, char *buf, size_t len) {
-        int months = unit_months(unit);
+        int months = phrase_months_of(unit);
         switch (unit) {
         case DEADLINE_UNIT_DAY:
                 snprintf(buf, len, "%04d-%02d-%02d", year, month, day);
@@ -143,7 +139,7 @@ static bool read_label(const char *s, struct deadline *dl) {
                 if (!number(&s, 1, 1, &a) || *s || a < 1 || a > (kind == 'Q' ? 4 : 2))
                         return false;
                 dl->from_unit = kind == 'Q' ? DEADLINE_UNIT_QUARTER : DEADLINE_UNIT_HALF;
-                dl->from_month = (a - 1) * unit_months(dl->from_unit) + 1;
+                dl->from_month = (a - 1) * phrase_months_of(dl->from_unit) + 1;
                 return true;
         }
         if (!number(&s, 2, 2, &a) || a < 1 || a > 12)
@@ -168,7 +164,7 @@ static bool read_once(const char *s, struct deadline *dl) {
                 unit++;
         if (unit >= ELEMENTSOF(unit_names) || y < PHRASE_YEAR_MIN || y > PHRASE_YEAR_MAX || !date_valid(y, m, d))
                 return false;
-        int months = unit_months(unit), last = date_days_in_month(y, m);
+        int months = phrase_months_of(unit), last = date_days_in_month(y, m);
         if (m % months || (unit == DEADLINE_UNIT_MONTH ? d != 1 && d != last : unit != DEADLINE_UNIT_DAY && d != last))
                 return false;
         *dl = (struct deadline) {.kind = DEADLINE_ONCE, .unit = unit, .year = y, .month = m, .day = d,

@@ -1,5 +1,5 @@
-/* The deadline language: the "Орындау мерзімі" / "Срок исполнения" column of a plan, read into a rule,
- * and a rule expanded into dated occurrences. */
+/* The deadline language: the "Орындау мерзімі" / "Срок исполнения" column of a plan, read into rules
+ * (one per stage a cell names), and a rule expanded into dated occurrences. */
 #pragma once
 
 #include <stdbool.h>
@@ -12,7 +12,8 @@ struct calendar;
 enum deadline_kind {
         DEADLINE_CONTINUOUS, /* "тұрақты", "постоянно", "по мере необходимости": tracked, never due */
         DEADLINE_ONCE,       /* one date: a day, the end of a month, quarter, half-year or year, or of a span
-                              * of them ("I – III кварталы 2024 года": 30 September 2024) */
+                              * of them ("I – III кварталы 2024 года": 30 September 2024; "в течение
+                              * 2023–2025 годов", throughout a range: 31 December 2025) */
         DEADLINE_ANNUAL,     /* every year by a day of a month ("ежегодно" alone: 31 December) */
         DEADLINE_QUARTERLY,  /* every quarter: by its last day, or by a day of the month after it */
         DEADLINE_RELATIVE,   /* a number of days, weeks, months or years before or after an event: dated once
@@ -66,7 +67,8 @@ struct deadline {
 struct deadline_context {
         int year_from, year_to; /* the plan's period, or 0 and 0: a bare month ("март") takes its year from a
                                  * plan of one year */
-        bool month_start;       /* a bare month means its first day, not its last, as some plans' acts say */
+        bool month_start;       /* a bare month (its year the plan's: "март") means its first day, not its
+                                 * last, as some plans' acts say (bare_month = "first") */
 };
 
 /* A phrase as read: one rule per stage it names ("IV квартал 2024 года, 2025 год" has two). */
@@ -95,7 +97,8 @@ void deadline_format(const struct deadline *dl, char *buf, size_t len);
 void deadline_format_rules(const struct deadline_rules *r, char *buf, size_t len);
 
 struct deadline_occurrence {
-        char period[128]; /* "2022", "2022-Q4", "2022-06", "2022-06-15", "2023-H1"; "STAGE: 2024-03" */
+        char period[128]; /* "2022", "2022-Q4", "2022-06", "2022-06-15", "2023-H1", a span "2024-Q1/2024-Q3",
+                           * "2023/2025"; two rules of one period: "2024-12"; "STAGE: 2024-03" */
         day_t nominal;
 };
 
