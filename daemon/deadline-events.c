@@ -285,8 +285,18 @@ static void take_means(struct phrase *p, size_t a, size_t b) {
         }
 }
 
-/* Take notes in parentheses of words the language does not know ("декабрь 2024 года (проект)"): they
- * name a stage, not its date. A phrase of nothing but such a note keeps it, to be refused. */
+/* Whether a token may stand in a note: anything but a year, a month, a quarter or half-year, a date. */
+static bool note_word(const struct token *t) {
+        if (t->type == TOK_NUM)
+                return t->digits < 4;
+        if (t->type == TOK_DATE || t->type == TOK_PART || t->type == TOK_DASH || t->type == TOK_COMMA)
+                return t->type != TOK_DATE && t->type != TOK_PART;
+        return event_word(t) || is_word(t, WORD_ORDINAL) || is_word(t, WORD_CARDINAL) || is_word(t, WORD_PERIOD);
+}
+
+/* Take notes in parentheses with words the language does not know and no date ("декабрь 2024 года
+ * (проект)", "2025 год (I этап)"): they name a stage, not its date. A phrase of nothing but such a note
+ * keeps it, to be refused. */
 static void take_notes(struct phrase *p) {
         bool outside = false;
         for (size_t i = 0, depth = 0; i < p->n; i++) {
@@ -302,8 +312,8 @@ static void take_notes(struct phrase *p) {
                 size_t k = i + 1;
                 bool note = false;
                 while (k < p->n && !(p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')') &&
-                       event_word(&p->tokens[k])) {
-                        note = note || is_word(&p->tokens[k], WORD_UNKNOWN);
+                       note_word(&p->tokens[k])) {
+                        note = note || is_word(&p->tokens[k], WORD_UNKNOWN) || is_word(&p->tokens[k], WORD_PERIOD);
                         k++;
                 }
                 if (note && k < p->n && p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')')

@@ -189,6 +189,18 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
         const struct token *year_word = d->bare[DEADLINE_UNIT_YEAR];
         if (year_word && !d->recurs && !(d->following || d->after || d->reporting))
                 return phrase_fail_word(p, year_word, year_word);
+        if (d->times) { /* "2 раза в год (июнь, декабрь)": each of the dates named, each year */
+                bool dated = d->n == (size_t) d->times && !d->recurs;
+                for (size_t k = 0; k < d->n && dated; k++)
+                        dated = (d->stage[k].to.month || d->stage[k].to.part) && !d->stage[k].span &&
+                                (!d->stage[k].to.year || d->stage[k].to.year_to);
+                if (!dated)
+                        return phrase_fail(p, "'%s' could mean by the end of each of %d parts of the year, or on %d "
+                                           "dates the plan does not give: write the dates", p->phrase, d->times,
+                                           d->times);
+                d->recurs = true;
+                d->every = DEADLINE_ANNUAL;
+        }
         if (d->part_list)
                 return phrase_fail(p, "'%s' could mean one deadline at the end of the last period or one at the end of "
                                    "each: write a dash for a span, or each with its year", p->phrase);
@@ -242,8 +254,21 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
                                         return phrase_fail(p, "'%s' could mean each year by the same quarter or month "
                                                            "as the stage before, or by the end of each year: write it "
                                                            "with each stage", p->phrase);
+                                /* "до 1 июля 2025 года, далее – ежегодно до 1 июля": after it, to the end */
+                                bool then = !s.to.year && before && before->year && !before->year_to && d->then &&
+                                            s.to.at > (size_t) (d->then - p->tokens) && *n > 0 &&
+                                            out[*n - 1].rule.kind == DEADLINE_ONCE;
+                                if (then) {
+                                        s.to.year = before->year;
+                                        s.open = true;
+                                }
                                 if ((r = recurring_rule(p, d, &s, ctx, &dl)) < 0)
                                         return r;
+                                if (then && dl.kind == DEADLINE_ANNUAL && dl.year_from < dl.year_to &&
+                                    date_from_ymd(dl.year_from + dl.after, dl.month, dl.day) <=
+                                            date_from_ymd(out[*n - 1].rule.year, out[*n - 1].rule.month,
+                                                          out[*n - 1].rule.day))
+                                        dl.year_from++;
                                 any = true;
                         }
                         if ((r = add_rule(p, out, n, &dl, s.span ? s.from.at : s.to.at)) < 0)

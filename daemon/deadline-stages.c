@@ -258,10 +258,16 @@ static int read_frequency(struct phrase *p, struct dates *d) {
                 if (!found)
                         return phrase_fail(p, "'%s' does not say how often: no period after '%.*s'", p->phrase,
                                            (int) t->srclen, t->src);
-                if (count > 1) /* "два раза в год": when in the year? */
-                        return phrase_fail(p, "'%s' could mean by the end of each of %d parts of the %s, or on %d dates "
-                                           "the plan does not give: write the dates", p->phrase, count,
-                                           phrase_period_names[unit], count);
+                if (count > 1) { /* "два раза в год": when in the year? Only the dates it names can say. */
+                        if (unit != DEADLINE_UNIT_YEAR || d->times)
+                                return phrase_fail(p, "'%s' could mean by the end of each of %d parts of the %s, or "
+                                                   "on %d dates the plan does not give: write the dates", p->phrase,
+                                                   count, phrase_period_names[unit], count);
+                        d->times = count;
+                        phrase_take(p, lo, hi);
+                        d->named++;
+                        continue;
+                }
                 int per_year = count * 12 / phrase_months_of(unit);
                 enum deadline_unit every = per_year == 1    ? DEADLINE_UNIT_YEAR
                                            : per_year == 2  ? DEADLINE_UNIT_HALF

@@ -492,6 +492,13 @@ Test(deadline, several_stages_in_one_cell) {
         check_read("Первый квартал 2005 года, далее - постоянно", 0, 0,
                    "once 2005-03-31 quarter; continuous | 2005-Q1=2005-03-31");
         check_read("2025 год и далее", 0, 0, "continuous |");
+        check_read("до 1 июля 2025 года, далее – ежегодно до 1 июля", 2024, 2027,
+                   "once 2025-07-01 day; annual 07-01 2026-2027 | 2025-07-01=2025-07-01 2026=2026-07-01 "
+                   "2027=2027-07-01");
+        check_read("2025 год (I этап), 2026 год (II этап)", 0, 0,
+                   "once 2025-12-31 year; once 2026-12-31 year | 2025=2025-12-31 2026=2026-12-31");
+        check_read("жыл сайын, 20 қаңтарға және 20 шілдеге дейін", 2024, 2024,
+                   "annual 01-20; annual 07-20 | 2024=2024-01-20 2024-07=2024-07-20");
         check_read("до 1 декабря 2024 года, далее ежегодно", 2024, 2026,
                    "annual 12-01 2024-2026 | 2024=2024-12-01 2025=2025-12-01 2026=2026-12-01");
         check_read("22-23 февраля 1-2 марта", 2003, 2003,
@@ -593,6 +600,9 @@ Test(deadline, quarterly_half_yearly_and_monthly) {
         check_refused("Два раза в год", 2024, 2026, "by the end of each of 2 parts of the year",
                       "or on 2 dates the plan does not give");
         check_refused("жылына 2 рет", 2024, 2026, "by the end of each of 2 parts of the year", NULL);
+        /* Twice a year on the dates it names. */
+        check_read("2 раза в год (июнь, декабрь)", 2024, 2024, "annual 06-30; annual 12-31 | 2024=2024-06-30 2024-12=2024-12-31");
+        check_refused("2 раза в год (июнь)", 2024, 2024, "by the end of each of 2 parts of the year", NULL);
         check_refused("2 раза в неделю (понедельник, четверг)", 2024, 2024, "weekly", NULL);
 }
 
