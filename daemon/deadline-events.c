@@ -39,7 +39,10 @@ static bool find_count(struct phrase *p, size_t a, size_t b, bool event, struct 
         for (size_t i = a; i < b; i = phrase_next_free(p, i)) {
                 struct token *t = &p->tokens[i];
                 size_t j = phrase_next_free(p, i);
-                bool implicit = event && is_word(t, WORD_THROUGHOUT); /* "в течение года со дня" */
+                /* "в течение года со дня", "через месяц после": one of what follows */
+                bool implicit = event && (is_word(t, WORD_THROUGHOUT) ||
+                                          (is_word(t, WORD_AFTER) && t->len == strlen("через") &&
+                                           memcmp(t->text, "через", t->len) == 0));
                 if (t->used || !((t->type == TOK_NUM && t->digits <= 3) || is_word(t, WORD_CARDINAL) || implicit))
                         continue;
                 size_t k = i; /* "раз в три года" is how often, not a count from an event */

@@ -716,6 +716,7 @@ Test(deadline, relative_to_an_event) {
         check_read("за 10 календарных дней до начала сессии", 0, 0, "relative -10 days before «начала сессии» |");
         check_read("не позднее 2 недель после утверждения бюджета", 0, 0,
                    "relative +2 weeks after «утверждения бюджета» |");
+        check_read("через месяц после принятия закона", 0, 0, "relative +1 months after «принятия закона» |");
         check_refused("в течение 5 рабочих дней", 0, 0, "counts from no event", NULL);
 
         /* Dated by the working-day calendar once the event is recorded: 8 March 2024 is a holiday. */
