@@ -233,7 +233,8 @@ static bool event_span(const struct phrase *p, size_t a, size_t b, bool unknown,
         if (!unknown)
                 return false;
         if (last->cls == WORD_EVENT || first->cls == WORD_AFTER || first->cls == WORD_BEFORE ||
-            first->cls == WORD_UNTIL || first->cls == WORD_FROM || first->cls == WORD_RANGE || last->cls == WORD_AFTER ||
+            first->cls == WORD_UNTIL || first->cls == WORD_FROM || first->cls == WORD_RANGE ||
+            last->cls == WORD_AFTER ||
             last->cls == WORD_BEFORE || last->cls == WORD_UNTIL || last->cls == WORD_FROM_AFTER)
                 return true;
         for (size_t m = a + 1; m < b; m++) { /* "... согласно плану", "... по специальному плану" */

@@ -43,8 +43,10 @@ static int point_rule(struct phrase *p, const struct point *e, bool month_start,
                 dl->unit = DEADLINE_UNIT_YEAR;
                 dl->month = 12;
         }
-        dl->day = e->day ? e->day : month_start && dl->unit == DEADLINE_UNIT_MONTH ? 1 :
-                                                                                     date_days_in_month(dl->year, dl->month);
+        if (e->day)
+                dl->day = e->day;
+        else
+                dl->day = month_start && dl->unit == DEADLINE_UNIT_MONTH ? 1 : date_days_in_month(dl->year, dl->month);
         return 0;
 }
 
@@ -164,7 +166,8 @@ static int recurring_rule(struct phrase *p, const struct dates *d, const struct 
         } else if (e.day && !e.month) {
                 return phrase_fail(p, "no month in the annual deadline '%s'", p->phrase);
         } else if (following && !e.day) {
-                return phrase_fail_word(p, d->following ? d->following : d->after, d->following ? d->following : d->after);
+                const struct token *t = d->following ? d->following : d->after;
+                return phrase_fail_word(p, t, t);
         }
         dl->month = month;
         dl->day = e.day ? e.day : date_days_in_month(2000, month);
@@ -335,7 +338,8 @@ static int date_rules(struct phrase *p, struct dates *d, const struct deadline_c
 }
 
 /* Remove the rules of a list that a test picks. */
-static void drop(struct placed *v, size_t *n, bool (*pick)(const struct deadline *dl, const void *arg), const void *arg) {
+static void drop(struct placed *v, size_t *n, bool (*pick)(const struct deadline *dl, const void *arg),
+                 const void *arg) {
         size_t kept = 0;
         for (size_t k = 0; k < *n; k++)
                 if (!pick(&v[k].rule, arg))
@@ -396,8 +400,8 @@ static int combine(struct phrase *p, const struct dates *d, struct placed *event
         }
         for (size_t k = 0; k < *n_events; k++) {
                 if (event_says(&events[k].rule, schedule))
-                        return phrase_fail(p, "'%s' could mean by the end of each period, or on the dates of a schedule "
-                                           "the plan does not give: write the dates", p->phrase);
+                        return phrase_fail(p, "'%s' could mean by the end of each period, or on the dates of a "
+                                           "schedule the plan does not give: write the dates", p->phrase);
                 if (!event_says(&events[k].rule, results))
                         continue;
                 /* "Ежегодно, по итогам года": the event decides the date, not the end of the period. */

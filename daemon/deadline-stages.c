@@ -74,7 +74,8 @@ static int finish_stage(struct phrase *p, struct dates *d) {
  * end of a span when it already names that. */
 static int add_point(struct phrase *p, struct dates *d, const struct point *e, bool leads) {
         struct point *c = &d->cur;
-        bool conflict = d->has_cur && (e->the_year || c->the_year || (e->year && c->year) || ((e->month || e->part) && (c->month || c->part)) ||
+        bool what = (e->month || e->part) && (c->month || c->part);
+        bool conflict = d->has_cur && (e->the_year || c->the_year || (e->year && c->year) || what ||
                                        (e->day && c->day) || (e->day && c->part) || (e->part && c->day));
         if (conflict || (leads && d->has_cur)) {
                 if (d->pending && !d->has_start) {
@@ -237,14 +238,16 @@ static int read_frequency(struct phrase *p, struct dates *d) {
                 if (j < p->n && (p->tokens[j].type == TOK_NUM || is_word(&p->tokens[j], WORD_CARDINAL)))
                         return phrase_fail(p, "'%s' is once every %d %ss: merzim has no such rule", p->phrase,
                                            p->tokens[j].value,
-                                           k2 < p->n && period_unit(&p->tokens[k2], &unit) ? phrase_period_names[unit] : "period");
+                                           k2 < p->n && period_unit(&p->tokens[k2], &unit) ? phrase_period_names[unit] :
+                                                                                             "period");
                 if (j < p->n && period_unit(&p->tokens[j], &unit)) {
                         found = true;
                         hi = j;
                 } else {
                         for (k = lo; k-- > 0;) {
                                 const struct token *b = &p->tokens[k];
-                                if (b->type == TOK_SKIP || b->used || is_word(b, WORD_AT_LEAST) || is_word(b, WORD_FILLER))
+                                if (b->type == TOK_SKIP || b->used || is_word(b, WORD_AT_LEAST) ||
+                                    is_word(b, WORD_FILLER))
                                         continue;
                                 if (period_unit(b, &unit)) {
                                         found = true;

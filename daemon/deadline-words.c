@@ -142,7 +142,8 @@ static const struct lexeme lexicon[] = {
         {WORD_YEAR, NULL, "- - года|годов|г|гг|лет"},
 
         {WORD_FILLER, ru_hard, "числ"},
-        {WORD_FILLER, NULL, "число числу в во на за и включительно және мен бен пен of the on in at a an per and inclusive"},
+        {WORD_FILLER, NULL, "число числу в во на за и включительно және мен бен пен"},
+        {WORD_FILLER, NULL, "of the on in at a an per and inclusive"},
 };
 
 static const char *const month_names[] = {"January", "February", "March",     "April",   "May",     "June",

@@ -28,7 +28,8 @@ static void period_label(enum deadline_unit unit, int year, int month, int day, 
                 break;
         case DEADLINE_UNIT_QUARTER:
         case DEADLINE_UNIT_HALF:
-                snprintf(buf, len, "%04d-%c%d", year, unit == DEADLINE_UNIT_QUARTER ? 'Q' : 'H', (month - 1) / months + 1);
+                snprintf(buf, len, "%04d-%c%d", year, unit == DEADLINE_UNIT_QUARTER ? 'Q' : 'H',
+                         (month - 1) / months + 1);
                 break;
         case DEADLINE_UNIT_YEAR:
                 snprintf(buf, len, "%04d", year);
@@ -376,8 +377,9 @@ int deadline_expand_rules(const struct deadline_rules *r, int year_from, int yea
                         /* A measure has one occurrence a period: two rules naming one period are told apart. */
                         bool same_day = false, same_period = false;
                         for (int j = 0; j < n; j++) {
-                                same_period = same_period || streq(all[j].period, occ[k].period);
-                                same_day = same_day || (streq(all[j].period, occ[k].period) && all[j].nominal == occ[k].nominal);
+                                bool period = streq(all[j].period, occ[k].period);
+                                same_period = same_period || period;
+                                same_day = same_day || (period && all[j].nominal == occ[k].nominal);
                         }
                         if (same_day)
                                 continue;
@@ -410,8 +412,9 @@ static int expand_year(const struct deadline *dl, int y, struct deadline_occurre
                         snprintf(occ[n].period, sizeof(occ[n].period), "%04d", y);
                         py = dl->after ? y + 1 : y, pm = dl->month;
                 } else {
-                        enum deadline_unit unit = every == 1 ? DEADLINE_UNIT_MONTH : every == 3 ? DEADLINE_UNIT_QUARTER :
-                                                                                         DEADLINE_UNIT_HALF;
+                        enum deadline_unit unit = every == 1   ? DEADLINE_UNIT_MONTH
+                                                  : every == 3 ? DEADLINE_UNIT_QUARTER
+                                                               : DEADLINE_UNIT_HALF;
                         period_label(unit, y, m, 0, occ[n].period, sizeof(occ[n].period));
                         if (day && (dl->kind != DEADLINE_MONTHLY || dl->after)) /* the month after the period */
                                 py = m == 12 ? y + 1 : y, pm = m % 12 + 1;

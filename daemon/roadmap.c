@@ -590,7 +590,11 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         const struct plan_columns *c = &rd->cols;
         const char *only;
         size_t distinct = distinct_texts(b, &only);
-        if (distinct == 0 || columns_numbering_row(b) || columns_same_header(c, b) || totals_row(b))
+        const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
+        _cleanup_free_ char *numbered = number && !cell_continued(rd, b, c->number) ? parse_label(number) : NULL;
+        /* A row numbered as a measure is one; others may be numbering, a header again, sums. */
+        if (distinct == 0 || columns_numbering_row(b) ||
+            (!numbered && (columns_same_header(c, b) || totals_row(b))))
                 return;
         if (distinct == 1 && struck_out(only))
                 return;
@@ -606,7 +610,6 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         }
         struct row_texts t;
         row_texts(rd, b, &t);
-        const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
         char *label = number ? parse_label(number) : NULL;
         if (label && !cell_continued(rd, b, c->number)) {
                 free(rd->group);
