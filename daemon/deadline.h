@@ -93,6 +93,8 @@ int deadline_parse(const char *phrase, struct deadline *ret, char *err, size_t e
  * "relative +5 workdays after «подписания справки»", "event «по итогам проверки»"; deadline_parse and
  * deadline_read read it back. */
 void deadline_format(const struct deadline *dl, char *buf, size_t len);
+/* Room enough for the canonical text of any rules (DEADLINE_RULES_MAX of them, events included). */
+#define DEADLINE_RULES_TEXT_MAX 4608
 /* The canonical text of several rules: "RULE; RULE" (deadline_read reads it back). */
 void deadline_format_rules(const struct deadline_rules *r, char *buf, size_t len);
 

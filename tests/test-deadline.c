@@ -811,6 +811,20 @@ Test(deadline, canonical_rules_read_back) {
                         cr_assert_eq(back.rule[k].from_month, rules.rule[k].from_month, "'%s'", text);
                 }
         }
+        /* The longest rules there can be fit the room callers give them, and read back. */
+        struct deadline_rules most = {.n = DEADLINE_RULES_MAX}, back;
+        for (size_t k = 0; k < most.n; k++) {
+                most.rule[k] = (struct deadline) {.kind = DEADLINE_RELATIVE, .amount = 3660,
+                                                  .step = DEADLINE_WORKING_DAYS, .before = true};
+                memset(most.rule[k].event, 'x', sizeof(most.rule[k].event) - 1);
+                most.rule[k].event[0] = (char) ('a' + k);
+        }
+        char longest[DEADLINE_RULES_TEXT_MAX], most_again[DEADLINE_RULES_TEXT_MAX], why[256];
+        deadline_format_rules(&most, longest, sizeof(longest));
+        cr_assert_lt(strlen(longest) + 1, sizeof(longest));
+        cr_assert_eq(deadline_read(longest, NULL, &back, why, sizeof(why)), 0, "%s", why);
+        deadline_format_rules(&back, most_again, sizeof(most_again));
+        cr_assert_str_eq(most_again, longest);
         static const char *const malformed[] = {"once 2022-06-31 day", "once 2022-06-15 month",
                                                 "annual 02-30", "once 2024-09-30 quarter from 2024-Q4"};
         for (size_t i = 0; i < ELEMENTSOF(malformed); i++) {
