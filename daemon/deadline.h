@@ -1,5 +1,5 @@
-/* The deadline language: the "Орындау мерзімі" / "Срок исполнения" column of a plan, read into a rule,
- * and a rule expanded into dated occurrences. */
+/* The deadline language: the "Орындау мерзімі" / "Срок исполнения" column of a plan, read into rules
+ * (one per stage a cell names), and a rule expanded into dated occurrences. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,13 +10,17 @@
 struct calendar;
 
 enum deadline_kind {
-        DEADLINE_CONTINUOUS, /* "тұрақты", "постоянно": tracked, never due */
-        DEADLINE_ONCE,       /* one date */
-        DEADLINE_ANNUAL,     /* every year by a day of a month */
-        DEADLINE_QUARTERLY,  /* every quarter, by a day of the month after the quarter */
+        DEADLINE_CONTINUOUS, /* "тұрақты", "постоянно", "по мере необходимости": tracked, never due */
+        DEADLINE_ONCE,       /* one date: a day, the end of a month, quarter, half-year or year, or of a span
+                              * of them ("I – III кварталы 2024 года": 30 September 2024; "в течение
+                              * 2023–2025 годов", throughout a range: 31 December 2025) */
+        DEADLINE_ANNUAL,     /* every year by a day of a month ("ежегодно" alone: 31 December) */
+        DEADLINE_QUARTERLY,  /* every quarter: by its last day, or by a day of the month after it */
         DEADLINE_RELATIVE,   /* a number of days, weeks, months or years before or after an event: dated once
                               * the coordinator records the event's date */
         DEADLINE_EVENT,      /* an event with no number ("по итогам проверки"): dated by hand */
+        DEADLINE_HALFYEARLY, /* every half-year: by its last day, or by a day of the month after it */
+        DEADLINE_MONTHLY,    /* every month: by its last day, or by a day of it (or of the month after it) */
 };
 
 /* What a relative deadline counts. */
@@ -34,16 +38,25 @@ enum deadline_unit {
         DEADLINE_UNIT_MONTH,   /* "2022 жылғы маусым"              -> period "2022-06" */
         DEADLINE_UNIT_QUARTER, /* "2022 жылғы IV тоқсан"           -> period "2022-Q4" */
         DEADLINE_UNIT_HALF,    /* "2023 жылғы І жартыжылдық"       -> period "2023-H1" */
+        DEADLINE_UNIT_YEAR,    /* "2025 год", "2025 жыл"           -> period "2025" */
 };
 
 struct deadline {
         enum deadline_kind kind;
-        enum deadline_unit unit; /* DEADLINE_ONCE */
-        int year;                /* DEADLINE_ONCE: the year of the nominal date's period */
-        int month;               /* DEADLINE_ONCE, DEADLINE_ANNUAL: month of the nominal date */
-        int day;                 /* every kind but CONTINUOUS: day of month of the nominal date */
-        int part;                /* DEADLINE_ONCE with a quarter (1-4) or half (1-2) */
-        int year_from, year_to;  /* ANNUAL, QUARTERLY: the range, or 0 and 0 if the phrase has none */
+        enum deadline_unit unit; /* ONCE */
+        int year;                /* ONCE: the year of the nominal date's period */
+        int month;               /* ONCE, ANNUAL: month of the nominal date */
+        int day;                 /* ONCE, ANNUAL: day of month of the nominal date; QUARTERLY, HALFYEARLY,
+                                  * MONTHLY: the day of the month after the period (of the month itself for
+                                  * MONTHLY unless after), or 0 for the period's last day */
+        int part;                /* ONCE with a quarter (1-4) or half (1-2) */
+        int from_year;           /* ONCE over a span ("I – III кварталы"): the first day of its first period, */
+        int from_month;          /* and that period's unit; from_year is 0 for a single period */
+        int from_day;
+        enum deadline_unit from_unit;
+        bool after;              /* ANNUAL: the date is in the year after; MONTHLY: in the month after */
+        int year_from, year_to;  /* ANNUAL, QUARTERLY, HALFYEARLY, MONTHLY: the range, or 0 and 0 if the
+                                  * phrase has none (then the plan's years) */
         int amount;              /* RELATIVE: how many steps */
         enum deadline_step step; /* RELATIVE */
         bool before;             /* RELATIVE: before the event, not after it */
@@ -54,7 +67,8 @@ struct deadline {
 struct deadline_context {
         int year_from, year_to; /* the plan's period, or 0 and 0: a bare month ("март") takes its year from a
                                  * plan of one year */
-        bool month_start;       /* a bare month means its first day, not its last, as some plans' acts say */
+        bool month_start;       /* a bare month (its year the plan's: "март") means its first day, not its
+                                 * last, as some plans' acts say (bare_month = "first") */
 };
 
 /* A phrase as read: one rule per stage it names ("IV квартал 2024 года, 2025 год" has two). */
@@ -73,15 +87,20 @@ int deadline_read(const char *phrase, const struct deadline_context *ctx, struct
 int deadline_parse(const char *phrase, struct deadline *ret, char *err, size_t errlen);
 
 /* The canonical text of a rule, stored with the measure: "once 2022-06-30 month",
- * "annual 06-30 2022-2024", "annual 06-30", "quarterly 10 2022-2024", "continuous",
- * "relative +5 workdays after «подписания справки»", "event «по итогам проверки»"; deadline_parse reads
- * it back. */
+ * "once 2024-09-30 quarter from 2024-Q1", "once 2025-12-31 year from 2023", "annual 06-30 2022-2024",
+ * "annual 06-30", "annual 01-10 after", "quarterly 10 2022-2024", "quarterly end", "halfyearly 10",
+ * "halfyearly end", "monthly 25", "monthly 5 after", "monthly end", "continuous",
+ * "relative +5 workdays after «подписания справки»", "event «по итогам проверки»"; deadline_parse and
+ * deadline_read read it back. */
 void deadline_format(const struct deadline *dl, char *buf, size_t len);
-/* The canonical text of several rules: "RULE; RULE". */
+/* Room enough for the canonical text of any rules (DEADLINE_RULES_MAX of them, events included). */
+#define DEADLINE_RULES_TEXT_MAX 4608
+/* The canonical text of several rules: "RULE; RULE" (deadline_read reads it back). */
 void deadline_format_rules(const struct deadline_rules *r, char *buf, size_t len);
 
 struct deadline_occurrence {
-        char period[128]; /* "2022", "2022-Q4", "2022-06", "2022-06-15", "2023-H1"; "STAGE: 2024-03" */
+        char period[128]; /* "2022", "2022-Q4", "2022-06", "2022-06-15", "2023-H1", a span "2024-Q1/2024-Q3",
+                           * "2023/2025"; two rules of one period: "2024-12"; "STAGE: 2024-03" */
         day_t nominal;
 };
 
