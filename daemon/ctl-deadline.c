@@ -99,32 +99,8 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                 fprintf(stderr, "merzimctl deadline: \"%s\": %s\n", phrase, strerror(-n));
                 return EXIT_FAILURE;
         }
-        char rule[1024];
+        char rule[DEADLINE_RULES_TEXT_MAX];
         deadline_format_rules(&rules, rule, sizeof(rule));
-        if (n == 0) {
-                /* A rule with no date of its own: say what it waits for. */
-                if (ctl->json) {
-                        ctl_print_json(json_pack("[{s:s, s:s?}]", "rule", rule, "waits_for",
-                                                 deadline_waits(&rules.rule[0]) ? rules.rule[0].event : NULL));
-                } else {
-                        for (size_t k = 0; k < rules.n; k++) {
-                                const struct deadline *dl = &rules.rule[k];
-                                char one[512];
-                                deadline_format(dl, one, sizeof(one));
-                                if (dl->kind == DEADLINE_RELATIVE)
-                                        printf("%s\tno date until the event «%s» is recorded (merzimctl event)\n", one,
-                                               dl->event);
-                                else if (dl->kind == DEADLINE_EVENT)
-                                        printf("%s\tno date: given by hand when «%s» happens (merzimctl due)\n", one,
-                                               dl->event);
-                                else
-                                        printf("%s\tno date: tracked, never due\n", one);
-                        }
-                }
-                free(occ);
-                return EXIT_SUCCESS;
-        }
-
         json_t *arr = ctl->json ? json_array() : NULL;
         for (int k = 0; k < n; k++) {
                 day_t eff = calendar_effective_due(ctl->calendar, occ[k].nominal, ctl->config->due_shift);
@@ -144,6 +120,25 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                 else
                         printf("%s\t%s\t%s%s%s\n", nominal, effective, occ[k].period, why ? "\t" : "",
                                why ? why : "");
+        }
+        /* The rules that give no date of their own: say what each waits for. */
+        for (size_t k = 0; k < rules.n; k++) {
+                const struct deadline *dl = &rules.rule[k];
+                if (dl->kind != DEADLINE_RELATIVE && dl->kind != DEADLINE_EVENT && dl->kind != DEADLINE_CONTINUOUS)
+                        continue;
+                char one[DEADLINE_RULES_TEXT_MAX];
+                deadline_format(dl, one, sizeof(one));
+                if (arr) {
+                        json_array_append_new(arr, json_pack("{s:s, s:s?}", "rule", one, "waits_for",
+                                                             deadline_waits(dl) ? dl->event : NULL));
+                        continue;
+                }
+                if (dl->kind == DEADLINE_RELATIVE)
+                        printf("%s\tno date until the event «%s» is recorded (merzimctl event)\n", one, dl->event);
+                else if (dl->kind == DEADLINE_EVENT)
+                        printf("%s\tno date: given by hand when «%s» happens (merzimctl due)\n", one, dl->event);
+                else
+                        printf("%s\tno date: tracked, never due\n", one);
         }
         if (arr)
                 ctl_print_json(arr);

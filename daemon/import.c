@@ -345,7 +345,7 @@ static int write_assignments(struct importer *im, int64_t measure_id, bool new_m
 static char *measure_rule(const struct roadmap_measure *m) {
         struct buf b = {0};
         for (size_t k = 0; k < m->n_dues; k++) {
-                char rule[1024];
+                char rule[DEADLINE_RULES_TEXT_MAX];
                 dating_format_rules(m->dues[k].rule, m->dues[k].n_rules, rule, sizeof(rule));
                 buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
                            m->dues[k].stage ? ": " : "", rule);
@@ -486,7 +486,7 @@ static int write_dues(struct importer *im, int64_t measure_id, bool new_measure,
                         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                                 return store_error(im->s, "cannot read a deadline");
                 }
-                char rule[1024];
+                char rule[DEADLINE_RULES_TEXT_MAX];
                 dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
                 st = store_stmt(im->s,
                                 "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, "
