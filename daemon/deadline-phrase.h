@@ -135,6 +135,7 @@ struct dates {
         const struct token *then;      /* "далее": what follows goes on from the stage before */
         const struct token *part_list; /* "ІІІ, ІҮ кварталы": one deadline or one each? */
         bool as_needed, until, end, throughout;
+        bool until_start; /* "до", "к", "дейін", "қарай": before the period begins, or by its end? */
         bool borrowed; /* a stage took its year from another */
         int times;     /* "2 раза в год (июнь, декабрь)": how many dates a year the stages must name */
         int named;     /* words and numbers that carry meaning */

@@ -98,6 +98,17 @@ static int stage_rule(struct phrase *p, const struct dates *d, struct stage *s, 
                 return phrase_fail(p, "'%s' could mean by 31 December %d (before %d begins) or by 31 December %d: "
                                    "write the date",
                                    p->phrase, e->year - 1, e->year, e->year);
+        if (!e->part && e->month && !e->day && !e->year_to && d->until_start && !d->end && !s->span) {
+                /* "до мая 2000 года": by 30 April, before May begins, or by 31 May? */
+                static const char *const months[] = {"January", "February", "March", "April", "May", "June",
+                                                     "July", "August", "September", "October", "November",
+                                                     "December"};
+                int py = e->month == 1 ? e->year - 1 : e->year, pm = e->month == 1 ? 12 : e->month - 1;
+                return phrase_fail(p, "'%s' could mean by %d %s %d (before %s begins) or by %d %s %d: write the "
+                                   "date", p->phrase, date_days_in_month(py, pm), months[pm - 1], py,
+                                   months[e->month - 1], date_days_in_month(e->year, e->month), months[e->month - 1],
+                                   e->year);
+        }
         int r = point_rule(p, e, month_start, dl);
         if (r < 0 || !s->span)
                 return r;

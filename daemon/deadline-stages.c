@@ -389,11 +389,18 @@ static int read_date_word(struct phrase *p, struct dates *d, size_t i) {
                         d->from_after = true;
                 }
                 return 0;
-        case WORD_UNTIL:
+        case WORD_UNTIL: {
                 if (d->has_cur && (d->in_from || d->from_after))
                         d->pending = true;
                 d->until = true;
+                /* "не позднее", "кешіктірмей" close the period named; Russian "до мая" is read by some as
+                 * "by 30 April" (a plan's own reader did); "маусымына дейін" has always been June's end here. */
+                static const char *const exclusive[] = {"до", "к", "ко", NULL};
+                for (size_t k = 0; exclusive[k]; k++)
+                        if (t->len == strlen(exclusive[k]) && memcmp(t->text, exclusive[k], t->len) == 0)
+                                d->until_start = true;
                 return 0;
+        }
         case WORD_RANGE:
                 if (d->has_cur)
                         d->pending = true;

@@ -59,7 +59,7 @@ static const struct lexeme lexicon[] = {
         {WORD_MONTHLY, NULL, "ай_сайын every_month each_month каждый_месяц каждого_месяца ежемесячно monthly"},
         {WORD_MONTHLY, kk_endings, "әр_ай"},
         {WORD_CONTINUOUS, NULL, "на_постоянной_основе на_регулярной_основе тұрақты_негізде тұрақты_түрде"},
-        {WORD_CONTINUOUS, NULL, "жүйелі_түрде тұрақты үнемі үздіксіз постоянно регулярно"},
+        {WORD_CONTINUOUS, NULL, "жүйелі_түрде тұрақты үнемі үздіксіз әрқашан_да әрқашан постоянно регулярно всегда"},
         {WORD_CONTINUOUS, NULL, "continuously continuous ongoing permanently regularly"},
         {WORD_AS_NEEDED, NULL, "по_мере_необходимости при_необходимости в_случае_необходимости"},
         {WORD_AS_NEEDED, NULL, "по_необходимости қажеттілігіне_қарай қажеттілікке_қарай қажетіне_қарай"},

@@ -48,10 +48,10 @@ char *doc_where(const struct document *d, const struct doc_block *b) {
 }
 
 /* Code points that say nothing in a plan and would only hide text: soft hyphens, zero-width spaces and
- * joiners, byte order marks inside the text, and the bidirectional controls (a plan in Kazakh or Russian
+ * joiners, byte order marks inside the text, stray paragraph marks (¶), and the bidirectional controls (a plan in Kazakh or Russian
  * has no right-to-left text; an override could make an agency's name look like another's). */
 static bool invisible(uint32_t c) {
-        return c == 0x00AD || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+        return c == 0x00AD || c == 0x00B6 /* a pilcrow left by a word processor */ || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
                (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF;
 }
 

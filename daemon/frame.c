@@ -203,7 +203,8 @@ static void title_years(struct roadmap *r) {
                         for (q++; *q == ' '; q++)
                                 ;
                         int y2 = year_at(f, q, &e);
-                        if (y2 >= y) {
+                        int act = r->act_date ? atoi(r->act_date) : 0;
+                        if (y2 >= y && (!act || y2 >= act)) {
                                 r->year_from = y, r->year_to = y2;
                                 return;
                         }
@@ -212,6 +213,12 @@ static void title_years(struct roadmap *r) {
         }
         if (!last)
                 return;
+        /* Years a title names that end before its act are not the plan's ("... Победы в войне 1941-1945"). */
+        int act = r->act_date ? atoi(r->act_date) : 0;
+        if (act && (r->year_to ? r->year_to : last) < act) {
+                r->year_from = r->year_to = 0;
+                return;
+        }
         bool until = strstr(f, "до ") || strstr(f, "дейін") || strstr(f, "by ") || strstr(f, "until ");
         int act_year = r->act_date ? atoi(r->act_date) : r->doc_date ? atoi(r->doc_date) : 0;
         r->year_to = last;

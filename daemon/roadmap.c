@@ -181,6 +181,69 @@ static void row_texts(const struct reader *rd, const struct doc_block *b, struct
                 t->deadlines[k] = cell(rd, b, rd->cols.deadlines[k]);
 }
 
+/* Read a deadline cell in the plan's context (its period, its bare months); an unreadable one is undated,
+ * said once every cell was read (read_due may read it again once the plan's period is known). */
+static void read_due(struct reader *rd, struct roadmap_due *due) {
+        char err[256];
+        struct deadline_rules rules = {0};
+        struct deadline_context ctx = {
+                .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
+                .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
+                .month_start = rd->o && rd->o->month_start,
+        };
+        free(due->why);
+        free(due->rule);
+        due->why = NULL, due->rule = NULL, due->n_rules = 0, due->undated = false;
+        if (isempty(due->text)) {
+                due->undated = true;
+                due->why = xstrdup("the deadline cell is empty");
+                return;
+        }
+        if (deadline_read(due->text, &ctx, &rules, err, sizeof(err)) < 0) {
+                due->undated = true;
+                due->why = xstrdup(err);
+                return;
+        }
+        /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
+        due->n_rules = rules.n;
+        due->rule = xmalloc((rules.n ? rules.n : 1) * sizeof(*due->rule));
+        memcpy(due->rule, rules.rule, rules.n * sizeof(*due->rule));
+        for (size_t i = 0; !due->undated && i < due->n_rules; i++)
+                if (deadline_waits(&due->rule[i])) {
+                        due->undated = true;
+                        due->why = xasprintf("it waits for an event: «%s»", due->rule[i].event);
+                }
+}
+
+/* Once the plan's period is known (from its deadlines, when its title names none), cells that needed it
+ * are read again; then each deadline still undated is said: a warning, or with --strict an error. */
+static void settle_dues(struct reader *rd, bool period_was_known) {
+        struct roadmap *r = rd->r;
+        for (size_t i = 0; i < r->n_measures; i++) {
+                struct roadmap_measure *m = &r->measures[i];
+                for (size_t k = 0; k < m->n_dues; k++) {
+                        struct roadmap_due *due = &m->dues[k];
+                        if (!period_was_known && due->undated && due->n_rules == 0 && !isempty(due->text) &&
+                            (r->year_from || (rd->o && rd->o->year_from)))
+                                read_due(rd, due);
+                        if (!due->undated)
+                                continue;
+                        _cleanup_free_ char *dq = quote(due->text);
+                        bool event = due->n_rules > 0;
+                        if (rd->o && rd->o->strict && !event) {
+                                if (rd->errs->n < ERRORS_MAX)
+                                        errlist_add(rd->errs, m->where, 0, "measure %s: cannot read the deadline %s: %s",
+                                                    m->label, dq, due->why);
+                                continue;
+                        }
+                        errlist_add(&r->warnings, m->where, 0, "measure %s is undated: %s %s (%s); %s", m->label,
+                                    event ? "its deadline" : "no date in its deadline", dq, due->why,
+                                    event ? "record the event's date with merzimctl event"
+                                          : "give it a date with merzimctl due");
+                }
+        }
+}
+
 /* Read the deadline cells of a row into the measure's dues. */
 static int read_dues(struct reader *rd, const struct doc_block *b, const struct row_texts *t,
                      struct roadmap_measure *m) {
@@ -195,47 +258,11 @@ static int read_dues(struct reader *rd, const struct doc_block *b, const struct 
                         continue; /* a stage this measure does not go through */
                 struct roadmap_due due = {.stage = rd->cols.stages[k] ? xstrdup(rd->cols.stages[k]) : NULL,
                                           .text = TAKE_PTR(text)};
-                char err[256];
-                struct deadline_rules rules = {0};
-                struct deadline_context ctx = {
-                        .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
-                        .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
-                        .month_start = rd->o && rd->o->month_start,
-                };
                 if (t->unaligned) {
                         due.undated = true;
                         due.why = xstrdup(t->unaligned);
-                } else if (isempty(due.text)) {
-                        due.undated = true;
-                        due.why = xstrdup("the deadline cell is empty");
-                } else if (deadline_read(due.text, &ctx, &rules, err, sizeof(err)) < 0) {
-                        _cleanup_free_ char *dq = quote(due.text);
-                        if (rd->o && rd->o->strict) {
-                                add_error(rd, b, "measure %s: cannot read the deadline %s: %s", m->label, dq, err);
-                                due_free(&due);
-                                return -EINVAL;
-                        }
-                        due.undated = true;
-                        due.why = xstrdup(err);
-                }
-                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
-                if (!due.undated && rules.n > 0) {
-                        due.n_rules = rules.n;
-                        due.rule = xmalloc(rules.n * sizeof(*due.rule));
-                        memcpy(due.rule, rules.rule, rules.n * sizeof(*due.rule));
-                }
-                for (size_t i = 0; !due.undated && i < due.n_rules; i++)
-                        if (deadline_waits(&due.rule[i])) {
-                                due.undated = true;
-                                due.why = xasprintf("it waits for an event: «%s»", due.rule[i].event);
-                        }
-                if (due.undated) {
-                        _cleanup_free_ char *dq = quote(due.text);
-                        bool event = due.n_rules > 0;
-                        add_warning(rd, b, "measure %s is undated: %s %s (%s); %s", m->label,
-                                    event ? "its deadline" : "no date in its deadline", dq, due.why,
-                                    event ? "record the event's date with merzimctl event" :
-                                            "give it a date with merzimctl due");
+                } else {
+                        read_due(rd, &due);
                 }
                 m->dues = xreallocarray(m->dues, m->n_dues + 1, sizeof(*m->dues));
                 m->dues[m->n_dues++] = due;
@@ -801,6 +828,12 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 goto fail;
 
         number_measures(&rd);
+        bool period_was_known = rd.r->year_from != 0;
+        if (!rd.r->year_from)
+                frame_years_from_deadlines(rd.r);
+        settle_dues(&rd, period_was_known);
+        if (errs->n > errors_before)
+                goto fail;
         for (size_t i = 0; i < rd.r->n_measures; i++) {
                 struct roadmap_measure *m = &rd.r->measures[i];
                 m->deadline_text = m->n_dues ? join_deadline_text(m) : xstrdup("");
@@ -809,8 +842,6 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                         undated = undated || m->dues[k].undated;
                 rd.r->n_undated += undated;
         }
-        if (!rd.r->year_from)
-                frame_years_from_deadlines(rd.r);
         columns_done(&rd.cols);
         free(rd.plan_table);
         free(rd.group);

@@ -1331,3 +1331,17 @@ Test(deadline, corpus_cells_read_as_people_read_them) {
         cr_assert(wrong.len == 0, "%s", wrong.data);
         buf_free(&wrong);
 }
+
+/* "до июня 2022 года" is read by some as "by 31 May" and by others as "by 30 June": refused with both, while
+ * "не позднее июня" closes June and a date after "до" is that day. */
+Test(deadline, until_a_month_is_refused_with_both_readings) {
+        struct deadline dl;
+        char err[512];
+        cr_assert_lt(deadline_parse("до июня 2022 года", &dl, err, sizeof(err)), 0);
+        cr_assert(strstr(err, "31 May 2022") && strstr(err, "30 June 2022"), "%s", err);
+        cr_assert_lt(deadline_parse("к июню 2022 года", &dl, err, sizeof(err)), 0);
+        cr_assert_eq(deadline_parse("не позднее июня 2022 года", &dl, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(dl.day, 30);
+        cr_assert_eq(deadline_parse("до 15 июня 2022 года", &dl, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(dl.day, 15);
+}

@@ -205,11 +205,14 @@ Test(roadmap, every_error_is_reported_at_once_and_every_readable_measure_warned_
         cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "");
         cr_assert_eq(r->n_measures, 4);
         cr_assert_eq(r->warnings.n, 3, "got %zu", r->warnings.n);
-        cr_assert(strstr(r->warnings.msgs[0], "doc.txt:5:") && strstr(r->warnings.msgs[0], "келесі жыл"), "%s",
-                  r->warnings.msgs[0]);
-        cr_assert(strstr(r->warnings.msgs[1], "doc.txt:7:") && strstr(r->warnings.msgs[1], "no executors"), "%s",
-                  r->warnings.msgs[1]);
-        cr_assert(strstr(r->warnings.msgs[2], "listed twice"), "%s", r->warnings.msgs[2]);
+        static const char *const want[][2] = {{"doc.txt:5:", "келесі жыл"}, {"doc.txt:7:", "no executors"},
+                                              {"doc.txt:", "listed twice"}};
+        for (size_t w = 0; w < ELEMENTSOF(want); w++) {
+                bool found = false;
+                for (size_t k = 0; k < r->warnings.n && !found; k++)
+                        found = strstr(r->warnings.msgs[k], want[w][0]) && strstr(r->warnings.msgs[k], want[w][1]);
+                cr_assert(found, "no warning \"%s ...%s...\"", want[w][0], want[w][1]);
+        }
         for (size_t i = 0; i < r->n_measures; i++)
                 cr_assert_eq(r->measures[i].number, (int) i + 1, "numbered by their place");
         cr_assert_str_eq(r->measures[2].label, "1", "the document's number is kept as its label");
