@@ -524,3 +524,61 @@ Test(cli, the_configuration_maps_spellings_and_groups_to_its_agencies) {
         cr_assert(strstr(err, "merzim.conf:4:") && strstr(err, "Аудан әкімдіктері") && strstr(err, "Облыс әкімдіктері"),
                   "%s", err);
 }
+
+/* A deadline counted from an event: undated until the event is recorded, then dated on the working-day
+ * calendar and reminded and escalated like any other, as the schedule preview (the daemon's own
+ * computation) shows. */
+Test(cli, a_deadline_counted_from_an_event_is_reminded_once_the_event_is_recorded) {
+        _cleanup_free_ char *text = test_read(seed);
+        /* Measure 12's deadline becomes one counted from an event, as company plans write them. */
+        _cleanup_free_ char *relative = test_replace(text, "|\t2022 жылғы желтоқсан\t|",
+                                                     "|\tв течение 5 рабочих дней после подписания справки\t|");
+        _cleanup_free_ char *doc = test_write(dir, "relative.txt", relative);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", "--coordinator", "ИИДМ", doc), 3, "waits for its event: %s", err);
+        cr_assert(strstr(err, "measure 12 is undated") && strstr(err, "подписания справки") &&
+                          strstr(err, "merzimctl event"), "%s", err);
+        json_t *occ = ctl_json((const char *const[]) {"occurrences", "--measure", "12", NULL});
+        cr_assert_eq(json_array_size(occ), 0, "no date before the event");
+        json_decref(occ);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "due", "12", "2024-07-01"), 1, "a date by hand is not for a counted deadline");
+        cr_assert(strstr(err, "merzimctl event"), "%s", err);
+
+        /* Signed on Wednesday 26 June 2024: five working days later is Wednesday 3 July. */
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "event", "12", "2024-06-26", "--note", "справка подписана"), 0, "%s", err);
+        cr_assert(strstr(out, "due 2024-07-03"), "%s", out);
+        occ = ctl_json((const char *const[]) {"occurrences", "--measure", "12", NULL});
+        cr_assert_eq(json_array_size(occ), 1);
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(occ, 0), "effective_due")), "2024-07-03");
+        json_decref(occ);
+
+        /* The preview: the 1-day reminder, the due notice and the escalations of measure 12. */
+        json_t *all = ctl_json((const char *const[]) {"schedule", "--from", "2024-06-01", "--to", "2024-07-31", NULL});
+        size_t i, k;
+        json_t *m, *it;
+        bool reminder = false, due = false, escalation = false;
+        json_array_foreach(all, i, m) {
+                json_array_foreach(json_object_get(m, "items"), k, it) {
+                        if (json_integer_value(json_object_get(it, "measure")) != 12)
+                                continue;
+                        const char *stage = json_string_value(json_object_get(it, "stage"));
+                        cr_assert_str_eq(json_string_value(json_object_get(it, "effective_due")), "2024-07-03");
+                        reminder = reminder || streq(stage, "1d");
+                        due = due || streq(stage, "due");
+                        escalation = escalation || streq(stage, "+1wd");
+                }
+        }
+        cr_assert(reminder && due && escalation, "reminded %d, due %d, escalated %d", reminder, due, escalation);
+        json_decref(all);
+
+        /* The next import keeps the event's date while the cell says the same. */
+        _cleanup_free_ char *again_text = xasprintf("%s\n", relative);
+        _cleanup_free_ char *again = test_write(dir, "again.txt", again_text);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", again), 0, "dated by its event: %s", err);
+        occ = ctl_json((const char *const[]) {"occurrences", "--measure", "12", NULL});
+        cr_assert_eq(json_array_size(occ), 1);
+        json_decref(occ);
+}
