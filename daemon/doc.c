@@ -342,8 +342,8 @@ int doc_read(const char *file, const char *data, size_t len, struct document **r
         size_t errors_before = errs->n;
         *ret = NULL;
         if (len > DOC_SIZE_MAX) {
-                errlist_add(errs, file, 0, "the document has %zu bytes; merzim reads documents of up to %u MiB",
-                            len, DOC_SIZE_MAX >> 20);
+                errlist_add(errs, file, 0, "the document is larger than %u MiB, more than merzim reads",
+                            DOC_SIZE_MAX >> 20);
                 return -EINVAL;
         }
         const char *foreign = foreign_format(data, len);

@@ -147,14 +147,18 @@ char *strstrip(char *s) {
 }
 
 int read_file(const char *path, char **ret, size_t *ret_len) {
+        return read_file_max(path, SIZE_MAX, ret, ret_len);
+}
+
+int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
 
         struct buf b = {0};
-        for (;;) {
+        while (b.len < max) {
                 char chunk[65536];
-                ssize_t n = read(fd, chunk, sizeof(chunk));
+                ssize_t n = read(fd, chunk, max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk));
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
