@@ -133,6 +133,18 @@ static bool stage_row(const struct doc_block *h, const struct doc_block *b) {
         return named;
 }
 
+/* Whether a header names the measures themselves. */
+static bool measure_words(const char *header) {
+        static const char *const words[] = {"мероприят", "іс-шара", "ісшара", "шаралар", "шараның", "measure",
+                                            "action", NULL};
+        _cleanup_free_ char *f = utf8_fold(header);
+        _cleanup_free_ char *u = unbroken(f);
+        for (size_t i = 0; words[i]; i++)
+                if (strstr(u, words[i]))
+                        return true;
+        return false;
+}
+
 bool columns_read(const struct doc_block *blocks, size_t n_blocks, size_t i, struct plan_columns *ret) {
         const struct doc_block *h = &blocks[i];
         struct plan_columns c = {.n = h->n_cells, .number = -1, .name = -1, .form = -1, .executors = -1,
@@ -154,7 +166,9 @@ bool columns_read(const struct doc_block *blocks, size_t n_blocks, size_t i, str
                                 c.number = (int) k;
                         break;
                 case COLUMN_NAME:
-                        if (c.name < 0)
+                        /* Of two name columns ("Наименование поручения", "Наименование мероприятий") the
+                         * measures' own. */
+                        if (c.name < 0 || (!measure_words(h->cells[c.name].text) && measure_words(top)))
                                 c.name = (int) k;
                         break;
                 case COLUMN_FORM:

@@ -110,8 +110,19 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
 
         struct roadmap *map;
         struct errlist errs = {0};
-        struct roadmap_options ro = {.strict = a.strict};
+        struct roadmap_options ro = {.strict = a.strict, .year_from = a.year_from, .year_to = a.year_to};
         r = roadmap_parse(text, len, file, &ro, &map, &errs);
+        /* The plan's settings, found by its title, may say how to read its deadlines: read it again. */
+        const struct plan_settings *settings = r >= 0 && ctl_load_config(ctl) >= 0 ? config_plan(ctl->config, map->title)
+                                                                                    : NULL;
+        if (settings && (settings->month_start || (settings->year_from && !a.year_from))) {
+                ro.month_start = settings->month_start;
+                if (!a.year_from)
+                        ro.year_from = settings->year_from, ro.year_to = settings->year_to;
+                roadmap_free(map);
+                errlist_clear(&errs);
+                r = roadmap_parse(text, len, file, &ro, &map, &errs);
+        }
         for (size_t k = 0; k < errs.n; k++)
                 fprintf(stderr, "%s\n", errs.msgs[k]);
         if (r < 0) {

@@ -230,7 +230,7 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
                 return r;
         sqlite3_stmt *st = store_stmt(ctl->store,
                 "SELECT g.code, g.name, count(m.id), count(CASE WHEN x.position = 1 THEN 1 END), "
-                "count(CASE WHEN x.by_agreement THEN 1 END) "
+                "count(CASE WHEN x.by_agreement THEN 1 END), g.kind "
                 "FROM agency g JOIN assignment x ON x.agency_id = g.id "
                 "JOIN measure m ON m.id = x.measure_id AND NOT m.withdrawn AND (?1 = 0 OR m.plan_id = ?1) "
                 "GROUP BY g.id ORDER BY count(m.id) DESC, g.code");
@@ -240,6 +240,7 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
         json_t *arr = json_array();
         struct table *t = table_new((const char *const[]) {"~CODE", "~NAME", "MEASURES", "LEAD", "BY AGREEMENT",
                                                           "CONTACT", NULL});
+        bool any_group = false;
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *code = stmt_text(st, 0);
                 const struct agency_contact *c = config_agency(ctl->config, code);
@@ -249,13 +250,20 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
                                                                        : c->webhook_url             ? "webhook"
                                                                                                      : "e-mail")
                                                                    : "none";
-                json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:b}", "code", code, "name", name,
-                                                     "measures", sqlite3_column_int(st, 2), "lead",
+                /* A spelling or a group the configuration maps to one of its agencies. */
+                const char *maps_to = c && !streq(c->code, code) ? c->code : NULL;
+                bool group = streq_ptr(stmt_text(st, 5), "group");
+                json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:b, s:s, s:s?}", "code", code,
+                                                     "name", name, "measures", sqlite3_column_int(st, 2), "lead",
                                                      sqlite3_column_int(st, 3), "by_agreement",
                                                      sqlite3_column_int(st, 4), "reachable",
-                                                     agency_contact_reachable(c)));
-                table_add(t, (const char *const[]) {code, name, stmt_text(st, 2), stmt_text(st, 3), stmt_text(st, 4),
-                                                   contact});
+                                                     agency_contact_reachable(c), "kind", group ? "group" : "agency",
+                                                     "configured_as", maps_to));
+                _cleanup_free_ char *shown = group ? xasprintf("%s (group)", code) : xstrdup(code);
+                _cleanup_free_ char *reach = maps_to ? xasprintf("%s, as %s", contact, maps_to) : xstrdup(contact);
+                any_group = any_group || (group && !maps_to);
+                table_add(t, (const char *const[]) {shown, name, stmt_text(st, 2), stmt_text(st, 3), stmt_text(st, 4),
+                                                   reach});
         }
         sqlite3_reset(st);
         if (ctl->json)
@@ -264,6 +272,9 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
                 printf("%zu agencies\n", table_rows(t));
+                if (any_group)
+                        printf("A group's messages go to the coordinator until an agency lists it among its aliases "
+                               "in merzim.conf.\n");
         }
         table_free(t);
         return EXIT_SUCCESS;

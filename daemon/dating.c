@@ -9,16 +9,25 @@
 #include "utf8.h"
 #include "util.h"
 
-int dating_occurrence(const char *stage, const struct deadline_rules *rules, const char *given, const char *event,
-                      const struct calendar *cal, struct deadline_occurrence *ret) {
+void dating_format_rules(const struct deadline *rules, size_t n, char *buf, size_t len) {
+        struct deadline_rules all = {.n = n < DEADLINE_RULES_MAX ? n : DEADLINE_RULES_MAX};
+        memcpy(all.rule, rules, all.n * sizeof(*rules));
+        if (all.n == 0)
+                snprintf(buf, len, "undated");
+        else
+                deadline_format_rules(&all, buf, len);
+}
+
+int dating_occurrence(const char *stage, const struct deadline *rules, size_t n_rules, const char *given,
+                      const char *event, const struct calendar *cal, struct deadline_occurrence *ret) {
         day_t day;
         bool dated = false;
         if (!isempty(given) && date_parse(given, &day) >= 0)
                 dated = true;
-        for (size_t i = 0; !dated && rules && !isempty(event) && i < rules->n; i++) {
+        for (size_t i = 0; !dated && !isempty(event) && i < n_rules; i++) {
                 day_t e;
-                if (rules->rule[i].kind == DEADLINE_RELATIVE && date_parse(event, &e) >= 0 &&
-                    deadline_relative_due(&rules->rule[i], e, cal, &day) >= 0)
+                if (rules[i].kind == DEADLINE_RELATIVE && date_parse(event, &e) >= 0 &&
+                    deadline_relative_due(&rules[i], e, cal, &day) >= 0)
                         dated = true;
         }
         if (!dated)
@@ -170,8 +179,8 @@ static int write_dating(struct store *s, const struct dating *d, const struct wa
         char day[DATE_ISO_MAX];
         date_format(d->day, day);
         struct deadline_occurrence old = {0}, occ;
-        bool had = dating_occurrence(w->stage, &rules, w->given, w->event, d->cal, &old) > 0;
-        if (dating_occurrence(w->stage, &rules, d->kind == DATING_GIVEN ? day : NULL,
+        bool had = dating_occurrence(w->stage, rules.rule, rules.n, w->given, w->event, d->cal, &old) > 0;
+        if (dating_occurrence(w->stage, rules.rule, rules.n, d->kind == DATING_GIVEN ? day : NULL,
                               d->kind == DATING_EVENT ? day : NULL, d->cal, &occ) <= 0) {
                 log_error("measure %d: no date can be counted from %s", d->measure, day);
                 return -EINVAL;

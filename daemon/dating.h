@@ -11,8 +11,10 @@
 
 /* The occurrence of an undated deadline: on the date given (given, ISO), or counted by its relative rule
  * from the event's date (event, ISO). Returns 1 with *ret filled, 0 if neither gives one. */
-int dating_occurrence(const char *stage, const struct deadline_rules *rules, const char *given, const char *event,
-                      const struct calendar *cal, struct deadline_occurrence *ret);
+int dating_occurrence(const char *stage, const struct deadline *rules, size_t n_rules, const char *given,
+                      const char *event, const struct calendar *cal, struct deadline_occurrence *ret);
+/* The canonical text of a deadline's rules: "RULE; RULE", or "undated" if it has none. */
+void dating_format_rules(const struct deadline *rules, size_t n, char *buf, size_t len);
 
 enum dating_kind {
         DATING_GIVEN, /* the coordinator gives the deadline itself */

@@ -164,9 +164,11 @@ static void cell_text(struct html_reader *h, const xmlNode *n, struct buf *out, 
                 if (skipped(c))
                         continue;
                 if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+                        /* Markdown writes a cell's lines on lines of their own; a page's line breaks are
+                         * spaces. */
                         if (c->content && check_text(h, c, (const char *) c->content) >= 0)
                                 for (const char *p = (const char *) c->content; *p; p++)
-                                        buf_putc(out, *p == '\n' ? ' ' : *p);
+                                        buf_putc(out, *p == '\n' && !h->markdown ? ' ' : *p);
                         continue;
                 }
                 bool block = block_level(c);

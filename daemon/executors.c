@@ -118,6 +118,14 @@ static char *tidy(const char *s) {
         return t;
 }
 
+/* Whether the straight quote at s closes what came before rather than opens the next name: nothing but
+ * spaces and punctuation follow it. */
+static bool closing_quote(const char *s) {
+        for (s++; *s == ' '; s++)
+                ;
+        return *s == 0 || *s == ',' || *s == ';' || *s == '.' || *s == '\n' || *s == '"';
+}
+
 struct item {
         char *text;
         bool agree;
@@ -163,9 +171,23 @@ static size_t split_items(const char *s, bool newline_separates, struct item **r
                                 for (size_t k = 0; agreement_marks[k]; k++)
                                         if (streq(f, agreement_marks[k])) {
                                                 /* The mark ends an executor even when the comma after it is
-                                                 * missing. */
+                                                 * missing; quotes that close after it are the executor's:
+                                                 * АО «ИЭИ (по согласованию)». */
                                                 cur.len = paren_start;
                                                 cur.data[cur.len] = 0;
+                                                for (size_t j = i + 1;; j++) {
+                                                        if (s[j] == ' ')
+                                                                continue;
+                                                        size_t q = strncmp(s + j, "\xc2\xbb", 2) == 0       ? 2
+                                                                   : strncmp(s + j, "\xe2\x80\x9d", 3) == 0 ? 3
+                                                                   : s[j] == '"' && closing_quote(s + j)    ? 1
+                                                                                                            : 0;
+                                                        if (!q)
+                                                                break;
+                                                        buf_append(&cur, s + j, q);
+                                                        i = j + q - 1;
+                                                        j += q - 1;
+                                                }
                                                 items_add(&v, &n, &cur, true);
                                                 agree = false;
                                                 break;
@@ -207,6 +229,9 @@ static size_t count_words(const char *s) {
  * "Алматы и Шымкента", "городов республиканского значения". */
 static bool place_item(const char *text) {
         _cleanup_free_ char *w = first_word_folded(text);
+        size_t wl = strlen(w);
+        while (wl > 0 && w[wl - 1] == '.')
+                w[--wl] = 0;
         if (starts_with(w, "г.") || streq(w, "гг") || streq(w, "г") || starts_with(w, "город") ||
             starts_with(w, "област") || starts_with(w, "столиц") || starts_with(w, "район"))
                 return true;
@@ -266,11 +291,22 @@ static void join_items(struct item *v, size_t *n, size_t first, size_t last) {
         *n -= last - first;
 }
 
+/* Whether an item of a Kazakh list can hang on a head noun after it: "облыстар", "облыстардың", "Астана",
+ * "республикалық маңызы бар қалалар". */
+static bool kazakh_fragment(const char *text) {
+        _cleanup_free_ char *last = last_word_folded(text);
+        if (genitive(last) || place_item(text))
+                return true;
+        const char *q = text;
+        int32_t first = utf8_decode(&q, text + strlen(text));
+        return first > 0 && unicode_is_letter((uint32_t) first) && !unicode_is_upper((uint32_t) first) &&
+               count_words(text) <= 4;
+}
+
 /* Lists that end or begin with a head noun are one executor. */
 static void join_head_nouns(struct item *v, size_t *n) {
         for (size_t i = 0; i < *n; i++) {
                 _cleanup_free_ char *w = first_word_folded(v[i].text);
-                _cleanup_free_ char *last = last_word_folded(v[i].text);
                 if (starts_with(w, "акимат") && strstr(v[i].text, " ")) {
                         /* "акиматы областей, гг. Астаны, Алматы и Шымкента" */
                         size_t j = i;
@@ -278,13 +314,18 @@ static void join_head_nouns(struct item *v, size_t *n) {
                                 j++;
                         if (j > i)
                                 join_items(v, n, i, j);
-                } else if (genitive(last) && !kazakh_head(v[i].text)) {
-                        /* "облыстардың, Астана, Алматы және Шымкент қалаларының әкімдіктері" */
-                        size_t j = i + 1;
-                        while (j < *n && !kazakh_head(v[j].text) && place_item(v[j].text))
-                                j++;
-                        if (j < *n && kazakh_head(v[j].text))
-                                join_items(v, n, i, j);
+                }
+        }
+        /* "облыстар, республикалық маңызы бар қалалар мен астана әкімдіктері": the head noun comes last. */
+        for (size_t j = 1; j < *n; j++) {
+                if (!kazakh_head(v[j].text))
+                        continue;
+                size_t i = j;
+                while (i > 0 && kazakh_fragment(v[i - 1].text) && !kazakh_head(v[i - 1].text))
+                        i--;
+                if (i < j) {
+                        join_items(v, n, i, j);
+                        j = i;
                 }
         }
 }
@@ -306,8 +347,29 @@ static char *joining_words_as_commas(const char *cell) {
         return s;
 }
 
+/* Lines of a cell that go on from the line before: a word broken at the line's end ("сов-" / "местно"),
+ * or a line that starts in lower case, are joined to it. */
+static char *joined_lines(const char *raw) {
+        struct buf b = {0};
+        for (const char *p = raw; *p; p++) {
+                if (*p != '\n') {
+                        buf_putc(&b, *p);
+                        continue;
+                }
+                const char *q = p + 1;
+                int32_t next = utf8_decode(&q, q + strlen(q));
+                bool lower = next > 0 && unicode_is_letter((uint32_t) next) && !unicode_is_upper((uint32_t) next);
+                if (lower && b.len > 0 && b.data[b.len - 1] == '-' && b.len > 1 && b.data[b.len - 2] != ' ')
+                        b.len--, b.data[b.len] = 0; /* "сов-" + "местно" */
+                else
+                        buf_putc(&b, lower ? ' ' : '\n');
+        }
+        return buf_steal(&b);
+}
+
 size_t executors_split(const char *raw, struct roadmap_executor **ret) {
-        _cleanup_free_ char *cell = joining_words_as_commas(raw);
+        _cleanup_free_ char *lines = joined_lines(raw);
+        _cleanup_free_ char *cell = joining_words_as_commas(lines);
         bool commas = strchr(cell, ',') || strchr(cell, ';');
         struct item *items = NULL;
         size_t n = split_items(cell, !commas, &items);

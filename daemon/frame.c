@@ -221,8 +221,8 @@ static void title_years(struct roadmap *r) {
 void frame_years_from_deadlines(struct roadmap *r) {
         for (size_t i = 0; i < r->n_measures; i++)
                 for (size_t k = 0; k < r->measures[i].n_dues; k++)
-                for (size_t j = 0; j < r->measures[i].dues[k].rules.n; j++) {
-                        const struct deadline *d = &r->measures[i].dues[k].rules.rule[j];
+                for (size_t j = 0; j < r->measures[i].dues[k].n_rules; j++) {
+                        const struct deadline *d = &r->measures[i].dues[k].rule[j];
                         int lo = 0, hi = 0;
                         if (d->kind == DEADLINE_ONCE)
                                 lo = hi = d->year;

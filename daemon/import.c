@@ -346,10 +346,7 @@ static char *measure_rule(const struct roadmap_measure *m) {
         struct buf b = {0};
         for (size_t k = 0; k < m->n_dues; k++) {
                 char rule[1024];
-                if (m->dues[k].rules.n == 0)
-                        snprintf(rule, sizeof(rule), "undated");
-                else
-                        deadline_format_rules(&m->dues[k].rules, rule, sizeof(rule));
+                dating_format_rules(m->dues[k].rule, m->dues[k].n_rules, rule, sizeof(rule));
                 buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
                            m->dues[k].stage ? ": " : "", rule);
         }
@@ -489,9 +486,8 @@ static int write_dues(struct importer *im, int64_t measure_id, bool new_measure,
                         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                                 return store_error(im->s, "cannot read a deadline");
                 }
-                char rule[1024] = "undated";
-                if (due->rules.n)
-                        deadline_format_rules(&due->rules, rule, sizeof(rule));
+                char rule[1024];
+                dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
                 st = store_stmt(im->s,
                                 "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, "
                                 "event_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
@@ -627,6 +623,34 @@ static void rule_years(const struct importer *im, int *from, int *to) {
                 *from = edition;
 }
 
+/* One occurrence per period: the same date twice is one occurrence ("1998" in two rows of a measure);
+ * two dates in one period are told apart by their dates ("ежегодно к 1 марта и к 1 сентября"). Returns
+ * the new count. */
+static int distinct_periods(struct deadline_occurrence *v, int n) {
+        for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n;) {
+                        if (!streq(v[i].period, v[j].period)) {
+                                j++;
+                                continue;
+                        }
+                        if (v[i].nominal == v[j].nominal) {
+                                memmove(&v[j], &v[j + 1], (size_t) (n - j - 1) * sizeof(*v));
+                                n--;
+                                continue;
+                        }
+                        char a[DATE_ISO_MAX], b[DATE_ISO_MAX];
+                        date_format(v[i].nominal, a);
+                        date_format(v[j].nominal, b);
+                        /* "2024" becomes "2024-03-01"; a stage keeps its name: "Минюст: 2024-03-01". */
+                        const char *colon = strrchr(v[i].period, ':');
+                        size_t keep = colon ? (size_t) (colon - v[i].period) + 2 : 0;
+                        snprintf(v[i].period + keep, sizeof(v[i].period) - keep, "%s", a);
+                        snprintf(v[j].period + keep, sizeof(v[j].period) - keep, "%s", b);
+                        j = i + 1; /* the new labels may meet others */
+                }
+        return n;
+}
+
 /* Every dated occurrence a measure's deadlines give, a stage's periods named after it. */
 static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m, const struct kept_dates *kept,
                               struct deadline_occurrence **ret) {
@@ -637,12 +661,24 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
         for (size_t k = 0; k < m->n_dues; k++) {
                 const struct roadmap_due *due = &m->dues[k];
                 struct deadline_occurrence *occ = NULL;
-                int got = deadline_expand_rules(&due->rules, y0, y1, &occ);
+                int got = 0;
+                for (size_t i = 0; got >= 0 && i < due->n_rules; i++) {
+                        struct deadline_occurrence *one = NULL;
+                        int n1 = deadline_expand(&due->rule[i], y0, y1, &one);
+                        if (n1 > 0) {
+                                occ = xreallocarray(occ, (size_t) got + (size_t) n1, sizeof(*occ));
+                                memcpy(occ + got, one, (size_t) n1 * sizeof(*occ));
+                                got += n1;
+                        } else if (n1 < 0) {
+                                got = n1;
+                        }
+                        free(one);
+                }
                 if (got >= 0 && kept && due->undated) {
                         /* The date the coordinator gave it, or that its event gives it. */
                         struct deadline_occurrence dated;
-                        if (dating_occurrence(NULL, &due->rules, kept[k].given, kept[k].event, im->o->calendar,
-                                              &dated) > 0) {
+                        if (dating_occurrence(NULL, due->rule, due->n_rules, kept[k].given, kept[k].event,
+                                              im->o->calendar, &dated) > 0) {
                                 occ = xreallocarray(occ, (size_t) got + 1, sizeof(*occ));
                                 occ[got++] = dated;
                         }
@@ -676,7 +712,7 @@ static int wanted_occurrences(struct importer *im, const struct roadmap_measure 
                 free(occ);
         }
         *ret = all;
-        return n;
+        return distinct_periods(all, n);
 }
 
 /* Bring a measure's occurrences in line with its deadlines; matched by period, and a lone one-off

@@ -11,8 +11,8 @@
 
 #define MEASURE_NUMBER_MAX 100000
 #define QUOTE_MAX 60        /* how much of an offending row an error message quotes */
-#define CELL_MAX 8192       /* bytes in a title, a section title or a cell: ten times the longest in real plans */
-#define EXECUTOR_WIDTH_MAX 200
+#define CELL_MAX 32768      /* bytes in a title, a section title or a cell: a row of a real plan held 9 KB */
+#define EXECUTOR_WIDTH_MAX 400 /* columns of one executor's name: the longest in real plans has 230 */
 #define ERRORS_MAX 100      /* reported in full; past them, a count */
 
 struct reader {
@@ -145,6 +145,7 @@ static void add_section(struct reader *rd, const struct doc_block *b, const char
 }
 
 static void due_free(struct roadmap_due *d) {
+        free(d->rule);
         free(d->stage);
         free(d->text);
         free(d->why);
@@ -164,11 +165,25 @@ static void measure_free(struct roadmap_measure *m) {
         executors_free(m->executors, m->n_executors);
 }
 
+/* What a measure's row says, column by column (for a row that holds several measures, one of them). */
+struct row_texts {
+        const char *name, *form, *executors;
+        const char *deadlines[DEADLINE_COLUMNS_MAX];
+        const char *unaligned; /* why the deadlines cannot be told apart: they are the measure's none */
+};
+
+static void row_texts(const struct reader *rd, const struct doc_block *b, struct row_texts *t) {
+        *t = (struct row_texts) {.name = cell(rd, b, rd->cols.name), .form = cell(rd, b, rd->cols.form),
+                                 .executors = cell(rd, b, rd->cols.executors)};
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                t->deadlines[k] = cell(rd, b, rd->cols.deadlines[k]);
+}
+
 /* Read the deadline cells of a row into the measure's dues. */
-static int read_dues(struct reader *rd, const struct doc_block *b, struct roadmap_measure *m) {
+static int read_dues(struct reader *rd, const struct doc_block *b, const struct row_texts *t,
+                     struct roadmap_measure *m) {
         for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
-                const char *raw = cell(rd, b, rd->cols.deadlines[k]);
-                _cleanup_free_ char *text = utf8_squeeze(raw);
+                _cleanup_free_ char *text = utf8_squeeze(t->deadlines[k]);
                 if (strlen(text) > CELL_MAX) {
                         add_error(rd, b, "measure %s: the deadline column is too long (%zu bytes, at most %d)",
                                   m->label, strlen(text), CELL_MAX);
@@ -179,15 +194,19 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                 struct roadmap_due due = {.stage = rd->cols.stages[k] ? xstrdup(rd->cols.stages[k]) : NULL,
                                           .text = TAKE_PTR(text)};
                 char err[256];
+                struct deadline_rules rules = {0};
                 struct deadline_context ctx = {
                         .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
                         .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
                         .month_start = rd->o && rd->o->month_start,
                 };
-                if (isempty(due.text)) {
+                if (t->unaligned) {
+                        due.undated = true;
+                        due.why = xstrdup(t->unaligned);
+                } else if (isempty(due.text)) {
                         due.undated = true;
                         due.why = xstrdup("the deadline cell is empty");
-                } else if (deadline_read(due.text, &ctx, &due.rules, err, sizeof(err)) < 0) {
+                } else if (deadline_read(due.text, &ctx, &rules, err, sizeof(err)) < 0) {
                         _cleanup_free_ char *dq = quote(due.text);
                         if (rd->o && rd->o->strict) {
                                 add_error(rd, b, "measure %s: cannot read the deadline %s: %s", m->label, dq, err);
@@ -197,14 +216,20 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
                         due.undated = true;
                         due.why = xstrdup(err);
                 }
-                for (size_t i = 0; !due.undated && i < due.rules.n; i++)
-                        if (deadline_waits(&due.rules.rule[i])) {
+                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
+                if (!due.undated && rules.n > 0) {
+                        due.n_rules = rules.n;
+                        due.rule = xmalloc(rules.n * sizeof(*due.rule));
+                        memcpy(due.rule, rules.rule, rules.n * sizeof(*due.rule));
+                }
+                for (size_t i = 0; !due.undated && i < due.n_rules; i++)
+                        if (deadline_waits(&due.rule[i])) {
                                 due.undated = true;
-                                due.why = xasprintf("it waits for an event: «%s»", due.rules.rule[i].event);
+                                due.why = xasprintf("it waits for an event: «%s»", due.rule[i].event);
                         }
                 if (due.undated) {
                         _cleanup_free_ char *dq = quote(due.text);
-                        bool event = due.rules.n > 0;
+                        bool event = due.n_rules > 0;
                         add_warning(rd, b, "measure %s is undated: %s %s (%s); %s", m->label,
                                     event ? "its deadline" : "no date in its deadline", dq, due.why,
                                     event ? "record the event's date with merzimctl event" :
@@ -217,8 +242,8 @@ static int read_dues(struct reader *rd, const struct doc_block *b, struct roadma
 }
 
 /* Add the executors of a row to the measure's, each once. */
-static int read_executors(struct reader *rd, const struct doc_block *b, struct roadmap_measure *m) {
-        const char *text = cell(rd, b, rd->cols.executors);
+static int read_executors(struct reader *rd, const struct doc_block *b, const char *text,
+                          struct roadmap_measure *m) {
         if (strlen(text) > CELL_MAX) {
                 add_error(rd, b, "measure %s: the executors column is too long (%zu bytes, at most %d)", m->label,
                           strlen(text), CELL_MAX);
@@ -262,7 +287,7 @@ static char *join_deadline_text(const struct roadmap_measure *m) {
         return buf_steal(&t);
 }
 
-static void add_measure(struct reader *rd, const struct doc_block *b, char *label) {
+static void add_measure(struct reader *rd, const struct doc_block *b, char *label, const struct row_texts *t) {
         struct roadmap *r = rd->r;
         struct roadmap_measure m = {
                 .label = label,
@@ -273,7 +298,7 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                                            : xasprintf("table %d, row %d", b->table, b->row),
                 .section = r->n_sections ? r->n_sections - 1 : SIZE_MAX,
         };
-        const char *name = cell(rd, b, rd->cols.name), *form = cell(rd, b, rd->cols.form);
+        const char *name = t->name, *form = t->form;
         static const char *const names[] = {"name", "completion form"};
         const char *texts[] = {name, form};
         for (size_t c = 0; c < ELEMENTSOF(texts); c++)
@@ -283,7 +308,7 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
                         measure_free(&m);
                         return;
                 }
-        if (read_dues(rd, b, &m) < 0 || read_executors(rd, b, &m) < 0) {
+        if (read_dues(rd, b, t, &m) < 0 || read_executors(rd, b, t->executors, &m) < 0) {
                 measure_free(&m);
                 return;
         }
@@ -310,7 +335,9 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
 static void continue_measure(struct reader *rd, const struct doc_block *b) {
         struct roadmap_measure *m = &rd->r->measures[rd->r->n_measures - 1];
         size_t before = m->n_dues;
-        if (read_dues(rd, b, m) < 0 || read_executors(rd, b, m) < 0)
+        struct row_texts t;
+        row_texts(rd, b, &t);
+        if (read_dues(rd, b, &t, m) < 0 || read_executors(rd, b, t.executors, m) < 0)
                 return;
         /* The same deadline written again on the carried-on row is no new one. */
         for (size_t k = before; k < m->n_dues;) {
@@ -325,6 +352,165 @@ static void continue_measure(struct reader *rd, const struct doc_block *b) {
                 memmove(&m->dues[k], &m->dues[k + 1], (m->n_dues - k - 1) * sizeof(*m->dues));
                 m->n_dues--;
         }
+}
+
+/* The number a text starts with: "7. Выделять ..." gives "7"; NULL if it starts otherwise. */
+static char *leading_label(const char *text) {
+        const char *sp = strchr(text, ' ');
+        if (!sp || sp == text || (sp[-1] != '.' && sp[-1] != ')'))
+                return NULL;
+        _cleanup_free_ char *first = xstrndup(text, (size_t) (sp - text));
+        return parse_label(first);
+}
+
+/* Whether a line is a Roman-numbered heading: "I. Профилактика карантинных инфекций". */
+static bool roman_heading(const char *line) {
+        size_t n = strspn(line, "IVXLC");
+        return n > 0 && line[n] == '.' && line[n + 1] == ' ';
+}
+
+static size_t split_lines(const char *text, char ***ret) {
+        char **v = NULL;
+        size_t n = 0;
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                v = xreallocarray(v, n + 1, sizeof(char *));
+                v[n++] = xstrndup(p, len);
+                p = nl ? nl + 1 : p + len;
+        }
+        *ret = v;
+        return n;
+}
+
+static void lines_free(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* A row that holds several measures in one cell, one per numbered line ("1. Обеспечить ...", "2. ...",
+ * as some akimats' plans are published): each line is a measure; another cell's lines go with them when
+ * there are as many, or else that cell is every measure's (its deadlines then tell no measure's date).
+ * Returns whether the row was one. */
+/* A cell's numbered items on lines of their own: "... участкам; 3. Организовать ..." when the numbers
+ * run 1, 2, 3 ... (again from 1 after a Roman-numbered heading), as a person reads a list; NULL if the
+ * cell is no such list. */
+static char *numbered_lines(const char *text) {
+        struct buf out = {0};
+        unsigned expect = 1, found = 0;
+        size_t copied = 0, len = strlen(text);
+        for (size_t i = 0; i < len; i++) {
+                bool boundary = i == 0 || text[i - 1] == '\n' ||
+                                (i >= 2 && text[i - 1] == ' ' && strchr(";.:)", text[i - 2]));
+                if (!boundary)
+                        continue;
+                size_t digits = strspn(text + i, "0123456789"), roman = strspn(text + i, "IVX");
+                size_t n = digits ? digits : roman;
+                if (n == 0 || n > 4 || text[i + n] != '.' || text[i + n + 1] != ' ')
+                        continue;
+                const char *after = text + i + n + 2;
+                int32_t c = utf8_decode(&after, text + len);
+                if (c <= 0 || !unicode_is_upper((uint32_t) c))
+                        continue;
+                if (digits) {
+                        unsigned v = (unsigned) strtoul(text + i, NULL, 10);
+                        if (v != expect && v != 1)
+                                continue;
+                        expect = v + 1;
+                        found++;
+                } else {
+                        expect = 1; /* a heading: its items count from 1 again */
+                }
+                buf_append(&out, text + copied, i - copied);
+                if (out.len > 0 && out.data[out.len - 1] == ' ')
+                        out.data[--out.len] = 0;
+                if (out.len > 0 && out.data[out.len - 1] != '\n')
+                        buf_putc(&out, '\n');
+                copied = i;
+        }
+        if (found < 2) {
+                buf_free(&out);
+                return NULL;
+        }
+        buf_append(&out, text + copied, len - copied);
+        return buf_steal(&out);
+}
+
+static bool packed_row(struct reader *rd, const struct doc_block *b, const struct row_texts *t) {
+        _cleanup_free_ char *listed = numbered_lines(t->name);
+        if (!listed)
+                return false;
+        char **names;
+        size_t n_names = split_lines(listed, &names), numbered = 0;
+        for (size_t i = 0; i < n_names; i++) {
+                _cleanup_free_ char *l = leading_label(names[i]);
+                numbered += l != NULL;
+        }
+        if (numbered < 2) {
+                lines_free(names, n_names);
+                return false;
+        }
+        /* The measures: a numbered line starts one, other lines go on with it; headings are sections. */
+        struct buf text = {0};
+        char *label = NULL;
+        char **items = NULL, **labels = NULL;
+        size_t n_items = 0;
+        for (size_t i = 0; i <= n_names; i++) {
+                char *own = i < n_names ? leading_label(names[i]) : NULL;
+                bool heading = i < n_names && !own && roman_heading(names[i]);
+                if ((own || heading || i == n_names) && label) {
+                        items = xreallocarray(items, n_items + 1, sizeof(char *));
+                        labels = xreallocarray(labels, n_items + 1, sizeof(char *));
+                        items[n_items] = buf_steal(&text);
+                        labels[n_items++] = TAKE_PTR(label);
+                }
+                if (i == n_names)
+                        break;
+                if (heading) {
+                        buf_free(&text);
+                        add_section(rd, b, names[i]);
+                } else if (own) {
+                        label = own;
+                        buf_free(&text);
+                        buf_puts(&text, names[i] + strcspn(names[i], " ") + 1);
+                } else if (label) {
+                        buf_printf(&text, " %s", names[i]);
+                }
+        }
+        buf_free(&text);
+        lines_free(names, n_names);
+
+        /* The other cells, line by line, if they have a line per measure. */
+        char **dl[DEADLINE_COLUMNS_MAX] = {0}, **ex = NULL;
+        size_t n_dl[DEADLINE_COLUMNS_MAX] = {0}, n_ex = split_lines(t->executors, &ex);
+        bool aligned = true;
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
+                n_dl[k] = split_lines(t->deadlines[k], &dl[k]);
+                aligned = aligned && n_dl[k] == n_items;
+        }
+        _cleanup_free_ char *why = xasprintf("the row holds %zu measures and its deadline cell cannot be told "
+                                             "apart into theirs", n_items);
+        if (!aligned)
+                add_warning(rd, b, "%s: each is undated", why);
+        if (n_ex != n_items)
+                add_warning(rd, b, "the row holds %zu measures and %zu lines of executors: every executor of the "
+                            "row is each measure's", n_items, n_ex);
+        for (size_t i = 0; i < n_items; i++) {
+                struct row_texts one = {.name = items[i], .form = t->form,
+                                        .executors = n_ex == n_items ? ex[i] : t->executors,
+                                        .unaligned = aligned ? NULL : why};
+                for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                        one.deadlines[k] = aligned ? dl[k][i] : t->deadlines[k];
+                add_measure(rd, b, labels[i], &one);
+                free(items[i]);
+        }
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                lines_free(dl[k], n_dl[k]);
+        lines_free(ex, n_ex);
+        free(items);
+        free(labels);
+        return true;
 }
 
 /* A row of sums under a table of expenses: "Итого: | | 20738 | 21562". */
@@ -362,16 +548,32 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 add_error(rd, b, "expected %zu columns as in the header, found %zu: %s", c->n_logical, b->n_cells, q);
                 return;
         }
+        struct row_texts t;
+        row_texts(rd, b, &t);
         const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
         char *label = number ? parse_label(number) : NULL;
         if (label && !cell_continued(rd, b, c->number)) {
-                add_measure(rd, b, label);
+                add_measure(rd, b, label, &t);
                 return;
         }
         free(label);
-        bool carried = c->number >= 0 && (isempty(number) || cell_continued(rd, b, c->number)) &&
-                       (c->name < 0 || isempty(cell(rd, b, c->name)) || cell_continued(rd, b, c->name));
-        if (carried && rd->r->n_measures > 0) {
+        bool unnumbered = c->number < 0 || isempty(number) || cell_continued(rd, b, c->number);
+        bool named = c->name >= 0 && !isempty(t.name) && !cell_continued(rd, b, c->name);
+        if (unnumbered && distinct > 1 && packed_row(rd, b, &t))
+                return;
+        if (unnumbered && named && distinct > 1) {
+                /* Its number in its name ("7. Выделять микрокредиты ..."), or a part of the measure above
+                 * with deadlines of its own ("- больницы и школы"). */
+                char *own = leading_label(t.name);
+                if (own) {
+                        add_measure(rd, b, own, &t);
+                        return;
+                }
+                if (rd->r->n_measures > 0 && c->number >= 0) {
+                        continue_measure(rd, b);
+                        return;
+                }
+        } else if (unnumbered && c->number >= 0 && rd->r->n_measures > 0 && distinct > 1) {
                 continue_measure(rd, b);
                 return;
         }
@@ -380,7 +582,7 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 return;
         }
         if (c->number < 0) {
-                add_measure(rd, b, xasprintf("%zu", rd->r->n_measures + 1));
+                add_measure(rd, b, xasprintf("%zu", rd->r->n_measures + 1), &t);
                 return;
         }
         _cleanup_free_ char *line = row_text(b);
@@ -543,9 +745,14 @@ int roadmap_parse(const char *data, size_t len, const char *file, const struct r
 }
 
 const char *roadmap_agency_name(const struct roadmap *r, const char *code) {
-        for (size_t i = 0; i < r->n_names; i++)
-                if (streq(r->names[i].code, code))
+        if (r->n_names == 0)
+                return NULL;
+        _cleanup_free_ char *key = agency_key(code);
+        for (size_t i = 0; i < r->n_names; i++) {
+                _cleanup_free_ char *k = agency_key(r->names[i].code);
+                if (streq(k, key))
                         return r->names[i].name;
+        }
         return NULL;
 }
 

@@ -16,7 +16,8 @@
 struct roadmap_due {
         char *stage;  /* the stage its column names ("в МЮ"), or NULL when the plan has one deadline column */
         char *text;   /* the cell as written, line breaks as spaces */
-        struct deadline_rules rules;
+        struct deadline *rule; /* what the cell says: one rule per stage it names */
+        size_t n_rules;
         bool undated; /* no date can be read from it, or it waits for an event: the coordinator gives one */
         char *why;    /* when undated: why, in English */
 };

@@ -465,3 +465,51 @@ Test(cli, as_root_it_writes_as_the_owner_of_the_state_directory) {
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "done", "12", NULL}, NULL, &out, &err), 0,
                      "%s", err);
 }
+
+Test(cli, the_configuration_maps_spellings_and_groups_to_its_agencies) {
+        /* The seed's ҚМО (local executive bodies, a group) and Қаржымині reach configured agencies. */
+        free(conf);
+        conf = test_write(dir, "merzim.conf",
+                          "database = \"merzim.db\";\n"
+                          "agencies = (\n"
+                          "  { code = \"Облыс әкімдіктері\"; aliases = [\"ҚМО\", \"жергілікті атқарушы органдар\"];\n"
+                          "    email = \"akimats@example.kz\"; },\n"
+                          "  { code = \"ҚАРЖЫМИНІ\"; email = \"minfin@example.kz\"; }\n"
+                          ");\n");
+        import_seed();
+        json_t *a = ctl_json((const char *const[]) {"agencies", NULL});
+        size_t i;
+        json_t *g;
+        bool seen_group = false, seen_spelling = false;
+        json_array_foreach(a, i, g) {
+                const char *code = json_string_value(json_object_get(g, "code"));
+                if (streq(code, "ҚМО")) {
+                        seen_group = true;
+                        cr_assert_str_eq(json_string_value(json_object_get(g, "kind")), "group");
+                        cr_assert_str_eq(json_string_value(json_object_get(g, "configured_as")), "Облыс әкімдіктері");
+                        cr_assert(json_is_true(json_object_get(g, "reachable")));
+                } else if (streq(code, "Қаржымині")) {
+                        seen_spelling = true;
+                        cr_assert_str_eq(json_string_value(json_object_get(g, "configured_as")), "ҚАРЖЫМИНІ",
+                                         "case does not matter");
+                        cr_assert(json_is_true(json_object_get(g, "reachable")));
+                } else if (streq(code, "ИИДМ")) {
+                        cr_assert(json_is_false(json_object_get(g, "reachable")));
+                }
+        }
+        cr_assert(seen_group && seen_spelling);
+        json_decref(a);
+
+        /* One alias for two agencies cannot route a plan's executor: an error naming both. */
+        free(conf);
+        conf = test_write(dir, "merzim.conf",
+                          "database = \"merzim.db\";\n"
+                          "agencies = (\n"
+                          "  { code = \"Облыс әкімдіктері\"; aliases = [\"ҚМО\"]; email = \"a@example.kz\"; },\n"
+                          "  { code = \"Аудан әкімдіктері\"; aliases = [\"«ҚМО»\"]; email = \"b@example.kz\"; }\n"
+                          ");\n");
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "plans"), 1);
+        cr_assert(strstr(err, "merzim.conf:4:") && strstr(err, "Аудан әкімдіктері") && strstr(err, "Облыс әкімдіктері"),
+                  "%s", err);
+}

@@ -117,14 +117,14 @@ Test(roadmap, seed_deadlines) {
         struct roadmap *r = parse_seed();
         const struct roadmap_measure *m10 = measure(r, 10);
         cr_assert_eq(m10->n_dues, 1);
-        cr_assert_eq(m10->dues[0].rules.n, 1);
-        cr_assert_eq(m10->dues[0].rules.rule[0].kind, DEADLINE_ANNUAL);
-        cr_assert_eq(m10->dues[0].rules.rule[0].year_from, 2022);
-        cr_assert_eq(m10->dues[0].rules.rule[0].year_to, 2024);
-        cr_assert_eq(measure(r, 12)->dues[0].rules.rule[0].kind, DEADLINE_ONCE);
+        cr_assert_eq(m10->dues[0].n_rules, 1);
+        cr_assert_eq(m10->dues[0].rule[0].kind, DEADLINE_ANNUAL);
+        cr_assert_eq(m10->dues[0].rule[0].year_from, 2022);
+        cr_assert_eq(m10->dues[0].rule[0].year_to, 2024);
+        cr_assert_eq(measure(r, 12)->dues[0].rule[0].kind, DEADLINE_ONCE);
         int annual = 0;
         for (size_t i = 0; i < r->n_measures; i++)
-                annual += r->measures[i].dues[0].rules.rule[0].kind == DEADLINE_ANNUAL;
+                annual += r->measures[i].dues[0].rule[0].kind == DEADLINE_ANNUAL;
         cr_assert_eq(annual, 7, "measures 7, 10, 16, 25, 26, 27, 32 recur every year");
         roadmap_free(r);
 }
@@ -253,4 +253,75 @@ Test(roadmap, executors_in_russian_documents) {
         to = executors_report_recipient("ҰЭМ-ге ұсыныс");
         cr_assert_str_eq(to, "ҰЭМ");
         free(to);
+}
+
+/* Executor cells from the corpus of real plans (tests/corpus), as written there. */
+Test(roadmap, a_list_under_a_head_noun_is_one_executor) {
+        struct roadmap_executor *e;
+        /* 06-census-2021-plan.ru.md */
+        size_t n = executors_split("МНЭ, МИОР, акиматы областей, городов республиканского значения и столицы", &e);
+        cr_assert_eq(n, 3);
+        cr_assert_str_eq(e[2].code, "акиматы областей, городов республиканского значения и столицы");
+        cr_assert(e[2].group, "local akimats are a group of agencies");
+        executors_free(e, n);
+        /* 06-census-2021-plan.kk.md: in Kazakh the head noun comes last. */
+        n = executors_split("СЖРА ҰСБ аумақтық бөлімшелері (келісу бойынша), облыстар, республикалық маңызы бар "
+                            "қалалар мен астана әкімдіктері", &e);
+        cr_assert_eq(n, 2, "got %zu", n);
+        cr_assert_str_eq(e[0].code, "СЖРА ҰСБ аумақтық бөлімшелері");
+        cr_assert(e[0].by_agreement);
+        cr_assert_str_eq(e[1].code, "облыстар, республикалық маңызы бар қалалар мен астана әкімдіктері");
+        cr_assert_not(e[1].by_agreement);
+        executors_free(e, n);
+        /* "гг." ends an abbreviation, not an executor. */
+        n = executors_split("МИИР, акиматы областей, гг. Астаны, Алматы и Шымкента", &e);
+        cr_assert_eq(n, 2, "got %zu", n);
+        cr_assert_str_eq(e[1].code, "акиматы областей, гг. Астаны, Алматы и Шымкента");
+        executors_free(e, n);
+}
+
+Test(roadmap, an_agreement_mark_anywhere_marks_its_executor) {
+        struct roadmap_executor *e;
+        size_t n = executors_split("МЭ, АО «ИЭИ (по согласованию)», МФ", &e);
+        cr_assert_eq(n, 3);
+        cr_assert_str_eq(e[1].code, "АО «ИЭИ»");
+        cr_assert(e[1].by_agreement);
+        cr_assert_not(e[0].by_agreement);
+        cr_assert_not(e[2].by_agreement);
+        executors_free(e, n);
+        /* 03-astana-tourism-2006-2008.ru.md: agencies joined by "совместно с". */
+        n = executors_split("ДПП совместно с заинтере- сованными государственными органами", &e);
+        cr_assert_eq(n, 2, "got %zu", n);
+        cr_assert_str_eq(e[0].code, "ДПП");
+        cr_assert(e[1].group, "interested state bodies are a group: %s", e[1].code);
+        executors_free(e, n);
+}
+
+Test(roadmap, one_organisation_written_four_ways_is_one_agency) {
+        /* Quotes «» or "", a stray quote, a Cyrillic Т in a Latin name, another case. */
+        const char *spellings[] = {"АО «НК «KAZAKH INVEST»", "АО \"НК \"KAZAKH INVEST\"", "АО «НК «KAZAKH INVEST»»",
+                                   "АО «НК «KAZAKH INVES\u0422»", "АО «НК «Kazakh Invest»"};
+        _cleanup_free_ char *key = agency_key(spellings[0]);
+        for (size_t i = 1; i < ELEMENTSOF(spellings); i++) {
+                _cleanup_free_ char *k = agency_key(spellings[i]);
+                cr_assert_str_eq(k, key, "\"%s\" and \"%s\" are one agency", spellings[i], spellings[0]);
+        }
+        /* Different agencies stay apart: СИМ (trade) and СІМ (foreign affairs). */
+        _cleanup_free_ char *sim = agency_key("СИМ"), *sim_kk = agency_key("СІМ");
+        cr_assert_str_neq(sim, sim_kk);
+}
+
+Test(roadmap, report_recipients_that_are_not_executors) {
+        char *to = executors_report_recipient("информация в Правительство");
+        cr_assert_str_eq(to, "Правительство");
+        free(to);
+        to = executors_report_recipient("Үкіметке ақпарат");
+        cr_assert_str_eq(to, "Үкімет");
+        free(to);
+        /* 04-aml-risk-measures-2025.ru.md */
+        to = executors_report_recipient("предложения в Аппарат Правительства Республики Казахстан");
+        cr_assert_null(to, "the Government's Office is not the Government: got %s", to ? to : "");
+        free(to);
+        cr_assert_null(executors_report_recipient("публикация в СМИ"), "the media are nobody to report to");
+        cr_assert_null(executors_report_recipient("БАҚ-қа жариялау"));
 }

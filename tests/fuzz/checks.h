@@ -88,11 +88,13 @@ static inline void fuzz_check_roadmap(const struct roadmap *r) {
                                 fuzz_fail("a bad executor", m->executors[k].code);
                 /* What the importer does with the deadlines. */
                 for (size_t k = 0; k < m->n_dues; k++) {
-                        struct deadline_occurrence *occ = NULL;
                         if (m->dues[k].undated != (m->dues[k].why != NULL))
                                 fuzz_fail("an undated deadline without a reason", m->deadline_text);
-                        deadline_expand_rules(&m->dues[k].rules, r->year_from, r->year_to, &occ);
-                        free(occ);
+                        for (size_t i_rule = 0; i_rule < m->dues[k].n_rules; i_rule++) {
+                                struct deadline_occurrence *occ = NULL;
+                                deadline_expand(&m->dues[k].rule[i_rule], r->year_from, r->year_to, &occ);
+                                free(occ);
+                        }
                 }
         }
         for (size_t i = 0; i < r->warnings.n; i++)
