@@ -416,6 +416,13 @@ static int check_bytes(struct document *d, const char *data, size_t len, char **
         return 0;
 }
 
+/* libxml2's errors while it parses, instead of its messages on stderr: one in decoding the page means
+ * libxml2 stopped there, at a byte that is no character of the page's character set. */
+static void parse_error(void *decoding, xmlErrorPtr e) {
+        if (e && (e->domain == XML_FROM_I18N || e->domain == XML_FROM_IO))
+                *(bool *) decoding = true;
+}
+
 int doc_read_html(struct document *d, const char *data, size_t len, struct errlist *errs) {
         struct html_reader h = {.d = d, .errs = errs};
         size_t i = 0;
@@ -429,9 +436,18 @@ int doc_read_html(struct document *d, const char *data, size_t len, struct errli
         if (len > INT_MAX || check_bytes(d, data, len, &encoding, errs) < 0 ||
             doc_check_markup(d, data, len, true, errs) < 0)
                 return -EINVAL;
+        bool decoding = false;
+        xmlSetStructuredErrorFunc(&decoding, parse_error);
         htmlDocPtr doc = htmlReadMemory(data, (int) len, NULL, encoding,
                                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                                 HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+        xmlSetStructuredErrorFunc(NULL, NULL);
+        if (decoding) {
+                xmlFreeDoc(doc);
+                errlist_add(errs, d->file, 0, "the page has bytes that are no characters of the character set it "
+                            "declares (%s); save it as UTF-8", encoding);
+                return -EINVAL;
+        }
         if (!doc) {
                 errlist_add(errs, d->file, 0, "cannot parse the page as HTML");
                 return -EINVAL;

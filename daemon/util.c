@@ -123,6 +123,11 @@ void errlist_add(struct errlist *e, const char *file, int line, const char *fmt,
                 full = xasprintf("%s: %s", file, msg);
         else
                 full = xstrdup(msg);
+        /* One line, whatever text of a document the message quotes: a line break or a control character
+         * would start a line that names no file, or reach the operator's terminal. */
+        for (char *p = full; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7F)
+                        *p = ' ';
         e->msgs = xreallocarray(e->msgs, e->n + 1, sizeof(char *));
         e->msgs[e->n++] = full;
 }

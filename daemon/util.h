@@ -47,7 +47,8 @@ void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
 
-/* A list of diagnostics, "file:line: message", collected so that all are reported at once. */
+/* A list of diagnostics, "file:line: message", collected so that all are reported at once; each is one line
+ * (control characters in it become spaces). */
 struct errlist {
         char **msgs;
         size_t n;

@@ -125,6 +125,18 @@ static void assert_sane(const char *what, int status, const char *err) {
         cr_assert(utf8_valid(err, strlen(err), &bad), "%s: stderr is not UTF-8 at byte %zu", what, bad);
 }
 
+/* Whether every line of err names the file, or is merzimctl's own: a message broken over lines is not. */
+static void assert_lines_name(const char *what, const char *err, const char *file) {
+        _cleanup_free_ char *prefix = xasprintf("%s:", file);
+        for (const char *p = err; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                _cleanup_free_ char *l = xstrndup(p, nl ? (size_t) (nl - p) : strlen(p));
+                cr_expect(strncmp(l, prefix, strlen(prefix)) == 0 || strncmp(l, "merzimctl ", 10) == 0,
+                          "%s: a line of stderr names neither the file nor merzimctl: \"%s\"", what, l);
+                p = nl ? nl + 1 : NULL;
+        }
+}
+
 /* Whether some line of err starts with "FILE:LINE: " ("FILE: " for line 0) and contains text. */
 static bool has_error(const char *err, const char *file, int line, const char *text) {
         _cleanup_free_ char *prefix = line > 0 ? xasprintf("%s:%d: ", file, line) : xasprintf("%s: ", file);
@@ -271,6 +283,7 @@ ParameterizedTest(struct corpus_file *f, hostile, roadmap, .init = suppress_libr
         _cleanup_free_ char *out = NULL, *err = NULL;
         int status = test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc, NULL}, NULL, &out, &err);
         assert_sane(f->name, status, err);
+        assert_lines_name(f->name, err, doc);
         if (x.refused) {
                 cr_expect_eq(status, 1, "%s: exit status %d, not 1 (refused):\n%s%s", f->name, status, out, err);
                 assert_refusals(f->name, &x, doc, err);

@@ -132,6 +132,12 @@ data = page(body='<p>%s</p>\n<table>\n' % esc(TITLE) + '<tr><td>1<td>2<td>3<td>4
 write('page-cells-2000000.html', data, '# Two million cells of one character.\n'
       'refused 0 the document has more table cells than merzim reads (at most 1000000)')
 
+# A number cell of two lines (fuzz-html found it): the error quotes it on one line.
+m2 = measure(2)
+data = page(table=html_table(edit=lambda i, r: i == m2 and html_cells(r).replace('<td>2.</td>', '<td>2<br>td></td>', 1)))
+write('page-number-two-lines.html', data, '# A number cell of two lines, "2" and "td>" (fuzz-html found it): its error is one line.\n'
+      'refused %d the number column (2 td>) is not a measure number' % line_of(data, b'<td>2<br>'))
+
 # Character sets.
 RU_TITLE = 'План мероприятий по развитию машиностроения на 2019 – 2024 годы'
 RU_ROWS = [['№ п/п', 'Наименование мероприятия', 'Форма завершения', 'Срок исполнения', 'Ответственные исполнители'],
@@ -148,6 +154,11 @@ write('page-windows-1251.html', page(ru_body, title=RU_TITLE, head='<meta http-e
       'imported\nmeasures 3\nagency МИИР\nagency МНЭ\nagency МИО')
 write('page-windows-1251-meta-charset.html', page(ru_body, title=RU_TITLE, head='<meta charset="windows-1251">').decode().encode('cp1251'),
       '# The same, declared by <meta charset>.\nimported\nmeasures 3\nagency МИИР')
+data = page(ru_body, title=RU_TITLE, head='<meta charset="windows-1251">').decode().encode('cp1251')
+data = data.replace('МНЭ'.encode('cp1251'), b'\x98', 1)
+write('page-windows-1251-undefined-byte.html', data,
+      '# A page declared Windows-1251 with byte 0x98, which is no character of it: libxml2 stops reading there.\n'
+      'refused 0 the page has bytes that are no characters of the character set it declares (windows-1251)')
 data = page(ru_body, title=RU_TITLE, head='')
 bad = data.replace('МНЭ'.encode(), 'МНЭ'.encode('cp1251'))
 at = bad.index('МНЭ'.encode('cp1251'))
