@@ -154,6 +154,10 @@ write('page-windows-1251.html', page(ru_body, title=RU_TITLE, head='<meta http-e
       'imported\nmeasures 3\nagency МИИР\nagency МНЭ\nagency МИО')
 write('page-windows-1251-meta-charset.html', page(ru_body, title=RU_TITLE, head='<meta charset="windows-1251">').decode().encode('cp1251'),
       '# The same, declared by <meta charset>.\nimported\nmeasures 3\nagency МИИР')
+write('page-utf8-declared-windows-1251.html',
+      page(head='<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'),
+      '# The seed page in UTF-8, as pages saved again often are, though it still says windows-1251: read as '
+      'UTF-8.\nimported\nmeasures 33\nagency ИИДМ\nagency ҰЭМ')
 data = page(ru_body, title=RU_TITLE, head='<meta charset="windows-1251">').decode().encode('cp1251')
 data = data.replace('МНЭ'.encode('cp1251'), b'\x98', 1)
 write('page-windows-1251-undefined-byte.html', data,
