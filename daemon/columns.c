@@ -16,11 +16,12 @@ static const struct {
         enum column_role role;
         const char *const words[16];
 } header_words[] = {
-        {COLUMN_DEADLINE, {"срок", "мерзім", "мерзiм", "deadline", "due date", "timeline", "timeframe", NULL}},
+        {COLUMN_DEADLINE, {"срок", "мерзім", "мерзiм", "дата проведения", "дата исполнения", "өткізу уақыты",
+                           "орындалу уақыты", "deadline", "due date", "timeline", "timeframe", NULL}},
         {COLUMN_EXECUTORS, {"ответственн", "исполнител", "жауапты", "орындаушы", "responsib", "executor",
                             "разработчик", "әзірлеуші", "әзiрлеушi", NULL}},
-        {COLUMN_FORM, {"форма заверш", "форма исполн", "форма реализ", "форма", "нысан", "completion", "form of",
-                       NULL}},
+        {COLUMN_FORM, {"форма заверш", "формы заверш", "форма исполн", "форма реализ", "форма", "формы", "нысан",
+                       "completion", "form of", NULL}},
         {COLUMN_NAME, {"наименование", "мероприят", "атау", "іс-шара", "іс шара", "шаралар", "шараның",
                        "measure", "action", "activit", "name", "содержание", "мазмұны", NULL}},
 };
@@ -39,13 +40,17 @@ static char *unbroken(const char *s) {
 }
 
 static bool is_number_header(const char *raw) {
-        _cleanup_free_ char *folded = unbroken(raw);
-        static const char *const exact[] = {"№", "n", "no", "no.", "#", "р/с", "п/п", "р/н", "р/с№", "№р/с", "№п/п",
-                                            "№р/н", "nп/п", "n/n", "реттік№", "number", NULL};
+        /* "№ п/п", "N п. п.", "№№ п/п", "Р/с №", "No." alike: without spaces, dots and slashes. */
+        struct buf b = {0};
+        for (const char *p = raw; *p; p++)
+                if (!strchr(" .-/\\", *p))
+                        buf_putc(&b, *p);
+        _cleanup_free_ char *t = buf_steal(&b);
+        static const char *const exact[] = {"n", "no", "nпп", "пп", "рс", "рн", "#", "number", "nо", "№", NULL};
         for (size_t i = 0; exact[i]; i++)
-                if (streq(folded, exact[i]))
+                if (streq(t, exact[i]))
                         return true;
-        return strlen(folded) <= 16 && strstr(folded, "№") != NULL;
+        return strlen(t) <= 16 && strstr(t, "№") != NULL;
 }
 
 static enum column_role role_of(const char *f) {
@@ -225,8 +230,35 @@ const struct doc_cell *columns_cell(const struct plan_columns *c, const struct d
         size_t n = logical_cells(b, grid);
         if (n == c->n_logical)
                 return &b->cells[grid[c->logical_of[column]]];
-        if (b->n_cells == c->n)
-                return &b->cells[column];
+        if (b->n_cells != c->n)
+                return NULL;
+        /* As many columns, merged otherwise: each header cell takes the first cell of the row its columns
+         * overlap that no header cell before it took ("Форма" over one column and "Ответственные" over
+         * two, in a row whose form spans two and executors one). */
+        int want = c->logical_of[column];
+        size_t taken = 0; /* cells of the row taken so far, in order */
+        for (int h = 0; h <= want; h++) {
+                size_t first = SIZE_MAX, last = 0; /* the header cell's columns */
+                for (size_t k = 0; k < c->n; k++)
+                        if (c->logical_of[k] == h) {
+                                first = first == SIZE_MAX ? k : first;
+                                last = k;
+                        }
+                size_t pick = SIZE_MAX;
+                for (size_t j = taken; j < n && pick == SIZE_MAX; j++) {
+                        size_t start = (size_t) grid[j], end = j + 1 < n ? (size_t) grid[j + 1] - 1 : c->n - 1;
+                        if (start <= last && end >= first)
+                                pick = j;
+                }
+                if (pick == SIZE_MAX) {
+                        if (h == want)
+                                return NULL;
+                        continue; /* that header cell has none: the next may */
+                }
+                if (h == want)
+                        return &b->cells[grid[pick]];
+                taken = pick + 1;
+        }
         return NULL;
 }
 

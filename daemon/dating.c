@@ -11,7 +11,8 @@
 
 void dating_format_rules(const struct deadline *rules, size_t n, char *buf, size_t len) {
         struct deadline_rules all = {.n = n < DEADLINE_RULES_MAX ? n : DEADLINE_RULES_MAX};
-        memcpy(all.rule, rules, all.n * sizeof(*rules));
+        if (all.n > 0)
+                memcpy(all.rule, rules, all.n * sizeof(*rules));
         if (all.n == 0)
                 snprintf(buf, len, "undated");
         else

@@ -798,7 +798,8 @@ int deadline_expand_rules(const struct deadline_rules *r, int year_from, int yea
                         return got;
                 }
                 all = xreallocarray(all, (size_t) n + (size_t) got + 1, sizeof(*all));
-                memcpy(all + n, occ, (size_t) got * sizeof(*occ));
+                if (got > 0)
+                        memcpy(all + n, occ, (size_t) got * sizeof(*occ));
                 n += got;
                 free(occ);
         }

@@ -61,7 +61,7 @@ int doc_clean_text(const char *raw, size_t len, char **ret) {
         const char *p = raw, *end = raw + len;
         bool space = false, line_has_text = false, pending_newline = false;
         while (p < end) {
-                int32_t c = utf8_decode(&p, end);
+                int32_t c = utf8_next(&p, end);
                 if (c < 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') ||
                     (c >= 0x7F && c <= 0x9F)) {
                         buf_free(&out);

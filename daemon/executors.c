@@ -51,7 +51,7 @@ static bool abbreviation_period(const char *s, size_t i) {
                         return true;
         /* One letter, as in initials "А.Б. Сидоров". */
         const char *p = f, *end = f + strlen(f);
-        int32_t c = utf8_decode(&p, end);
+        int32_t c = utf8_next(&p, end);
         if (c > 0 && p == end && unicode_is_letter((uint32_t) c))
                 return true;
         /* Followed by a lower-case word: the sentence goes on. */
@@ -99,7 +99,7 @@ static char *tidy(const char *s) {
         const char *p = q, *end = q + strlen(q);
         while (p < end) {
                 const char *at = p;
-                int32_t c = utf8_decode(&p, end);
+                int32_t c = utf8_next(&p, end);
                 if (c == ' ') {
                         const char *r = p;
                         int32_t next = r < end ? utf8_decode(&r, end) : 0;
@@ -240,7 +240,7 @@ static bool place_item(const char *text) {
         /* A proper name, not an abbreviation nor an organisation in quotes. */
         size_t upper = 0, letters = 0;
         for (const char *p = text, *end = text + strlen(text); p < end;) {
-                int32_t c = utf8_decode(&p, end);
+                int32_t c = utf8_next(&p, end);
                 if (c < 0 || is_quote((uint32_t) c))
                         return false;
                 if (unicode_is_letter((uint32_t) c))
@@ -448,7 +448,7 @@ char *agency_key(const char *code) {
         size_t n = 0;
         bool space = false;
         for (const char *p = f, *end = f + strlen(f); p <= end;) {
-                int32_t c = p < end ? utf8_decode(&p, end) : (p++, ' ');
+                int32_t c = p < end ? utf8_next(&p, end) : (p++, ' ');
                 if (c < 0 || is_quote((uint32_t) c))
                         continue;
                 bool letter = unicode_is_letter((uint32_t) c);

@@ -347,8 +347,8 @@ static void key_line(struct roadmap *r, const char *line) {
         }
 }
 
-void frame_read_key(struct roadmap *r, const struct document *d, size_t from) {
-        for (size_t i = from; i < d->n_blocks; i++) {
+void frame_read_key(struct roadmap *r, const struct document *d, size_t from, size_t to) {
+        for (size_t i = from; i < to && i < d->n_blocks; i++) {
                 const struct doc_block *b = &d->blocks[i];
                 const char *cells[DOC_COLUMNS_MAX];
                 size_t n = block_lines(b, cells, DOC_COLUMNS_MAX);

@@ -12,8 +12,8 @@ struct roadmap;
  * (blocks[0..header)); a row's cells are read as lines of text. */
 void frame_read_preamble(struct roadmap *r, const struct document *d, size_t header);
 /* Read an abbreviation key ("ИИДМ – Қазақстан Республикасы Индустрия ... министрлігі") from the blocks
- * after the table (blocks[from..]). */
-void frame_read_key(struct roadmap *r, const struct document *d, size_t from);
+ * after the table, or between its parts (blocks[from..to)). */
+void frame_read_key(struct roadmap *r, const struct document *d, size_t from, size_t to);
 /* When the title gives no years, the plan spans the years of its deadlines. */
 void frame_years_from_deadlines(struct roadmap *r);
 

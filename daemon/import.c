@@ -855,11 +855,73 @@ static int already_imported(struct importer *im, bool *ret) {
         return rr;
 }
 
+/* The secondary indexes of the tables a large import fills, as the schema defines them. */
+struct deferred_indexes {
+        char **names, **sql;
+        size_t n;
+};
+
+static void deferred_free(struct deferred_indexes *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                free(d->names[i]);
+                free(d->sql[i]);
+        }
+        free(d->names);
+        free(d->sql);
+        *d = (struct deferred_indexes) {0};
+}
+
+/* A plan that brings more occurrences than the database holds is written faster without the indexes of
+ * occurrence and history, which are then built once, sorted, from their definitions in the schema (all
+ * inside the import's transaction). */
+static int defer_indexes(struct importer *im, struct deferred_indexes *d) {
+        size_t expected = 0;
+        for (size_t i = 0; i < im->r->n_measures; i++)
+                for (size_t k = 0; k < im->r->measures[i].n_dues; k++)
+                        expected += im->r->measures[i].dues[k].n_rules * 2;
+        int64_t have = 0;
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT count(*) FROM occurrence");
+        int rr = step_id(im, st, &have, "cannot count occurrences");
+        if (rr < 0 || expected < 10000 || (int64_t) expected < have)
+                return rr;
+        st = store_stmt(im->s, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                               "AND tbl_name IN ('occurrence', 'history', 'assignment', 'measure') ORDER BY name");
+        if (!st)
+                return -EIO;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                d->names = xreallocarray(d->names, d->n + 1, sizeof(char *));
+                d->sql = xreallocarray(d->sql, d->n + 1, sizeof(char *));
+                d->names[d->n] = xstrdup(stmt_text(st, 0));
+                d->sql[d->n++] = xstrdup(stmt_text(st, 1));
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_error(im->s, "cannot read the schema");
+        for (size_t i = 0; rr >= 0 && i < d->n; i++) {
+                /* Names come from the schema itself; quoted as identifiers. */
+                char *drop = sqlite3_mprintf("DROP INDEX \"%w\"", d->names[i]);
+                rr = drop ? store_exec(im->s, drop) : -ENOMEM;
+                sqlite3_free(drop);
+        }
+        return rr;
+}
+
+static int restore_indexes(struct importer *im, struct deferred_indexes *d) {
+        int rr = 0;
+        for (size_t i = 0; rr >= 0 && i < d->n; i++)
+                rr = store_exec(im->s, d->sql[i]);
+        return rr;
+}
+
 static int import_body(struct importer *im) {
         for (size_t i = 0; i < im->r->n_measures; i++)
                 for (size_t k = 0; k < im->r->measures[i].n_executors; k++)
                         count_spelling(im, &im->r->measures[i].executors[k]);
+        struct deferred_indexes deferred = {0};
         int rr = occurrence_max(im);
+        if (rr >= 0)
+                rr = defer_indexes(im, &deferred);
         if (rr >= 0)
                 rr = fill_agency_keys(im);
         if (rr >= 0)
@@ -882,6 +944,9 @@ static int import_body(struct importer *im) {
         }
         if (rr >= 0)
                 rr = history_created(im);
+        if (rr >= 0)
+                rr = restore_indexes(im, &deferred);
+        deferred_free(&deferred);
         if (rr >= 0)
                 rr = mark_fresh(im);
         if (rr >= 0)

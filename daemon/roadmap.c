@@ -24,6 +24,8 @@ struct reader {
         size_t header, end; /* the header's block; past the table's last row */
         bool *plan_table;   /* by table number: a part of the plan's table */
         size_t n_tables;
+        size_t row;         /* the block being read */
+        char *group;        /* the label of the numbered row whose measures are numbered in their names */
         size_t errors_dropped;
 };
 
@@ -354,12 +356,16 @@ static void continue_measure(struct reader *rd, const struct doc_block *b) {
         }
 }
 
-/* The number a text starts with: "7. Выделять ..." gives "7"; NULL if it starts otherwise. */
+/* The number a text starts with: "7. Выделять ..." gives "7" (also "11.№Шекараралық ...", as a mirror
+ * lost a space); NULL if it starts otherwise. */
 static char *leading_label(const char *text) {
-        const char *sp = strchr(text, ' ');
-        if (!sp || sp == text || (sp[-1] != '.' && sp[-1] != ')'))
+        size_t n = strspn(text, "0123456789.-");
+        if (n == 0 || n > 24 || (text[n - 1] != '.' && text[n] != ')'))
                 return NULL;
-        _cleanup_free_ char *first = xstrndup(text, (size_t) (sp - text));
+        const char *rest = text + n + (text[n] == ')');
+        if (*rest != ' ' && strncmp(rest, "№", strlen("№")) != 0)
+                return NULL;
+        _cleanup_free_ char *first = xstrndup(text, n);
         return parse_label(first);
 }
 
@@ -407,9 +413,10 @@ static char *numbered_lines(const char *text) {
                         continue;
                 size_t digits = strspn(text + i, "0123456789"), roman = strspn(text + i, "IVX");
                 size_t n = digits ? digits : roman;
-                if (n == 0 || n > 4 || text[i + n] != '.' || text[i + n + 1] != ' ')
+                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0;
+                if (n == 0 || n > 4 || text[i + n] != '.' || (text[i + n + 1] != ' ' && !numero))
                         continue;
-                const char *after = text + i + n + 2;
+                const char *after = text + i + n + 1 + (numero ? strlen("№") : 1);
                 int32_t c = utf8_decode(&after, text + len);
                 if (c <= 0 || !unicode_is_upper((uint32_t) c))
                         continue;
@@ -513,6 +520,53 @@ static bool packed_row(struct reader *rd, const struct doc_block *b, const struc
         return true;
 }
 
+/* The table of the next row of the plan after block i, or -1. */
+static int next_plan_table(const struct reader *rd, size_t i) {
+        for (size_t k = i + 1; k < rd->end; k++) {
+                const struct doc_block *b = &rd->d->blocks[k];
+                if (b->table > 0 && rd->plan_table[b->table])
+                        return b->table;
+        }
+        return -1;
+}
+
+/* Whether a row says it was struck out of the plan: "5.1.3. Строка исключена - см. сноску". */
+static bool struck_out(const char *text) {
+        static const char *const words[] = {"исключен", "исключён", "алынып тасталд", "алып тасталд", NULL};
+        _cleanup_free_ char *f = utf8_fold(text);
+        for (size_t i = 0; words[i]; i++)
+                if (strstr(f, words[i]))
+                        return strlen(f) < 200;
+        return false;
+}
+
+/* The number-column label of the next numbered row of the plan after block i, or NULL. */
+static char *next_label(const struct reader *rd, size_t i) {
+        for (size_t k = i + 1; k < rd->end; k++) {
+                const struct doc_block *b = &rd->d->blocks[k];
+                if (b->table == 0 || !rd->plan_table[b->table] || !columns_fit(&rd->cols, b))
+                        continue;
+                const char *number = cell(rd, b, rd->cols.number);
+                char *label = parse_label(number);
+                if (label)
+                        return label;
+        }
+        return NULL;
+}
+
+/* Whether a numbered row only heads the measures numbered under it ("2." over "2.1", "2.2"): it has no
+ * deadline and no executors of its own. */
+static bool group_heading(const struct reader *rd, const struct row_texts *t, const char *label) {
+        if (!isempty(t->executors))
+                return false;
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                if (!isempty(t->deadlines[k]))
+                        return false;
+        _cleanup_free_ char *next = next_label(rd, rd->row);
+        size_t n = strlen(label);
+        return next && strncmp(next, label, n) == 0 && next[n] == '.';
+}
+
 /* A row of sums under a table of expenses: "Итого: | | 20738 | 21562". */
 static bool totals_row(const struct doc_block *b) {
         static const char *const words[] = {"итого", "всего", "барлығы", "жиыны", "total", NULL};
@@ -536,7 +590,13 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         const struct plan_columns *c = &rd->cols;
         const char *only;
         size_t distinct = distinct_texts(b, &only);
-        if (distinct == 0 || columns_numbering_row(b) || columns_same_header(c, b) || totals_row(b))
+        const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
+        _cleanup_free_ char *numbered = number && !cell_continued(rd, b, c->number) ? parse_label(number) : NULL;
+        /* A row numbered as a measure is one; others may be numbering, a header again, sums. */
+        if (distinct == 0 || columns_numbering_row(b) ||
+            (!numbered && (columns_same_header(c, b) || totals_row(b))))
+                return;
+        if (distinct == 1 && struck_out(only))
                 return;
         if (!columns_fit(c, b)) {
                 if (distinct == 1) {
@@ -550,9 +610,23 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         }
         struct row_texts t;
         row_texts(rd, b, &t);
-        const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
         char *label = number ? parse_label(number) : NULL;
         if (label && !cell_continued(rd, b, c->number)) {
+                free(rd->group);
+                rd->group = NULL;
+                if (group_heading(rd, &t, label)) {
+                        add_section(rd, b, t.name);
+                        free(label);
+                        return;
+                }
+                /* Numbered twice, in its column and in its name ("1." and "1. Разработать ..."): the
+                 * column numbers groups (instructions) and the names their measures: "1:1", "1:2" ... */
+                char *own = leading_label(t.name);
+                if (own) {
+                        rd->group = label;
+                        label = xasprintf("%s:%s", rd->group, own);
+                }
+                free(own);
                 add_measure(rd, b, label, &t);
                 return;
         }
@@ -566,6 +640,11 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                  * with deadlines of its own ("- больницы и школы"). */
                 char *own = leading_label(t.name);
                 if (own) {
+                        if (rd->group) {
+                                char *in_group = xasprintf("%s:%s", rd->group, own);
+                                free(own);
+                                own = in_group;
+                        }
                         add_measure(rd, b, own, &t);
                         return;
                 }
@@ -695,14 +774,25 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 add_error(&rd, &d->blocks[rd.header], "the title is too long (%zu bytes, at most %d)",
                           strlen(rd.r->title), CELL_MAX);
 
+        int last_table = d->blocks[rd.header].table;
         for (size_t i = rd.header + rd.cols.header_rows; i < rd.end; i++) {
                 const struct doc_block *b = &d->blocks[i];
-                if (b->table == 0)
-                        add_section(&rd, b, b->cells[0].text);
-                else if (rd.plan_table[b->table])
+                if (b->table == 0) {
+                        /* Between the rows of one table (the text layout), a paragraph is a section; between
+                         * two tables, it is no part of the plan, unless an abbreviation key. */
+                        if (next_plan_table(&rd, i) == last_table)
+                                add_section(&rd, b, b->cells[0].text);
+                        else
+                                frame_read_key(rd.r, d, i, i + 1);
+                } else if (rd.plan_table[b->table]) {
+                        last_table = b->table;
+                        rd.row = i;
                         table_row(&rd, b);
+                } else {
+                        frame_read_key(rd.r, d, i, i + 1);
+                }
         }
-        frame_read_key(rd.r, d, rd.end);
+        frame_read_key(rd.r, d, rd.end, d->n_blocks);
         if (rd.r->n_measures == 0 && errs->n == errors_before)
                 add_error(&rd, &d->blocks[rd.header], "the table has no measures");
         if (rd.errors_dropped)
@@ -723,12 +813,14 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 frame_years_from_deadlines(rd.r);
         columns_done(&rd.cols);
         free(rd.plan_table);
+        free(rd.group);
         *ret = rd.r;
         return 0;
 
 fail:
         columns_done(&rd.cols);
         free(rd.plan_table);
+        free(rd.group);
         roadmap_free(rd.r);
         return -EINVAL;
 }

@@ -43,6 +43,10 @@ int32_t utf8_decode(const char **p, const char *end) {
 }
 
 void utf8_encode(struct buf *b, uint32_t cp) {
+        if (cp < 0x80) {
+                buf_putc(b, (char) cp);
+                return;
+        }
         char out[4];
         size_t n;
         if (cp < 0x80) {
@@ -123,7 +127,7 @@ static char *squeeze(const char *s, bool fold) {
         const char *p = s, *end = s + strlen(s);
         bool space = false;
         while (p < end) {
-                int32_t c = utf8_decode(&p, end);
+                int32_t c = utf8_next(&p, end);
                 if (c < 0)
                         c = 0xFFFD;
                 if (unicode_is_space((uint32_t) c)) {

@@ -10,6 +10,12 @@
 /* Decode one code point at *p (not past end) and advance; returns -1 on a malformed sequence
  * (and advances by one byte). */
 int32_t utf8_decode(const char **p, const char *end);
+/* The same, with the common ASCII case inline. */
+static inline int32_t utf8_next(const char **p, const char *end) {
+        if (*p < end && (unsigned char) **p < 0x80)
+                return (int32_t) (unsigned char) *(*p)++;
+        return utf8_decode(p, end);
+}
 void utf8_encode(struct buf *b, uint32_t cp);
 /* Returns true if s[0..n) is valid UTF-8; otherwise the offset of the first bad byte. */
 bool utf8_valid(const char *s, size_t n, size_t *bad_offset);

@@ -42,7 +42,16 @@ struct buf {
 };
 void buf_append(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+void buf_grow_putc(struct buf *b, char c);
+/* Append one byte: the common case inline, as text readers append byte by byte. */
+static inline void buf_putc(struct buf *b, char c) {
+        if (b->len + 2 <= b->cap) {
+                b->data[b->len++] = c;
+                b->data[b->len] = 0;
+        } else {
+                buf_grow_putc(b, c);
+        }
+}
 void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
