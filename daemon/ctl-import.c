@@ -101,7 +101,8 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
 
         _cleanup_free_ char *text = NULL;
         size_t len;
-        int r = read_file(file, &text, &len);
+        /* A byte more than a document may have, for the parser to refuse it: no more is read. */
+        int r = read_file_max(file, (size_t) DOC_SIZE_MAX + 1, &text, &len);
         if (r < 0) {
                 fprintf(stderr, "merzimctl import: cannot read %s: %s\n", file, strerror(-r));
                 return EXIT_FAILURE;

@@ -11,7 +11,7 @@
 #include "utf8.h"
 
 #define BODY_ENTRY "word/document.xml"
-#define XML_DEPTH_MAX 256
+#define XML_DEPTH_MAX 256 /* libxml2's own bound on nesting, without XML_PARSE_HUGE */
 
 struct docx_reader {
         struct document *d;
@@ -53,7 +53,8 @@ static xmlChar *val(const xmlNode *n) {
         return NULL;
 }
 
-/* The text of runs under n: w:t, with tabs and breaks; deleted text and field codes are left out. */
+/* The text of runs under n: w:t, with tabs and breaks; deleted and moved-away text (tracked changes) and
+ * field codes are left out. */
 static void run_text(struct docx_reader *x, const xmlNode *n, struct buf *out, unsigned depth) {
         if (depth > XML_DEPTH_MAX) {
                 fail(x, "the document is nested more than %d elements deep", XML_DEPTH_MAX);
@@ -73,8 +74,8 @@ static void run_text(struct docx_reader *x, const xmlNode *n, struct buf *out, u
                         buf_putc(out, '\n');
                 } else if (is_w(c, "noBreakHyphen")) {
                         buf_putc(out, '-');
-                } else if (is_w(c, "del") || is_w(c, "instrText") || is_w(c, "delText") || is_w(c, "tbl") ||
-                           is_w(c, "pPr") || is_w(c, "rPr")) {
+                } else if (is_w(c, "del") || is_w(c, "moveFrom") || is_w(c, "instrText") || is_w(c, "delText") ||
+                           is_w(c, "tbl") || is_w(c, "pPr") || is_w(c, "rPr")) {
                         continue;
                 } else {
                         run_text(x, c, out, depth + 1);
@@ -144,8 +145,8 @@ static void read_table(struct docx_reader *x, const xmlNode *tbl, unsigned table
         struct doc_cell *above = NULL; /* the previous row, for vertical merges */
         size_t n_above = 0;
         for (const xmlNode *tr = tbl->children; tr && !x->failed; tr = tr->next) {
-                if (!is_w(tr, "tr"))
-                        continue;
+                if (!is_w(tr, "tr") || child_w(child_w(tr, "trPr"), "del"))
+                        continue; /* a row deleted by a tracked change is not there */
                 struct doc_cell *cells = NULL;
                 size_t n = 0;
                 xmlChar *before = val(child_w(child_w(tr, "trPr"), "gridBefore"));
@@ -166,6 +167,8 @@ static void read_table(struct docx_reader *x, const xmlNode *tbl, unsigned table
                         xmlFree(vm);
                         if (colspan < 1)
                                 colspan = 1;
+                        if (colspan > DOC_COLUMNS_MAX) /* as many as there may be, as for HTML */
+                                colspan = DOC_COLUMNS_MAX;
                         char *text = cell_text(x, tc);
                         bool from_above = continues && n < n_above;
                         if (from_above) {
@@ -259,6 +262,12 @@ static int read_entry(struct docx_reader *x, zip_t *zip, zip_int64_t index, char
         return 0;
 }
 
+/* libxml2's errors while it parses: the result says enough; none reaches stderr. */
+static void parse_error(void *ctx, xmlErrorPtr e) {
+        (void) ctx;
+        (void) e;
+}
+
 int doc_read_docx(struct document *d, const char *data, size_t len, struct errlist *errs) {
         struct docx_reader x = {.d = d, .errs = errs};
         zip_error_t zerr;
@@ -291,16 +300,39 @@ int doc_read_docx(struct document *d, const char *data, size_t len, struct errli
         zip_close(zip);
         if (r < 0)
                 return r;
-        if (xml_len > INT_MAX) {
+        if (xml_len > INT_MAX) { /* read_entry keeps to DOC_SIZE_MAX */
                 free(xml);
                 return fail(&x, "the document's text is too large");
         }
+        /* Word never writes a DTD: one can only be there to declare entities (a billion laughs). */
+        if (memmem(xml, xml_len, "<!DOCTYPE", 9)) {
+                free(xml);
+                return fail(&x, "the .docx declares a DTD, which Word never writes: merzim does not read it");
+        }
+        if (doc_check_markup(d, xml, xml_len, false, errs) < 0) {
+                free(xml);
+                x.failed = -EINVAL;
+                return x.failed;
+        }
         /* No entity substitution, no network, no DTD loading: the document is only data. */
+        xmlResetLastError();
+        xmlSetStructuredErrorFunc(NULL, parse_error);
         xmlDocPtr doc = xmlReadMemory(xml, (int) xml_len, BODY_ENTRY, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        xmlSetStructuredErrorFunc(NULL, NULL);
         free(xml);
-        if (!doc)
-                return fail(&x, "the .docx is damaged: its %s is not well-formed XML", BODY_ENTRY);
+        if (!doc) {
+                const xmlError *e = xmlGetLastError();
+                /* libxml2's bound on nesting (256 elements), reported as an internal error with the bound. */
+                if (e && e->code == XML_ERR_INTERNAL_ERROR && e->int1 == XML_DEPTH_MAX)
+                        return fail(&x, "the document is nested more than %d elements deep: this is not a document "
+                                    "merzim reads", XML_DEPTH_MAX);
+                if (e && e->line > 0)
+                        return fail(&x, "the .docx is damaged: its %s is not well-formed XML (line %d); save the "
+                                    "plan again as .docx", BODY_ENTRY, e->line);
+                return fail(&x, "the .docx is damaged: its %s is not well-formed XML; save the plan again as .docx",
+                            BODY_ENTRY);
+        }
         if (doc->intSubset || doc->extSubset) {
                 xmlFreeDoc(doc);
                 return fail(&x, "the .docx declares a DTD, which Word never writes: merzim does not read it");

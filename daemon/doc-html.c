@@ -5,6 +5,7 @@
  * were not there. */
 #include "config.h"
 
+#include <ctype.h>
 #include <libxml/HTMLparser.h>
 #include <limits.h>
 #include <strings.h>
@@ -65,9 +66,18 @@ static int fail(struct html_reader *h, int line, const char *fmt, ...) {
         return -EINVAL;
 }
 
+/* A node's line; 0 past line 65534, where libxml2's HTML parser stops counting (it says 65535). */
 static int node_line(const xmlNode *n) {
         long l = xmlGetLineNo(n);
-        return l > 0 && l < INT_MAX ? (int) l : 0;
+        return l > 0 && l < 65535 ? (int) l : 0;
+}
+
+/* The line of a byte offset in the page. */
+static int line_at(const char *data, size_t offset) {
+        int line = 1;
+        for (size_t i = 0; i < offset; i++)
+                line += data[i] == '\n';
+        return line;
 }
 
 /* Check text before it reaches the model: a control character would reach the operator's terminal. */
@@ -340,13 +350,77 @@ static void walk_flow(struct html_reader *h, const xmlNode *n, unsigned depth, u
         }
 }
 
-/* Whether the page names its character set: then libxml2 decodes it as it says. */
-static bool declares_charset(const char *data, size_t len) {
+/* The character set the page names in its first 8 KiB ("charset=NAME"); NULL if none. */
+static char *declared_charset(const char *data, size_t len) {
         size_t n = len < 8192 ? len : 8192;
         for (size_t i = 0; i + 8 <= n; i++)
-                if (strncasecmp(data + i, "charset=", 8) == 0)
-                        return true;
-        return false;
+                if (strncasecmp(data + i, "charset=", 8) == 0) {
+                        size_t k = i + 8;
+                        while (k < n && (data[k] == '"' || data[k] == '\'' || data[k] == ' '))
+                                k++;
+                        size_t start = k;
+                        while (k < n && k - start < 40 &&
+                               (isalnum((unsigned char) data[k]) || data[k] == '-' || data[k] == '_' || data[k] == '.' ||
+                                data[k] == ':'))
+                                k++;
+                        return xstrndup(data + start, k - start);
+                }
+        return NULL;
+}
+
+/* Check the bytes before parsing: no NUL, no control characters (libxml2 would drop them silently), UTF-8
+ * or a character set the page names and libxml2 decodes. Sets *encoding for libxml2 (to be freed). */
+static int check_bytes(struct document *d, const char *data, size_t len, char **encoding, struct errlist *errs) {
+        *encoding = NULL;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char) data[i];
+                if (c == 0) {
+                        errlist_add(errs, d->file, line_at(data, i), "NUL byte in the page: this is not an HTML "
+                                    "document");
+                        return -EINVAL;
+                }
+                if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') || c == 0x7F) {
+                        errlist_add(errs, d->file, line_at(data, i), "control character U+%04X in the text: this "
+                                    "is not a document merzim reads", c);
+                        return -EINVAL;
+                }
+        }
+        size_t bad;
+        if (utf8_valid(data, len, &bad)) {
+                *encoding = xstrdup("UTF-8");
+                return 0;
+        }
+        _cleanup_free_ char *charset = declared_charset(data, len);
+        int line = line_at(data, bad);
+        unsigned byte = (unsigned char) data[bad];
+        if (isempty(charset)) {
+                errlist_add(errs, d->file, line, "invalid UTF-8 (byte 0x%02x at offset %zu) and the page declares no "
+                            "character set; save it as UTF-8", byte, bad);
+                return -EINVAL;
+        }
+        if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) {
+                errlist_add(errs, d->file, line, "invalid UTF-8 (byte 0x%02x at offset %zu) although the page "
+                            "declares UTF-8; save it as UTF-8", byte, bad);
+                return -EINVAL;
+        }
+        /* Unicode other than UTF-8 has NUL bytes; a page that says so without them is not. */
+        xmlCharEncodingHandlerPtr h = strncasecmp(charset, "utf", 3) == 0 || strncasecmp(charset, "ucs", 3) == 0
+                                              ? NULL : xmlFindCharEncodingHandler(charset);
+        if (!h) {
+                errlist_add(errs, d->file, line, "invalid UTF-8 (byte 0x%02x at offset %zu), and merzim cannot read "
+                            "the character set the page declares (\"%s\"); save it as UTF-8", byte, bad, charset);
+                return -EINVAL;
+        }
+        xmlCharEncCloseFunc(h);
+        *encoding = TAKE_PTR(charset);
+        return 0;
+}
+
+/* libxml2's errors while it parses, instead of its messages on stderr: one in decoding the page means
+ * libxml2 stopped there, at a byte that is no character of the page's character set. */
+static void parse_error(void *decoding, xmlErrorPtr e) {
+        if (e && (e->domain == XML_FROM_I18N || e->domain == XML_FROM_IO))
+                *(bool *) decoding = true;
 }
 
 int doc_read_html(struct document *d, const char *data, size_t len, struct errlist *errs) {
@@ -358,25 +432,22 @@ int doc_read_html(struct document *d, const char *data, size_t len, struct errli
                 i++;
         h.markdown = i >= len || data[i] != '<';
 
-        size_t bad;
-        const char *encoding = "UTF-8";
-        if (memchr(data, 0, len)) {
-                errlist_add(errs, d->file, 0, "NUL byte in the page: this is not an HTML document");
+        _cleanup_free_ char *encoding = NULL;
+        if (len > INT_MAX || check_bytes(d, data, len, &encoding, errs) < 0 ||
+            doc_check_markup(d, data, len, true, errs) < 0)
                 return -EINVAL;
-        }
-        if (!utf8_valid(data, len, &bad)) {
-                if (!declares_charset(data, len)) {
-                        errlist_add(errs, d->file, 0, "invalid UTF-8 (byte 0x%02x at offset %zu) and the page "
-                                    "declares no character set; save it as UTF-8", (unsigned char) data[bad], bad);
-                        return -EINVAL;
-                }
-                encoding = NULL; /* the page's <meta charset> */
-        }
-        if (len > INT_MAX)
-                return -EINVAL;
+        bool decoding = false;
+        xmlSetStructuredErrorFunc(&decoding, parse_error);
         htmlDocPtr doc = htmlReadMemory(data, (int) len, NULL, encoding,
                                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                                 HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+        xmlSetStructuredErrorFunc(NULL, NULL);
+        if (decoding) {
+                xmlFreeDoc(doc);
+                errlist_add(errs, d->file, 0, "the page has bytes that are no characters of the character set it "
+                            "declares (%s); save it as UTF-8", encoding);
+                return -EINVAL;
+        }
         if (!doc) {
                 errlist_add(errs, d->file, 0, "cannot parse the page as HTML");
                 return -EINVAL;

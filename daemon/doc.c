@@ -1,6 +1,7 @@
 /* The document model shared by every reader, and the choice of reader by content. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -194,6 +195,105 @@ int doc_add_row(struct document *d, int table, int row, int line, int depth, str
         return 0;
 }
 
+static bool markup_space(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The bytes from p on as libxml2 reads a tag after its '<': up to its '>' (or the next '<', or the end),
+ * quoted values skipped whole; counts the attributes (names, with or without a value) and lines. */
+static const char *scan_tag(const char *p, const char *end, size_t *attributes, int *line) {
+        bool space = false, value = false;
+        for (; p < end && *p != '>' && *p != '<'; p++) {
+                char c = *p;
+                if (c == '"' || c == '\'') {
+                        const char *q = memchr(p + 1, c, (size_t) (end - p - 1));
+                        for (const char *s = p; s < (q ? q : end); s++)
+                                *line += *s == '\n';
+                        if (!q)
+                                return end;
+                        p = q;
+                        space = value = false;
+                } else if (markup_space(c)) {
+                        *line += c == '\n';
+                        space = true;
+                } else if (c == '=') {
+                        value = true;
+                        space = false;
+                } else {
+                        if (space && !value && c != '/')
+                                (*attributes)++;
+                        space = value = false;
+                }
+        }
+        return p;
+}
+
+/* Where the text after p ends with "what" (any case), past it; end if nowhere. */
+static const char *skip_past(const char *p, const char *end, const char *what, int *line) {
+        size_t n = strlen(what);
+        for (; p < end; p++) {
+                if ((size_t) (end - p) >= n && strncasecmp(p, what, n) == 0)
+                        return p + n;
+                *line += *p == '\n';
+        }
+        return end;
+}
+
+int doc_check_markup(struct document *d, const char *data, size_t len, bool html, struct errlist *errs) {
+        size_t markup = 0, cells = 0;
+        int line = 1;
+        for (const char *p = data, *end = data + len; p < end;) {
+                const char *lt = memchr(p, '<', (size_t) (end - p));
+                if (!lt)
+                        break;
+                for (; p < lt; p++)
+                        line += *p == '\n';
+                p = lt + 1;
+                markup++;
+                if ((size_t) (end - p) >= 3 && memcmp(p, "!--", 3) == 0) {
+                        p = skip_past(p + 3, end, "-->", &line);
+                        continue;
+                }
+                if (!html && (size_t) (end - p) >= 8 && memcmp(p, "![CDATA[", 8) == 0) {
+                        p = skip_past(p + 8, end, "]]>", &line);
+                        continue;
+                }
+                if (p == end || !(isalpha((unsigned char) *p) || *p == '_' || *p == ':' || (unsigned char) *p >= 0x80))
+                        continue; /* an end tag, a declaration, or a '<' in text */
+                const char *name = p;
+                while (p < end && !markup_space(*p) && *p != '>' && *p != '/' && *p != '<')
+                        p++;
+                size_t name_len = (size_t) (p - name), attributes = 0;
+                p = scan_tag(p, end, &attributes, &line);
+                if (attributes > DOC_ATTRIBUTES_MAX) {
+                        errlist_add(errs, d->file, html ? line : 0, "an element has more than %u attributes: "
+                                    "this is not a document merzim reads", DOC_ATTRIBUTES_MAX);
+                        return -EINVAL;
+                }
+                markup += attributes;
+                if (!html)
+                        continue;
+                if (name_len == 2 && (strncasecmp(name, "td", 2) == 0 || strncasecmp(name, "th", 2) == 0))
+                        cells++;
+                /* The text of scripts and styles is not markup: libxml2 reads it up to the end tag. */
+                if (name_len == 6 && strncasecmp(name, "script", 6) == 0)
+                        p = skip_past(p, end, "</script", &line);
+                else if (name_len == 5 && strncasecmp(name, "style", 5) == 0)
+                        p = skip_past(p, end, "</style", &line);
+        }
+        if (cells > DOC_CELLS_MAX) {
+                errlist_add(errs, d->file, 0, "the document has more table cells than merzim reads (at most %u)",
+                            DOC_CELLS_MAX);
+                return -EINVAL;
+        }
+        if (markup > DOC_MARKUP_MAX) {
+                errlist_add(errs, d->file, 0, "the document has more markup than merzim reads (more than %u tags "
+                            "and attributes); save the plan's table alone in a new document", DOC_MARKUP_MAX);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 /* What the first bytes say a file is, when it is something merzim does not read; NULL if nothing. */
 static const char *foreign_format(const char *data, size_t len) {
         static const struct {
@@ -242,8 +342,8 @@ int doc_read(const char *file, const char *data, size_t len, struct document **r
         size_t errors_before = errs->n;
         *ret = NULL;
         if (len > DOC_SIZE_MAX) {
-                errlist_add(errs, file, 0, "the document has %zu bytes; merzim reads documents of up to %u MiB",
-                            len, DOC_SIZE_MAX >> 20);
+                errlist_add(errs, file, 0, "the document is larger than %u MiB, more than merzim reads",
+                            DOC_SIZE_MAX >> 20);
                 return -EINVAL;
         }
         const char *foreign = foreign_format(data, len);

@@ -21,6 +21,9 @@ enum doc_format {
 #define DOC_COLUMNS_MAX 64u           /* columns of one table row */
 #define DOC_CELL_MAX 65536u           /* bytes of one cell or paragraph */
 #define DOC_DEPTH_MAX 64u             /* nesting of HTML elements or Word tables */
+#define DOC_MARKUP_MAX 1000000u       /* '<'s and attributes of a page or a .docx's text: libxml2's tree of
+                                       * them takes up to some 300 bytes each */
+#define DOC_ATTRIBUTES_MAX 256u       /* of one element: libxml2 compares each with all before it */
 
 struct doc_cell {
         char *text;     /* white space squeezed, line breaks of the document kept as '\n'; never NULL */
@@ -64,6 +67,9 @@ int doc_add_paragraph(struct document *d, int line, const char *text, struct err
 /* Append a table row; takes the cells (their texts included). Refuses rows past the bounds. */
 int doc_add_row(struct document *d, int table, int row, int line, int depth, struct doc_cell *cells, size_t n,
                 struct errlist *errs);
+/* Check markup (HTML, or XML for html false) against the bounds above before libxml2 builds a tree of
+ * it: errors "FILE:LINE: ..." (HTML) or "FILE: ..." (XML); 0 or -EINVAL. */
+int doc_check_markup(struct document *d, const char *data, size_t len, bool html, struct errlist *errs);
 /* A cell's text as the model keeps it: runs of white space in a line squeezed to one space, lines
  * trimmed, empty lines dropped, control characters refused (-EINVAL). */
 int doc_clean_text(const char *raw, size_t len, char **ret);

@@ -123,6 +123,11 @@ void errlist_add(struct errlist *e, const char *file, int line, const char *fmt,
                 full = xasprintf("%s: %s", file, msg);
         else
                 full = xstrdup(msg);
+        /* One line, whatever text of a document the message quotes: a line break or a control character
+         * would start a line that names no file, or reach the operator's terminal. */
+        for (char *p = full; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7F)
+                        *p = ' ';
         e->msgs = xreallocarray(e->msgs, e->n + 1, sizeof(char *));
         e->msgs[e->n++] = full;
 }
@@ -147,14 +152,18 @@ char *strstrip(char *s) {
 }
 
 int read_file(const char *path, char **ret, size_t *ret_len) {
+        return read_file_max(path, SIZE_MAX, ret, ret_len);
+}
+
+int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
 
         struct buf b = {0};
-        for (;;) {
+        while (b.len < max) {
                 char chunk[65536];
-                ssize_t n = read(fd, chunk, sizeof(chunk));
+                ssize_t n = read(fd, chunk, max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk));
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -56,7 +56,8 @@ void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
 char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
 
-/* A list of diagnostics, "file:line: message", collected so that all are reported at once. */
+/* A list of diagnostics, "file:line: message", collected so that all are reported at once; each is one line
+ * (control characters in it become spaces). */
 struct errlist {
         char **msgs;
         size_t n;
@@ -68,6 +69,9 @@ void errlist_clear(struct errlist *e);
 char *strstrip(char *s);
 /* Read a whole file into memory, NUL-terminated; returns 0 or a negative errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);
+/* The same, reading no more than max bytes of the file: a larger file (or a device that never ends) is
+ * read as its first max bytes. */
+int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len);
 /* Parse a non-negative decimal integer that must span the whole string. */
 int parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Join dir and name unless name is absolute. */

@@ -15,14 +15,21 @@
  *   no-agency TEXT      no agency code contains TEXT
  *
  * Whatever the expectation, nothing may crash or trip a sanitizer, stderr must be UTF-8, no imported
- * agency code may hold a control character, and a refused import leaves no plan, measure or agency. */
+ * agency code may hold a control character, and a refused import leaves no plan, measure or agency.
+ *
+ * tests/hostile/make-roadmaps.py and make-documents.py made the documents. hostile::bounded_memory imports
+ * the largest of them once more with 512 MiB of address space. */
 #include "config.h"
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -116,6 +123,18 @@ static void assert_sane(const char *what, int status, const char *err) {
         cr_assert_null(strstr(err, "runtime error:"), "%s: UBSan report: %s", what, err);
         size_t bad;
         cr_assert(utf8_valid(err, strlen(err), &bad), "%s: stderr is not UTF-8 at byte %zu", what, bad);
+}
+
+/* Whether every line of err names the file, or is merzimctl's own: a message broken over lines is not. */
+static void assert_lines_name(const char *what, const char *err, const char *file) {
+        _cleanup_free_ char *prefix = xasprintf("%s:", file);
+        for (const char *p = err; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                _cleanup_free_ char *l = xstrndup(p, nl ? (size_t) (nl - p) : strlen(p));
+                cr_expect(strncmp(l, prefix, strlen(prefix)) == 0 || strncmp(l, "merzimctl ", 10) == 0,
+                          "%s: a line of stderr names neither the file nor merzimctl: \"%s\"", what, l);
+                p = nl ? nl + 1 : NULL;
+        }
 }
 
 /* Whether some line of err starts with "FILE:LINE: " ("FILE: " for line 0) and contains text. */
@@ -264,6 +283,7 @@ ParameterizedTest(struct corpus_file *f, hostile, roadmap, .init = suppress_libr
         _cleanup_free_ char *out = NULL, *err = NULL;
         int status = test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc, NULL}, NULL, &out, &err);
         assert_sane(f->name, status, err);
+        assert_lines_name(f->name, err, doc);
         if (x.refused) {
                 cr_expect_eq(status, 1, "%s: exit status %d, not 1 (refused):\n%s%s", f->name, status, out, err);
                 assert_refusals(f->name, &x, doc, err);
@@ -348,5 +368,107 @@ ParameterizedTest(struct corpus_file *f, hostile, config, .init = suppress_libra
                 cr_expect_neq(access(db, F_OK), 0, "%s: refused, yet merzimctl created %s", f->name, db);
         }
         expectation_free(&x);
+        test_rmdir(dir);
+}
+
+/* AddressSanitizer reserves terabytes of address space and its own memory: no limit on address space then. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ADDRESS_SANITIZER 1
+#endif
+#endif
+#ifndef ADDRESS_SANITIZER
+#define ADDRESS_SANITIZER 0
+#endif
+
+#define ADDRESS_SPACE_MAX (512L << 20) /* what merzimctl import runs in below */
+#define RSS_MAX_KB (256L << 10)        /* what it may take of it, sanitizers or not */
+#define SECONDS_MAX 20.0               /* a 10 GB zip bomb unpacked whole takes longer, even if it fitted */
+
+struct limited_run {
+        int status; /* the exit status, or 128 + the signal that killed it */
+        long rss_kb;
+        double seconds;
+        char *err;
+};
+
+/* merzimctl import of doc in a child of its own with ADDRESS_SPACE_MAX of address space (setrlimit). */
+static struct limited_run import_limited(const char *dir, const char *conf, const char *doc) {
+        _cleanup_free_ char *prog = xasprintf("%s/daemon/merzimctl", test_builddir());
+        _cleanup_free_ char *err_path = xasprintf("%s/stderr", dir);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                struct rlimit rl = {.rlim_cur = ADDRESS_SPACE_MAX, .rlim_max = ADDRESS_SPACE_MAX};
+                int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (err < 0 || null < 0 || dup2(err, STDERR_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+                    (!ADDRESS_SANITIZER && setrlimit(RLIMIT_AS, &rl) < 0))
+                        _exit(127);
+                execl(prog, prog, "-c", conf, "import", doc, (char *) NULL);
+                _exit(127);
+        }
+        int status;
+        struct rusage ru;
+        cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        struct limited_run run = {
+                .status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+                .rss_kb = ru.ru_maxrss,
+                .seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9,
+                .err = test_read(err_path),
+        };
+        return run;
+}
+
+/* The largest hostile documents are refused with their error, in bounded time and memory: a zip bomb is
+ * never unpacked whole, a page of two million cells or five million elements never becomes a tree, a file
+ * (or a device) larger than a document may be is not read past the bound. */
+Test(hostile, bounded_memory, .init = suppress_library_leaks, .timeout = 300) {
+        _cleanup_free_ char *dir = test_mkdtemp();
+        _cleanup_free_ char *conf = test_write(dir, "merzim.conf", "database = \"merzim.db\";\n");
+        /* A text plan one byte larger than a document may be: the seed, and a paragraph of filler. */
+        _cleanup_free_ char *seed_path = test_seed_path();
+        _cleanup_free_ char *seed = test_read(seed_path);
+        _cleanup_free_ char *big = xasprintf("%s/big.txt", dir);
+        FILE *f = fopen(big, "we");
+        cr_assert_not_null(f);
+        size_t size = (32u << 20) + 1, seed_len = strlen(seed);
+        cr_assert_lt(seed_len, size);
+        fwrite(seed, 1, seed_len, f);
+        for (size_t i = seed_len; i < size; i++)
+                fputc(i % 80 == 79 ? '\n' : 'x', f);
+        cr_assert_eq(fclose(f), 0);
+
+        static const struct {
+                const char *doc; /* in tests/hostile/roadmaps, or absolute */
+                const char *error;
+        } cases[] = {
+                {"word-zip-bomb.docx", "the document's text unpacks to more than 32 MiB"},
+                {"word-elements-5000000.docx", "the document has more markup than merzim reads"},
+                {"page-cells-2000000.html", "the document has more table cells than merzim reads"},
+                {"page-elements-1100000.html", "the document has more markup than merzim reads"},
+                {NULL, "the document is larger than 32 MiB"}, /* big.txt */
+                {"/dev/zero", "the document is larger than 32 MiB"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *doc = !cases[i].doc        ? xstrdup(big)
+                                           : cases[i].doc[0] == '/' ? xstrdup(cases[i].doc)
+                                                                   : xasprintf("%s/tests/hostile/roadmaps/%s",
+                                                                               test_srcdir(), cases[i].doc);
+                struct limited_run run = import_limited(dir, conf, doc);
+                assert_sane(doc, run.status, run.err);
+                cr_expect_eq(run.status, 1, "%s: exit status %d, not 1 (refused):\n%s", doc, run.status, run.err);
+                cr_expect(has_error(run.err, doc, 0, cases[i].error), "%s: no \"%s: ...%s...\" in:\n%s", doc, doc,
+                          cases[i].error, run.err);
+                cr_expect_lt(run.rss_kb, RSS_MAX_KB, "%s: took %ld KiB", doc, run.rss_kb);
+                cr_expect_lt(run.seconds, SECONDS_MAX, "%s: took %.1f s", doc, run.seconds);
+                cr_log_info("%s: %.2f s, %ld KiB", doc, run.seconds, run.rss_kb);
+                free(run.err);
+        }
         test_rmdir(dir);
 }
