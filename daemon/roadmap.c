@@ -693,7 +693,8 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         }
         _cleanup_free_ char *line = row_text(b);
         _cleanup_free_ char *q = quote(line);
-        add_error(rd, b, "the number column (%s) is not a measure number: %s", number, q);
+        _cleanup_free_ char *nq = quote(number);
+        add_error(rd, b, "the number column (%s) is not a measure number: %s", nq, q);
 }
 
 /* Whether a row starts with a measure's number and has more to say: a measure, even if cut short. */

@@ -4,7 +4,7 @@
 # formats), each with NAME.expect. tests/test-hostile.c runs them; the files are kept in git, this is how
 # they were made. To add a case, add it here and run, from the top of the tree:
 #   /usr/bin/python3 tests/hostile/make-documents.py tests/hostile/roadmaps examples/machine-building-roadmap-2024.kk.txt
-# word-seed-pandoc.docx is made by pandoc (scripts/install-deps test); without pandoc it is left as it is.
+# word-seed-pandoc.docx is made by pandoc (apt-get install pandoc); without pandoc it is left as it is.
 import html, os, shutil, subprocess, sys, tempfile, zipfile, zlib
 
 out = sys.argv[1]
@@ -136,7 +136,7 @@ write('page-cells-2000000.html', data, '# Two million cells of one character.\n'
 m2 = measure(2)
 data = page(table=html_table(edit=lambda i, r: i == m2 and html_cells(r).replace('<td>2.</td>', '<td>2<br>td></td>', 1)))
 write('page-number-two-lines.html', data, '# A number cell of two lines, "2" and "td>" (fuzz-html found it): its error is one line.\n'
-      'refused %d the number column (2 td>) is not a measure number' % line_of(data, b'<td>2<br>'))
+      'refused %d the number column ("2 td>") is not a measure number' % line_of(data, b'<td>2<br>'))
 
 # Character sets.
 RU_TITLE = 'План мероприятий по развитию машиностроения на 2019 – 2024 годы'

@@ -151,9 +151,9 @@ ln = row(20)
 write('measure-number-huge', with_line(ln, L[ln - 1].replace(b'20.\t|', b'99999999999999999999.\t|', 1)),
       '# A measure number that overflows any integer.\nimported\nmeasures 33\nwarned 0 are not plain numbers')
 write('measure-number-negative', with_line(ln, L[ln - 1].replace(b'20.\t|', b'-20.\t|', 1)),
-      '# A negative measure number.\nrefused %d the number column (-20.) is not a measure number' % ln)
+      '# A negative measure number.\nrefused %d the number column ("-20.") is not a measure number' % ln)
 write('measure-number-zero', with_line(ln, L[ln - 1].replace(b'20.\t|', b'0.\t|', 1)),
-      '# Measure number 0.\nrefused %d the number column (0.) is not a measure number' % ln)
+      '# Measure number 0.\nrefused %d the number column ("0.") is not a measure number' % ln)
 
 # --- empty cells
 ln, data = with_cell(15, 4, b'')
