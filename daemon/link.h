@@ -1,7 +1,8 @@
 /* One-click confirmation links: "report submitted / есеп тапсырылды / отчёт представлен". A link carries
  * a token bound to one occurrence, one agency and an expiry, signed with HMAC-SHA256 under the
  * configured secret: it cannot be turned to another occurrence or agency, used after it expires, or
- * used after the secret changes. */
+ * used after the secret changes. A token has one spelling only: a decimal id and expiry without sign,
+ * space or leading zero, and base64url without padding whose last character has no stray bits. */
 #pragma once
 
 #include <stdint.h>

@@ -527,3 +527,65 @@ Test(http, secrets_never_appear_in_logs_or_merzimctl_output) {
                 cr_assert_null(strstr(all.data, secrets[i]), "a secret in the logs or output: %s", secrets[i]);
         buf_free(&all);
 }
+
+/* Confirmation tokens, with no daemon: one spelling each. */
+TestSuite(link);
+
+/* The token with its character at `at` (from the end when negative) replaced by c. */
+static char *respell(const char *token, int at, char c) {
+        char *t = xstrdup(token);
+        t[at < 0 ? (int) strlen(t) + at : at] = c;
+        return t;
+}
+
+Test(link, a_token_has_one_spelling) {
+        _cleanup_free_ char *token = link_token(link_secret, 6, "ЭМ", 2000000000);
+        int64_t id;
+        char *agency = NULL;
+        cr_assert_eq(link_verify(link_secret, token, 1900000000, &id, &agency), 0, "%s", token);
+        cr_assert_eq(id, 6);
+        cr_assert_str_eq(agency, "ЭМ");
+        free(agency);
+
+        /* The MAC (43 characters for 32 bytes) leaves two bits of its last character unused. */
+        const char *mac = strrchr(token, '.') + 1;
+        cr_assert_eq(strlen(mac), 43);
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        size_t last = (size_t) (strchr(alphabet, mac[42]) - alphabet);
+        const char *agency_part = strchr(strchr(token, '.') + 1, '.') + 1;
+        struct buf variants[16] = {{0}};
+        size_t n = 0;
+        for (unsigned bits = 1; bits < 4; bits++) {
+                char *v = respell(token, -1, alphabet[last ^ bits]);
+                buf_puts(&variants[n++], v);
+                free(v);
+        }
+        buf_printf(&variants[n++], "0%s", token);           /* 06. */
+        buf_printf(&variants[n++], "+%s", token);           /* +6. */
+        buf_printf(&variants[n++], " %s", token);           /* " 6." (%206 once decoded) */
+        buf_printf(&variants[n++], "%s=", token);           /* padding */
+        buf_printf(&variants[n++], "%.*s0%s", (int) (strchr(token, '.') + 1 - token), token,
+                   strchr(token, '.') + 1);                 /* 02000000000 as the expiry */
+        /* The agency "ЭМ" (4 bytes) in 6 characters, of which the last has 4 unused bits. */
+        size_t a_len = (size_t) (strchr(agency_part, '.') - agency_part);
+        cr_assert_eq(a_len, 6);
+        size_t a_last = (size_t) (strchr(alphabet, agency_part[5]) - alphabet);
+        char *v = respell(token, (int) (agency_part - token) + 5, alphabet[a_last ^ 1]);
+        buf_puts(&variants[n++], v);
+        free(v);
+        /* Standard base64's alphabet, where the URL-safe one has - or _. */
+        for (const char *p = strchr(token, '.'); *p; p++)
+                if (*p == '-' || *p == '_') {
+                        v = respell(token, (int) (p - token), *p == '-' ? '+' : '/');
+                        buf_puts(&variants[n++], v);
+                        free(v);
+                        break;
+                }
+        for (size_t i = 0; i < n; i++) {
+                agency = NULL;
+                cr_expect_eq(link_verify(link_secret, variants[i].data, 1900000000, &id, &agency), -EBADMSG,
+                             "another spelling was taken: %s", variants[i].data);
+                free(agency);
+                buf_free(&variants[i]);
+        }
+}
