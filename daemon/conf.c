@@ -194,34 +194,6 @@ static void get_bool(struct loader *l, config_setting_t *g, const char *name, bo
         *dst = config_setting_get_bool(s);
 }
 
-/* Read a whole file of at most max bytes, NUL-terminated; -EFBIG if it is bigger (/dev/zero, a wrong path). */
-static int read_bounded(const char *path, size_t max, char **ret, size_t *ret_len) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        struct buf b = {0};
-        int r = 0;
-        for (;;) {
-                char chunk[65536];
-                ssize_t n = read(fd, chunk, sizeof(chunk));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 || b.len + (size_t) n > max)
-                        r = n < 0 ? -errno : -EFBIG;
-                if (n <= 0 || r < 0)
-                        break;
-                buf_append(&b, chunk, (size_t) n);
-        }
-        close(fd);
-        if (r < 0) {
-                buf_free(&b);
-                return r;
-        }
-        *ret_len = b.len;
-        *ret = buf_steal(&b);
-        return 0;
-}
-
 /* Read the file a *_file setting names (a credential); trailing newlines are dropped. */
 static void get_secret_file(struct loader *l, config_setting_t *g, const char *name, char **dst) {
         char *path = NULL;
@@ -233,7 +205,7 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
                 return;
         char *text;
         size_t len;
-        int r = read_bounded(full, SECRET_FILE_MAX, &text, &len);
+        int r = read_file_max(full, SECRET_FILE_MAX, &text, &len);
         /* A systemd credential exists only while the service runs: a check cannot read it. */
         if (r == -ENOENT && (l->flags & CONFIG_CHECK_ONLY) && strncmp(full, "/run/credentials/", 17) == 0)
                 return;
@@ -720,7 +692,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         size_t before = errs->n;
         _cleanup_free_ char *text = NULL;
         size_t len;
-        int r = read_bounded(path, CONFIG_FILE_MAX, &text, &len);
+        int r = read_file_max(path, CONFIG_FILE_MAX, &text, &len);
         if (r < 0) {
                 errlist_add(errs, path, 0, "cannot open: %s", strerror(-r));
                 config_free(c);

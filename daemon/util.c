@@ -147,27 +147,31 @@ char *strstrip(char *s) {
 }
 
 int read_file(const char *path, char **ret, size_t *ret_len) {
+        return read_file_max(path, SIZE_MAX, ret, ret_len);
+}
+
+int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-
         struct buf b = {0};
+        int r = 0;
         for (;;) {
                 char chunk[65536];
                 ssize_t n = read(fd, chunk, sizeof(chunk));
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int r = -errno;
-                        close(fd);
-                        buf_free(&b);
-                        return r;
-                }
-                if (n == 0)
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || b.len + (size_t) n > max)
+                        r = n < 0 ? -errno : -EFBIG;
+                if (n <= 0 || r < 0)
                         break;
                 buf_append(&b, chunk, (size_t) n);
         }
         close(fd);
+        if (r < 0) {
+                buf_free(&b);
+                return r;
+        }
         if (ret_len)
                 *ret_len = b.len;
         *ret = buf_steal(&b);

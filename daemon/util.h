@@ -57,6 +57,8 @@ void errlist_clear(struct errlist *e);
 char *strstrip(char *s);
 /* Read a whole file into memory, NUL-terminated; returns 0 or a negative errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);
+/* The same for a file of at most max bytes: -EFBIG if it is bigger (/dev/zero, a wrong path). */
+int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len);
 /* Parse a non-negative decimal integer that must span the whole string. */
 int parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Join dir and name unless name is absolute. */

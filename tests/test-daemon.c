@@ -313,6 +313,59 @@ Test(daemon, sighup_with_a_broken_config_keeps_the_old_one) {
         cr_assert_eq(stop_daemon(), 0);
 }
 
+/* A templates directory with the shipped templates, the Kazakh body made of depth nested sections. */
+static char *deep_templates(int depth) {
+        _cleanup_free_ char *tdir = xasprintf("%s/templates", dir);
+        mkdir(tdir, 0700);
+        static const char *const langs[] = {"kk", "ru", "en"};
+        for (size_t i = 0; i < ELEMENTSOF(langs); i++) {
+                _cleanup_free_ char *name = xasprintf("message.%s.txt", langs[i]);
+                _cleanup_free_ char *src = xasprintf("%s/conf/templates/%s", test_srcdir(), name);
+                _cleanup_free_ char *text = test_read(src);
+                if (streq(langs[i], "kk")) {
+                        struct buf b = {0};
+                        buf_puts(&b, "Subject: {{count}}\n\n");
+                        for (int k = 0; k < depth; k++)
+                                buf_puts(&b, "{{#a}}");
+                        free(text);
+                        text = buf_steal(&b);
+                }
+                free(test_write(tdir, name, text));
+        }
+        return xstrdup(tdir);
+}
+
+Test(daemon, a_template_nested_60000_deep_is_refused_and_a_reload_with_it_keeps_running) {
+        start_servers(NULL);
+        write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:00", NULL);
+        _cleanup_free_ char *good = test_read(conf);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *started = daemon_log();
+                if (strstr(started, "started"))
+                        break;
+                test_sleep_ms(100);
+        }
+
+        _cleanup_free_ char *tdir = deep_templates(60000);
+        _cleanup_free_ char *deep = xasprintf("%s\ntemplates = \"%s\";\n", good, tdir);
+        free(test_write(dir, "merzim.conf", deep));
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        int status = test_run((const char *const[]) {"merzimd", "--check-config", "-c", conf, NULL}, NULL, &out, &err);
+        cr_assert_eq(status, 1, "merzimd --check-config: status %d: %s", status, err);
+        _cleanup_free_ char *where = xasprintf("%s/message.kk.txt:3: ", tdir);
+        cr_assert(strstr(err, where) && strstr(err, "nested more than 16 deep"), "%s", err);
+
+        kill(daemon_pid, SIGHUP);
+        test_sleep_ms(1000);
+        cr_assert_eq(kill(daemon_pid, 0), 0, "the daemon died on a deeply nested template");
+        _cleanup_free_ char *log = daemon_log();
+        cr_assert(strstr(log, "keeping the one in use"), "%s", log);
+        cr_assert(strstr(log, where), "the error names the file and line: %s", log);
+        cr_assert_eq(stop_daemon(), 0);
+}
+
 Test(daemon, ready_and_stopping_arrive_on_the_notify_socket) {
         start_servers(NULL);
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
