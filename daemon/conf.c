@@ -636,36 +636,6 @@ static bool config_none(void) {
         return e && streq(e, "none");
 }
 
-/* The line of a byte offset in text. */
-static int line_at(const char *text, size_t offset) {
-        int line = 1;
-        for (size_t i = 0; i < offset; i++)
-                line += text[i] == '\n';
-        return line;
-}
-
-/* What libconfig would take without a word: NUL bytes and invalid UTF-8 (it would cut or keep them), and
- * @include, which reads any file (as root, for merzimctl) and reports its errors as this file's. */
-static int check_text(const char *path, const char *text, size_t len, struct errlist *errs) {
-        size_t before = errs->n, bad;
-        const char *nul = memchr(text, 0, len);
-        if (nul)
-                errlist_add(errs, path, line_at(text, (size_t) (nul - text)), "NUL byte: this is not a text file");
-        else if (!utf8_valid(text, len, &bad))
-                errlist_add(errs, path, line_at(text, bad), "invalid UTF-8 (byte 0x%02x); save the file as UTF-8",
-                            (unsigned char) text[bad]);
-        int line = 1;
-        for (const char *p = text, *end = text + len; p < end; line++) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                p += strspn(p, " \t");
-                if (strncmp(p, "@include", 8) == 0)
-                        errlist_add(errs, path, line, "@include is not allowed: every setting belongs in this file "
-                                    "(secrets in password_file or secret_file)");
-                p = nl ? nl + 1 : end;
-        }
-        return errs->n > before ? -EINVAL : 0;
-}
-
 int config_load(const char *path, struct config **ret, struct errlist *errs) {
         return config_load_flags(path, 0, ret, errs);
 }
@@ -701,7 +671,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         config_t cfg;
         config_init(&cfg);
         const char *body = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
-        if (check_text(path, text, len, errs) < 0) {
+        if (libconfig_text_check(path, text, len, errs) < 0) {
                 /* not given to libconfig */
         } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
                 errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));

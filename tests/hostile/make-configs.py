@@ -111,6 +111,11 @@ write('include-indented', 'database = "merzim.db";\n   \t@include "/etc/passwd"\
 
 write('include-directory', 'database = "merzim.db";\n@include "/tmp"\n',
       '# An include of a directory: libconfig 1.5 would exit the process ("input in flex scanner failed").\nrefused 2 @include')
+write('include-after-bom', b'\xef\xbb\xbf@include "/tmp"\ndatabase = "merzim.db";\n',
+      '# The ban on @include bypassed by a byte order mark before it: libconfig reads the text after the BOM,\n'
+      '# and a directory would end the process.\nrefused 1 @include')
+write('include-bom-mid-file', b'database = "merzim.db";\n\xef\xbb\xbf\t@include "/tmp"\n',
+      '# A byte order mark and a tab before an @include on a later line.\nrefused 2 @include')
 write('bare-string', '""\n', '# A string where a setting should be (libconfig 1.5 leaks it: tests/hostile/lsan.supp).\nrefused 1 syntax error')
 
 # --- settings of the wrong type
