@@ -140,12 +140,13 @@ static bool text_ok(struct loader *l, config_setting_t *s, const char *name, con
                 ERR(l, s, "\"%s\" is not valid UTF-8 (byte 0x%02x)", name, (unsigned char) v[bad]);
                 return false;
         }
-        for (const char *p = v; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7F) {
-                        ERR(l, s, "\"%s\" has a control character (U+%04X): one line of text is expected", name,
-                            (unsigned char) *p);
-                        return false;
-                }
+        /* C0, C1, DEL and the bidirectional controls: U+202E would show a name reversed. */
+        int control = utf8_find_control(v, NULL);
+        if (control >= 0) {
+                ERR(l, s, "\"%s\" has a control character (U+%04X): one line of plain text is expected", name,
+                    (unsigned) control);
+                return false;
+        }
         return true;
 }
 

@@ -35,6 +35,8 @@ static enum MHD_Result reply(struct http_request *r, unsigned status, const char
                 free(data);
                 return MHD_NO;
         }
+        if (r->header_name)
+                MHD_add_response_header(resp, r->header_name, r->header_value);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
         MHD_add_response_header(resp, "Cache-Control", "no-store");
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -59,6 +61,18 @@ enum MHD_Result http_reply_error(struct http_request *r, unsigned status, const 
         _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         va_end(ap);
         return http_reply_json(r, status, json_pack("{s:s, s:i}", "error", msg, "status", (int) status));
+}
+
+enum MHD_Result http_reply_busy(struct http_request *r) {
+        r->header_name = MHD_HTTP_HEADER_RETRY_AFTER;
+        r->header_value = "5";
+        return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is busy: try again in a few seconds");
+}
+
+enum MHD_Result http_reply_method_not_allowed(struct http_request *r, const char *allow) {
+        r->header_name = MHD_HTTP_HEADER_ALLOW;
+        r->header_value = allow;
+        return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use %s", allow);
 }
 
 enum MHD_Result http_reply_html(struct http_request *r, unsigned status, char *html) {

@@ -32,12 +32,17 @@ struct http_request {
         struct buf body;
         int64_t now;
         const struct api_token *token; /* who is asking, once authenticated */
+        const char *header_name, *header_value; /* one more header for the reply, if any */
 };
 
 /* Replies; each returns what the access handler must return. */
 enum MHD_Result http_reply_json(struct http_request *r, unsigned status, json_t *body);
 enum MHD_Result http_reply_error(struct http_request *r, unsigned status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* 503 with Retry-After: the database stayed locked by a writer for longer than a request waits. */
+enum MHD_Result http_reply_busy(struct http_request *r);
+/* 405 with the Allow header RFC 9110 asks for, e.g. "GET, HEAD". */
+enum MHD_Result http_reply_method_not_allowed(struct http_request *r, const char *allow);
 enum MHD_Result http_reply_html(struct http_request *r, unsigned status, char *html);
 enum MHD_Result http_reply_text(struct http_request *r, unsigned status, const char *content_type, char *text);
 /* Authenticate with "Authorization: Bearer TOKEN" (or ?token= where allowed); on failure the reply is

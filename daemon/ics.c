@@ -99,15 +99,17 @@ static const struct labels *labels_for(const char *language) {
 }
 
 void ics_escape_text(struct buf *b, const char *text) {
-        for (const char *p = text; *p; p++) {
-                unsigned char c = (unsigned char) *p;
+        const char *p = text, *end = text + strlen(text);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
                 if (c == '\\' || c == ';' || c == ',') {
                         buf_putc(b, '\\');
                         buf_putc(b, (char) c);
-                } else if (c == '\n' || (c == '\r' && p[1] != '\n')) {
+                } else if (c == '\n' || (c == '\r' && *p != '\n')) {
                         buf_puts(b, "\\n");
-                } else if ((c >= 0x20 && c != 0x7f) || c == '\t') {
-                        buf_putc(b, (char) c);
+                } else if (c == '\t' || (c >= 0 && !unicode_is_control((uint32_t) c))) {
+                        buf_append(b, start, (size_t) (p - start));
                 }
         }
 }

@@ -29,7 +29,7 @@ int ics_build(struct store *s, const struct config *cfg, const struct calendar *
               char **ret);
 
 /* Append text as a TEXT value: backslash, semicolon, comma and line ends escaped, other control
- * characters dropped. */
+ * characters (C0, DEL, C1, the bidirectional controls) and invalid UTF-8 dropped. */
 void ics_escape_text(struct buf *b, const char *text);
 /* Append one content line folded at 75 octets, never inside a UTF-8 character, with CRLF line ends. */
 void ics_put_line(struct buf *b, const char *line);

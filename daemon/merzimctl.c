@@ -207,11 +207,25 @@ static char *actor_of_process(void) {
 }
 
 void ctl_print_json(json_t *v) {
-        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-                puts(s);
-        free(s);
+        _cleanup_free_ char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(v);
+        if (!s)
+                return;
+        /* jansson escapes C0 controls in strings (a raw line end is its indentation); DEL, C1 controls and
+         * the bidirectional ones it writes as they are, and they can only be inside strings, where \uXXXX
+         * means the same. */
+        struct buf b = {0};
+        const char *p = s, *end = s + strlen(s);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
+                if (c >= 0 && c != '\n' && unicode_is_control((uint32_t) c))
+                        buf_printf(&b, "\\u%04x", (unsigned) c);
+                else
+                        buf_append(&b, start, (size_t) (p - start));
+        }
+        puts(b.data);
+        buf_free(&b);
 }
 
 int ctl_parse_years(const char *s, int *from, int *to) {

@@ -118,7 +118,7 @@ static void outbox_section(struct buf *b, json_t *outbox, const struct words *w)
 enum MHD_Result page_handle(struct http_request *r) {
         enum MHD_Result result;
         if (!streq(r->method, "GET") && !streq(r->method, "HEAD"))
-                return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+                return http_reply_method_not_allowed(r, "GET, HEAD");
         if (!http_authenticate(r, true, &result))
                 return result;
         if (r->token->agency)
@@ -168,7 +168,7 @@ enum MHD_Result page_handle(struct http_request *r) {
 enum MHD_Result feed_handle(struct http_request *r) {
         enum MHD_Result result;
         if (!streq(r->method, "GET") && !streq(r->method, "HEAD"))
-                return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+                return http_reply_method_not_allowed(r, "GET, HEAD");
         if (!http_authenticate(r, true, &result))
                 return result;
         const char *agency = r->token->agency ? r->token->agency : http_arg(r, "agency");

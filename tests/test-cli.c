@@ -3,10 +3,12 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "utf8.h"
 #include "util.h"
 
 static char *dir, *conf, *seed;
@@ -419,4 +421,110 @@ Test(cli, as_root_it_writes_as_the_owner_of_the_state_directory) {
         free(out), free(err), out = err = NULL;
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "done", "12", NULL}, NULL, &out, &err), 0,
                      "%s", err);
+}
+
+/* Run sql on the test's database: what could be there whatever refused it on the way in. */
+static void db_exec(const char *sql) {
+        _cleanup_free_ char *path = xasprintf("%s/merzim.db", dir);
+        sqlite3 *db;
+        cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        char *e = NULL;
+        cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &e), SQLITE_OK, "%s: %s", sql, e);
+        sqlite3_close(db);
+}
+
+/* text with CRLF line ends as LF. Caller frees. */
+static char *without_crlf(const char *text) {
+        struct buf b = {0};
+        for (const char *p = text; *p; p++)
+                if (!(p[0] == '\r' && p[1] == '\n'))
+                        buf_putc(&b, *p);
+        return buf_steal(&b);
+}
+
+/* The first byte offset in text of something a terminal would act on: a C0 control other than a line
+ * end, DEL, a C1 control or a bidirectional control; -1 if there is none. */
+static long first_control(const char *text) {
+        const char *p = text, *end = text + strlen(text);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
+                if (c >= 0 && c != '\n' && unicode_is_control((uint32_t) c))
+                        return start - text;
+        }
+        return -1;
+}
+
+Test(cli, no_control_character_from_the_database_reaches_the_terminal) {
+        import_seed();
+        /* A note with an OSC title and a screen clear (the reviewer's), a C1 CSI, a right-to-left override,
+         * in every kind of text merzimctl shows. */
+        static const char hostile[] = "'x' || char(27) || ']0;pwned' || char(7) || char(27) || '[2J' || char(0x9B) || "
+                                      "'31m' || char(0x202E) || 'gnp.exe' || char(127)";
+        _cleanup_free_ char *sql = xasprintf(
+                "UPDATE occurrence SET status = 'done', done_at = '2022-06-19T19:00:00Z', done_by = %s, note = %s "
+                "WHERE id IN (SELECT o.id FROM occurrence o JOIN measure m ON m.id = o.measure_id WHERE m.number = 1);"
+                "UPDATE measure SET name = %s, form = %s WHERE number IN (1, 2);"
+                "UPDATE agency SET code = %s WHERE code = 'ИИДМ';"
+                "UPDATE plan SET title = %s, edition = %s;"
+                "UPDATE occurrence SET status = 'waived', note = %s WHERE id IN (SELECT o.id FROM occurrence o "
+                "JOIN measure m ON m.id = o.measure_id WHERE m.number = 2);",
+                hostile, hostile, hostile, hostile, hostile, hostile, hostile, hostile);
+        db_exec(sql);
+        static const char *const commands[][6] = {
+                {"occurrences"}, {"occurrences", "--json"}, {"measures"}, {"measures", "--json"}, {"agencies"},
+                {"agencies", "--json"}, {"plans"}, {"plans", "--json"}, {"status"}, {"status", "--json"},
+                {"report", "--format", "md"}, {"report", "--format", "csv"}, {"report", "--format", "json"},
+                {"schedule", "--from", "2022-01-01", "--to", "2022-12-31"},
+                {"schedule", "--json", "--from", "2022-01-01", "--to", "2022-12-31"}, {"ics"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                const char *argv[10] = {"merzimctl", "-c", conf};
+                size_t n = 3;
+                for (size_t k = 0; k < 6 && commands[i][k]; k++)
+                        argv[n++] = commands[i][k];
+                argv[n] = NULL;
+                _cleanup_free_ char *out = NULL, *err = NULL;
+                cr_assert_eq(test_run(argv, NULL, &out, &err), 0, "merzimctl %s %s: %s", commands[i][0],
+                             commands[i][1] ? commands[i][1] : "", err);
+                /* The calendar and the CSV end their lines with CRLF, as their standards say. */
+                bool crlf = streq(commands[i][0], "ics") || (commands[i][2] && streq(commands[i][2], "csv"));
+                _cleanup_free_ char *text = crlf ? without_crlf(out) : xstrdup(out);
+                long at = first_control(text);
+                cr_expect_eq(at, -1, "merzimctl %s %s printed a control character at %ld: %.40s", commands[i][0],
+                             commands[i][1] ? commands[i][1] : "", at, at >= 0 ? text + at : "");
+                cr_expect(strstr(out, "pwned") || streq(commands[i][0], "schedule") || streq(commands[i][0], "ics"),
+                          "merzimctl %s does not show the text at all:\n%s", commands[i][0], out);
+                at = first_control(err);
+                cr_expect_eq(at, -1, "merzimctl %s wrote a control character to stderr: %.40s", commands[i][0],
+                             at >= 0 ? err + at : "");
+        }
+}
+
+Test(cli, occurrences_show_the_local_day_done_as_report_does) {
+        import_seed();
+        /* Done on 20 June 2022 in Almaty: 2022-06-19T19:00:00Z in the database. */
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "1", "--at", "2022-06-20", "--by", "ИИДМ"), 0, "%s", err);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, &err, "occurrences", "--measure", "1"), 0);
+        cr_assert(strstr(out, "2022-06-20 by ИИДМ"), "%s", out);
+        cr_assert_null(strstr(out, "2022-06-19"), "the UTC day: %s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, &err, "report", "--format", "csv"), 0);
+        cr_assert(strstr(out, ",2022-06-20,ИИДМ,"), "%s", out);
+}
+
+Test(cli, a_note_or_reporter_with_a_control_character_is_refused) {
+        import_seed();
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12", "--note", "ok\x1b]0;pwned\x07"), 2);
+        cr_assert(strstr(err, "--note has a control character (U+001B)"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12", "--by", "\xe2\x80\xae" "ЭМ"), 2);
+        cr_assert(strstr(err, "--by has a control character (U+202E)"), "%s", err);
+        json_t *o = ctl_json((const char *const[]) {"occurrences", "--status", "done", NULL});
+        cr_assert_eq(json_array_size(o), 0, "nothing was recorded");
+        json_decref(o);
 }

@@ -268,6 +268,93 @@ Test(http, an_agency_sees_and_changes_only_its_own_occurrences) {
         json_decref(e);
 }
 
+/* The count of history rows of occurrence id. */
+static int64_t history_rows(int64_t id) {
+        _cleanup_free_ char *q = xasprintf("SELECT count(*) FROM history WHERE occurrence_id = %lld", (long long) id);
+        return query_int(q);
+}
+
+Test(http, an_agency_cannot_backdate_what_it_did) {
+        /* The seed's edition is 16 June 2022; the daemon's clock is 27 June 2024. */
+        int64_t m10 = occurrence_id(10, "2023");
+        _cleanup_free_ char *p10 = xasprintf("/v1/occurrences/%lld/done", (long long) m10);
+        _cleanup_free_ char *status = xasprintf("SELECT status = 'pending' FROM occurrence WHERE id = %lld",
+                                                (long long) m10);
+        int64_t rows = history_rows(m10);
+        static const char *const refused[] = {"1900-01-01", "2022-06-15", "2024-06-28", "2099-01-01"};
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                _cleanup_free_ char *body = xasprintf("{\"at\": \"%s\"}", refused[i]);
+                json_t *e = request_json("POST", p10, em_token, body, 400);
+                cr_assert(strstr(json_string_value(json_object_get(e, "error")), "2022-06-16"), "at %s: %s", refused[i],
+                          json_string_value(json_object_get(e, "error")));
+                json_decref(e);
+                /* Not the coordinator either. */
+                e = request_json("POST", p10, coordinator_token, body, 400);
+                json_decref(e);
+        }
+        cr_assert_eq(query_int(status), 1, "a refused request changed the occurrence");
+        cr_assert_eq(history_rows(m10), rows, "a refused request left a history row");
+
+        /* Within the edition and now it is taken, and the history says who and when it was recorded. */
+        json_t *done = request_json("POST", p10, em_token, "{\"at\": \"2022-06-16\"}", 200);
+        cr_assert_str_eq(json_string_value(json_object_get(done, "done_at")), "2022-06-15T18:00:00Z");
+        json_decref(done);
+        _cleanup_free_ char *h = xasprintf("SELECT count(*) FROM history WHERE occurrence_id = %lld AND action = 'done' "
+                                           "AND actor = 'api (ЭМ)' AND at LIKE '2024-06-27T%%'", (long long) m10);
+        cr_assert_eq(query_int(h), 1, "the history keeps who recorded it and when");
+}
+
+Test(http, only_the_coordinator_changes_a_waived_occurrence) {
+        int64_t m10 = occurrence_id(10, "2024");
+        _cleanup_free_ char *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "waive", "10", "--period", "2024",
+                                                     "--note", "alynyp tastaldy", NULL}, NULL, NULL, &err), 0, "%s", err);
+        _cleanup_free_ char *waived = xasprintf("SELECT status = 'waived' FROM occurrence WHERE id = %lld", (long long) m10);
+        int64_t rows = history_rows(m10);
+        static const char *const actions[] = {"done", "reopen"};
+        for (size_t i = 0; i < ELEMENTSOF(actions); i++) {
+                _cleanup_free_ char *path = xasprintf("/v1/occurrences/%lld/%s", (long long) m10, actions[i]);
+                json_t *e = request_json("POST", path, em_token, NULL, 403);
+                cr_assert(strstr(json_string_value(json_object_get(e, "error")), "waived"), "%s",
+                          json_string_value(json_object_get(e, "error")));
+                json_decref(e);
+                cr_assert_eq(query_int(waived), 1, "%s by an agency changed a waived occurrence", actions[i]);
+        }
+        cr_assert_eq(history_rows(m10), rows);
+
+        /* The coordinator may, and it is on record as the coordinator's. */
+        _cleanup_free_ char *reopen = xasprintf("/v1/occurrences/%lld/reopen", (long long) m10);
+        json_t *o = request_json("POST", reopen, coordinator_token, "{\"note\": \"waived by mistake\"}", 200);
+        cr_assert_str_eq(json_string_value(json_object_get(o, "status")), "pending");
+        json_decref(o);
+        _cleanup_free_ char *h = xasprintf("SELECT count(*) FROM history WHERE occurrence_id = %lld AND action = "
+                                           "'reopened' AND old_status = 'waived' AND actor = 'api (control)'",
+                                           (long long) m10);
+        cr_assert_eq(query_int(h), 1);
+}
+
+Test(http, notes_and_reporters_with_control_characters_are_refused) {
+        int64_t m10 = occurrence_id(10, "2023");
+        _cleanup_free_ char *p10 = xasprintf("/v1/occurrences/%lld/done", (long long) m10);
+        static const char *const bodies[] = {
+                "{\"note\": \"\\u001b]0;pwned\\u0007\\u001b[2J\"}",
+                "{\"note\": \"ok\\u009b2J\"}",
+                "{\"note\": \"line\\nbreak\"}",
+                "{\"note\": \"\\u202egnp.exe\"}",
+                "{\"note\": 5}",
+                "{\"by\": \"\\u001b[31mЭМ\"}",
+                "{\"by\": \"\\u2066ЭМ\"}",
+                "{\"at\": \"2023-06-29\\u0000T00:00\"}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
+                json_t *e = request_json("POST", p10, coordinator_token, bodies[i], 400);
+                json_decref(e);
+        }
+        _cleanup_free_ char *q = xasprintf("SELECT status = 'pending' AND note IS NULL FROM occurrence WHERE id = %lld",
+                                           (long long) m10);
+        cr_assert_eq(query_int(q), 1, "a refused request changed the occurrence");
+}
+
 Test(http, bad_clients_get_4xx_and_the_server_goes_on) {
         /* An oversized body is refused. */
         char *big = xmalloc(200 * 1024 + 1);

@@ -166,6 +166,8 @@ refuse_at('smtp-from-crlf', 'from = "merzim <merzim@localhost>";', 'from = "merz
 refuse_at('smtp-url-file', 'url = "smtp://127.0.0.1:25";', 'url = "file:///etc/shadow";', 'An SMTP URL with the file scheme.', 'smtp url must start with smtp:// or smtps://')
 
 refuse_at('agency-name-escape', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "\\x1b[2J\\x1b]0;pwned\\x07";', 'Terminal escapes in a name, written as libconfig escapes.', '"name" has a control character (U+001B)')
+refuse_at('agency-name-bidi', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "Кеңсе \u202egnp.exe";', 'A right-to-left override in a name: it would show reversed what follows.', '"name" has a control character (U+202E)')
+refuse_at('agency-code-c1', 'code = "ПМК";', 'code = "ПМК\u009b2J";', 'A C1 control (CSI, U+009B) in an agency code, as UTF-8: a terminal may take it for ESC [.', '"code" has a control character (U+009B)')
 refuse_at('agency-name-escape-invalid-utf8', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "\\xff\\xfe";', 'Bytes that are not UTF-8, written as libconfig escapes.', '"name" is not valid UTF-8')
 refuse_at('hostname-long', 'language = "kk";', 'language = "kk";\nhostname = "%s.kz";' % ('h' * 5000), 'A host name of 5000 bytes for Message-IDs.', '"hostname" is too long', needle='hostname')
 refuse_at('email-escape-esc', 'email = ["roadmap@miid.example.kz"];', 'email = ["road\\x1bmap@miid.example.kz"];', 'An escape character in an address.', '"email" has a control character (U+001B)')
