@@ -96,10 +96,10 @@ static int is_executor(struct http_request *r, int64_t id, const char *agency) {
 }
 
 /* A text member of a change's body: absent (NULL), or a string of at most max bytes with no control
- * character (an escape sequence would reach the coordinator's terminal). On error the reply is queued
- * and *bad set. */
-static const char *body_text(struct http_request *r, json_t *body, const char *key, size_t max, bool *bad,
-                             enum MHD_Result *result) {
+ * character but those of allowed (an escape sequence would reach the coordinator's terminal). On error
+ * the reply is queued and *bad set. */
+static const char *body_text(struct http_request *r, json_t *body, const char *key, size_t max,
+                             const char *allowed, bool *bad, enum MHD_Result *result) {
         json_t *v = json_object_get(body, key);
         if (!v || *bad)
                 return NULL;
@@ -109,10 +109,10 @@ static const char *body_text(struct http_request *r, json_t *body, const char *k
                 *result = http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"%s\" must be a string", key);
         else if (strlen(text) > max)
                 *result = http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"%s\" is longer than %zu bytes", key, max);
-        else if ((control = utf8_find_control(text, NULL)) >= 0)
+        else if ((control = utf8_find_control(text, allowed)) >= 0 || memchr(text, 0, json_string_length(v)))
                 *result = http_reply_error(r, MHD_HTTP_BAD_REQUEST,
-                                           "\"%s\" has a control character (U+%04X): plain text on one line is "
-                                           "expected", key, (unsigned) control);
+                                           "\"%s\" has a control character (U+%04X): plain text is expected", key,
+                                           (unsigned) (control < 0 ? 0 : control));
         else
                 return text;
         *bad = true;
@@ -156,9 +156,9 @@ static enum MHD_Result change_occurrence(struct http_request *r, int64_t id, con
         }
         bool bad = false;
         enum MHD_Result result = MHD_NO;
-        const char *note = body_text(r, body, "note", NOTE_MAX, &bad, &result);
-        const char *by = body_text(r, body, "by", BY_MAX, &bad, &result);
-        const char *at_text = body_text(r, body, "at", 32, &bad, &result);
+        const char *note = body_text(r, body, "note", NOTE_MAX, "\n\t", &bad, &result);
+        const char *by = body_text(r, body, "by", BY_MAX, NULL, &bad, &result);
+        const char *at_text = body_text(r, body, "at", 32, NULL, &bad, &result);
         if (bad)
                 return result;
         int64_t at = 0;

@@ -29,13 +29,15 @@ static int ledger_option(struct ctl *ctl, int opt, const char *arg, void *userda
                 a->period = arg;
                 return 0;
         case OPT_NOTE:
-        case OPT_BY:
-                /* What is recorded is shown later on terminals and pages: plain text on one line. */
-                if (utf8_find_control(arg, NULL) >= 0)
-                        return ctl_usage_error(ctl, "%s has a control character (U+%04X): plain text on one line, please",
-                                               opt == OPT_NOTE ? "--note" : "--by", (unsigned) utf8_find_control(arg, NULL));
+        case OPT_BY: {
+                /* What is recorded is shown later on terminals and pages: plain text (a note may have lines). */
+                int control = utf8_find_control(arg, opt == OPT_NOTE ? "\n\t" : NULL);
+                if (control >= 0)
+                        return ctl_usage_error(ctl, "%s has a control character (U+%04X): plain text, please",
+                                               opt == OPT_NOTE ? "--note" : "--by", (unsigned) control);
                 *(opt == OPT_NOTE ? &a->note : &a->by) = arg;
                 return 0;
+        }
         case OPT_AT:
                 if (tz_parse(arg, &a->at) < 0)
                         return ctl_usage_error(ctl, "--at wants YYYY-MM-DD[THH:MM], not \"%s\"", arg);

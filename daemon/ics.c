@@ -507,50 +507,49 @@ static char *feed_name(const struct ics_options *o, const struct ics_item *items
         return o->agency ? xasprintf("%s: %s", o->agency, plan) : xstrdup(plan);
 }
 
-/* The calendar of the items, as text. */
-static char *write_calendar(const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
-                            const struct ics_item *items, size_t n) {
-
-        const struct agency_contact *contact = o->agency ? config_agency(cfg, o->agency) : NULL;
-        const char *language = o->language ? o->language : contact && contact->language ? contact->language
-                                                                                         : cfg->language;
-        const struct labels *l = labels_for(language);
+/* A feed being written: the occurrences read at once, their text made one at a time. */
+struct ics_feed {
+        const struct config *cfg;
+        const struct calendar *cal;
+        struct ics_options o;
+        char *agency; /* o.agency's copy */
+        struct ics_item *items;
+        size_t n, next;
+        const char *language;
+        const struct labels *l;
         struct policy p;
-        policy_from_config(cfg, &p);
+        bool header_done, end_done;
+};
 
-        struct buf out = {0};
-        put_prop(&out, "BEGIN", "VCALENDAR");
-        put_prop(&out, "VERSION", "2.0");
+/* The calendar's header: its properties and the VTIMEZONE over the years of the feed and of now. */
+static void put_header(struct ics_feed *f, struct buf *out) {
+        put_prop(out, "BEGIN", "VCALENDAR");
+        put_prop(out, "VERSION", "2.0");
         _cleanup_free_ char *prodid = xasprintf("-//merzim//merzim %s//%s", PACKAGE_VERSION,
-                                                l == &labels_ru ? "RU" : l == &labels_en ? "EN" : "KK");
-        put_prop(&out, "PRODID", prodid);
-        put_prop(&out, "CALSCALE", "GREGORIAN");
-        put_prop(&out, "METHOD", "PUBLISH");
-        _cleanup_free_ char *name = feed_name(o, items, n, l);
-        put_text(&out, "X-WR-CALNAME", name);
-        put_text(&out, "X-WR-TIMEZONE", cfg->timezone);
-        put_prop(&out, "REFRESH-INTERVAL;VALUE=DURATION", "PT1H");
-        put_prop(&out, "X-PUBLISHED-TTL", "PT1H");
+                                                f->l == &labels_ru ? "RU" : f->l == &labels_en ? "EN" : "KK");
+        put_prop(out, "PRODID", prodid);
+        put_prop(out, "CALSCALE", "GREGORIAN");
+        put_prop(out, "METHOD", "PUBLISH");
+        _cleanup_free_ char *name = feed_name(&f->o, f->items, f->n, f->l);
+        put_text(out, "X-WR-CALNAME", name);
+        put_text(out, "X-WR-TIMEZONE", f->cfg->timezone);
+        put_prop(out, "REFRESH-INTERVAL;VALUE=DURATION", "PT1H");
+        put_prop(out, "X-PUBLISHED-TTL", "PT1H");
 
-        /* The zone over the years of the feed, and of now. */
-        int first = date_year(tz_day(o->now, NULL)), last = first;
-        for (size_t i = 0; i < n; i++) {
-                int y0 = date_year(items[i].nominal < items[i].effective ? items[i].nominal : items[i].effective);
-                int y1 = date_year(items[i].nominal > items[i].effective ? items[i].nominal : items[i].effective);
+        int first = date_year(tz_day(f->o.now, NULL)), last = first;
+        for (size_t i = 0; i < f->n; i++) {
+                const struct ics_item *it = &f->items[i];
+                int y0 = date_year(it->nominal < it->effective ? it->nominal : it->effective);
+                int y1 = date_year(it->nominal > it->effective ? it->nominal : it->effective);
                 first = y0 < first ? y0 : first;
                 last = y1 > last ? y1 : last;
         }
-        put_vtimezone(&out, cfg->timezone, tz_instant(date_from_ymd(first, 1, 1), 0, 0, 0),
+        put_vtimezone(out, f->cfg->timezone, tz_instant(date_from_ymd(first, 1, 1), 0, 0, 0),
                       tz_instant(date_from_ymd(last + 1, 12, 31), 0, 0, 0));
-
-        for (size_t i = 0; i < n; i++)
-                put_vtodo(&out, &items[i], l, &p, cal, language, o->now);
-        put_prop(&out, "END", "VCALENDAR");
-        return buf_steal(&out);
 }
 
-int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
-              char **ret) {
+int ics_feed_open(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
+                  struct ics_feed **ret) {
         if (o->plan) {
                 sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM plan WHERE id = ?");
                 if (!st)
@@ -561,13 +560,59 @@ int ics_build(struct store *s, const struct config *cfg, const struct calendar *
                 if (rc != SQLITE_ROW)
                         return rc == SQLITE_DONE ? -ENOENT : store_error(s, "cannot read plans");
         }
-        struct ics_item *items = NULL;
-        size_t n = 0;
-        int r = load_items(s, o, &items, &n);
-        if (r >= 0)
-                *ret = write_calendar(cfg, cal, o, items, n);
-        for (size_t i = 0; i < n; i++)
-                item_free(&items[i]);
-        free(items);
-        return r;
+        struct ics_feed *f = xcalloc(1, sizeof(*f));
+        f->cfg = cfg;
+        f->cal = cal;
+        f->o = *o;
+        f->agency = o->agency ? xstrdup(o->agency) : NULL;
+        f->o.agency = f->agency;
+        f->o.language = NULL; /* the labels below are what it was for */
+        int r = load_items(s, &f->o, &f->items, &f->n);
+        if (r < 0) {
+                ics_feed_free(f);
+                return r;
+        }
+        const struct agency_contact *contact = f->agency ? config_agency(cfg, f->agency) : NULL;
+        f->language = o->language ? o->language : contact && contact->language ? contact->language : cfg->language;
+        f->l = labels_for(f->language);
+        policy_from_config(cfg, &f->p);
+        *ret = f;
+        return 0;
+}
+
+bool ics_feed_next(struct ics_feed *f, struct buf *out) {
+        if (!f->header_done) {
+                put_header(f, out);
+                f->header_done = true;
+        } else if (f->next < f->n) {
+                put_vtodo(out, &f->items[f->next++], f->l, &f->p, f->cal, f->language, f->o.now);
+        } else if (!f->end_done) {
+                put_prop(out, "END", "VCALENDAR");
+                f->end_done = true;
+        }
+        return !f->end_done;
+}
+
+void ics_feed_free(struct ics_feed *f) {
+        if (!f)
+                return;
+        for (size_t i = 0; i < f->n; i++)
+                item_free(&f->items[i]);
+        free(f->items);
+        free(f->agency);
+        free(f);
+}
+
+int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
+              char **ret) {
+        struct ics_feed *f;
+        int r = ics_feed_open(s, cfg, cal, o, &f);
+        if (r < 0)
+                return r;
+        struct buf out = {0};
+        while (ics_feed_next(f, &out))
+                ;
+        ics_feed_free(f);
+        *ret = buf_steal(&out);
+        return 0;
 }

@@ -193,16 +193,12 @@ bool unicode_is_control(uint32_t c) {
                (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029;
 }
 
-int utf8_find_control(const char *s, size_t *offset) {
+int utf8_find_control(const char *s, const char *allowed) {
         const char *p = s, *end = s + strlen(s);
         while (p < end) {
-                const char *start = p;
                 int32_t c = utf8_decode(&p, end);
-                if (c >= 0 && unicode_is_control((uint32_t) c)) {
-                        if (offset)
-                                *offset = (size_t) (start - s);
+                if (c > 0 && unicode_is_control((uint32_t) c) && !(c < 0x80 && allowed && strchr(allowed, c)))
                         return c;
-                }
         }
         return -1;
 }

@@ -339,7 +339,7 @@ Test(http, notes_and_reporters_with_control_characters_are_refused) {
         static const char *const bodies[] = {
                 "{\"note\": \"\\u001b]0;pwned\\u0007\\u001b[2J\"}",
                 "{\"note\": \"ok\\u009b2J\"}",
-                "{\"note\": \"line\\nbreak\"}",
+                "{\"note\": \"over\\rwrite\"}",
                 "{\"note\": \"\\u202egnp.exe\"}",
                 "{\"note\": 5}",
                 "{\"by\": \"\\u001b[31mЭМ\"}",
