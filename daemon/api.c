@@ -250,24 +250,37 @@ static enum MHD_Result get_health(struct http_request *r) {
         return http_reply_json(r, rr < 0 ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, o);
 }
 
+/* "/occurrences/ID/done" or ".../reopen", the id in one spelling only (digits, no sign, space or leading
+ * zero): the action, or NULL. */
+static const char *occurrence_action(const char *path, int64_t *id) {
+        const char *p = path + strlen("/occurrences/");
+        if (strncmp(path, "/occurrences/", strlen("/occurrences/")) != 0)
+                return NULL;
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0 || digits > 18 || p[0] == '0' || p[digits] != '/')
+                return NULL;
+        *id = 0;
+        for (size_t i = 0; i < digits; i++)
+                *id = *id * 10 + (p[i] - '0');
+        const char *action = p + digits + 1;
+        return streq(action, "done") ? "done" : streq(action, "reopen") ? "reopen" : NULL;
+}
+
 enum MHD_Result api_handle(struct http_request *r) {
         const char *path = r->url + 3; /* after "/v1" */
         bool get = streq(r->method, "GET") || streq(r->method, "HEAD"), post = streq(r->method, "POST");
         enum MHD_Result result;
         if (streq(path, "/health"))
                 return get ? get_health(r) : http_reply_method_not_allowed(r, "GET, HEAD");
-        if (!http_authenticate(r, false, &result))
+        if (!http_authenticate(r, HTTP_ACCESS_API, &result))
                 return result;
         if (streq(path, "/occurrences"))
                 return get ? get_occurrences(r) : http_reply_method_not_allowed(r, "GET, HEAD");
         if (streq(path, "/outbox"))
                 return get ? get_outbox(r) : http_reply_method_not_allowed(r, "GET, HEAD");
-        long long id;
-        char action[16];
-        int consumed = 0;
-        if (sscanf(path, "/occurrences/%lld/%15[a-z]%n", &id, action, &consumed) == 2 && path[consumed] == 0 &&
-            id > 0 && (streq(action, "done") || streq(action, "reopen")))
-                return post ? change_occurrence(r, id, action)
-                            : http_reply_method_not_allowed(r, "POST");
-        return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no such API: %s", r->url);
+        int64_t id;
+        const char *action = occurrence_action(path, &id);
+        if (action)
+                return post ? change_occurrence(r, id, action) : http_reply_method_not_allowed(r, "POST");
+        return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no such API");
 }

@@ -52,6 +52,7 @@ struct config *config_new_defaults(void) {
         c->http_listen = xstrdup("127.0.0.1:8080");
         c->http_public_url = xstrdup("http://127.0.0.1:8080");
         c->link_days = 60;
+        c->http_max_connections = 1000;
         char host[256] = "localhost";
         gethostname(host, sizeof(host) - 1);
         c->hostname = xstrdup(host);
@@ -332,11 +333,12 @@ static void load_webhook(struct loader *l, config_setting_t *g) {
 }
 
 static void load_token(struct loader *l, config_setting_t *g, struct api_token *t) {
-        static const char *const keys[] = {"agency", "coordinator", "name", "sha256", NULL};
+        static const char *const keys[] = {"agency", "coordinator", "name", "sha256", "feed", NULL};
         check_keys(l, g, "a token", keys);
         t->line = config_setting_source_line(g);
         bool coordinator = false;
         get_bool(l, g, "coordinator", &coordinator);
+        get_bool(l, g, "feed", &t->feed_only);
         get_string(l, g, "agency", &t->agency);
         get_string(l, g, "name", &t->name);
         if (coordinator == (t->agency != NULL))
@@ -359,7 +361,8 @@ static void *load_list(struct loader *l, config_setting_t *root, const char *nam
 
 static void load_http(struct loader *l, config_setting_t *g) {
         static const char *const keys[] = {"enabled", "listen", "public_url", "link_secret", "link_secret_file",
-                                           "link_days", "tokens", NULL};
+                                           "link_days", "tokens", "max_connections", "max_connections_per_address",
+                                           NULL};
         struct config *c = l->c;
         check_keys(l, g, "http", keys);
         get_bool(l, g, "enabled", &c->http_enabled);
@@ -386,6 +389,8 @@ static void load_http(struct loader *l, config_setting_t *g) {
         if (c->link_secret && strlen(c->link_secret) < 16)
                 ERR(l, g, "the link secret must be at least 16 characters");
         get_int(l, g, "link_days", 1, 3650, &c->link_days);
+        get_int(l, g, "max_connections", 16, 100000, &c->http_max_connections);
+        get_int(l, g, "max_connections_per_address", 0, 100000, &c->http_max_connections_per_address);
         c->tokens = load_list(l, g, "tokens", sizeof(struct api_token), &c->n_tokens, load_token_any);
         if (c->http_enabled && !config_setting_get_member(g, "link_secret") &&
             !config_setting_get_member(g, "link_secret_file"))

@@ -30,13 +30,13 @@ struct ics_options {
 int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
               char **ret);
 
-/* The same feed a part at a time: open reads the occurrences (the store is not needed after it; cfg and
- * cal must outlive the feed), each call to next appends the next part (the header, one occurrence, the
- * end) and says whether there is more. */
+/* The same feed a part at a time: open reads which occurrences it has, in order (cfg and cal must
+ * outlive the feed); each call to next reads the next one from s and appends its part (the header, an
+ * occurrence, the end), and says whether there is more. Memory is a few bytes per occurrence. */
 struct ics_feed;
 int ics_feed_open(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
                   struct ics_feed **ret);
-bool ics_feed_next(struct ics_feed *f, struct buf *out);
+bool ics_feed_next(struct ics_feed *f, struct store *s, struct buf *out);
 void ics_feed_free(struct ics_feed *f);
 
 /* Append text as a TEXT value: backslash, semicolon, comma and line ends escaped, other control

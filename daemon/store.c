@@ -192,6 +192,10 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql) {
         return st;
 }
 
+void store_set_busy_timeout(struct store *s, int ms) {
+        sqlite3_busy_timeout(s->db, ms);
+}
+
 int64_t store_data_version(struct store *s) {
         sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version");
         if (!st)

@@ -29,6 +29,9 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 int64_t store_cache_size(struct store *s);
 void store_set_cache_size(struct store *s, int64_t size);
 
+/* How long a statement waits for a lock another connection holds (10 s unless set) before -EBUSY. */
+void store_set_busy_timeout(struct store *s, int ms);
+
 /* SQLite's data version: it changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 
