@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <libconfig.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -21,6 +22,7 @@ struct loader {
         struct errlist *errs;
         struct config *c;
         unsigned flags; /* CONFIG_* */
+        mode_t mode;    /* of the file */
 };
 
 #define ERR(l, s, ...) errlist_add((l)->errs, (l)->file, (s) ? config_setting_source_line(s) : 0, __VA_ARGS__)
@@ -196,7 +198,27 @@ static void get_bool(struct loader *l, config_setting_t *g, const char *name, bo
         *dst = config_setting_get_bool(s);
 }
 
-/* Read the file a *_file setting names (a credential); trailing newlines are dropped. */
+/* Who besides its owner may read a file of mode m: "everyone", "its group", or NULL for nobody. */
+static const char *readers_of(mode_t m) {
+        return (m & S_IROTH) ? "everyone" : (m & S_IRGRP) ? "its group" : NULL;
+}
+
+/* A secret written in the configuration itself: a warning if others may read the file (operators in
+ * merzim's group read merzim.conf; a secret belongs in a file or credential only merzimd reads). */
+static bool get_inline_secret(struct loader *l, config_setting_t *g, const char *name, const char *instead,
+                              char **dst) {
+        if (!get_string(l, g, name, dst))
+                return false;
+        const char *who = readers_of(l->mode);
+        if (who && !(l->flags & CONFIG_NO_SECRETS))
+                log_warning("%s:%d: \"%s\" is written here, and %s may read this file: put it in %s (a systemd "
+                            "credential, or a file only merzimd's user reads)", l->file,
+                            config_setting_source_line(config_setting_get_member(g, name)), name, who, instead);
+        return true;
+}
+
+/* Read the file a *_file setting names (a credential); trailing newlines are dropped. A file others may
+ * read is taken, with a warning. */
 static void get_secret_file(struct loader *l, config_setting_t *g, const char *name, char **dst) {
         char *path = NULL;
         if (!get_string(l, g, name, &path))
@@ -220,6 +242,12 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
                 text[--n] = 0;
         free(*dst);
         *dst = text;
+        struct stat st;
+        const char *who = stat(full, &st) == 0 ? readers_of(st.st_mode) : NULL;
+        if (who)
+                log_warning("%s:%d: %s \"%s\" may be read by %s: make it readable by merzimd's user alone (chmod "
+                            "0600), or give it as a systemd credential", l->file,
+                            config_setting_source_line(config_setting_get_member(g, name)), name, full, who);
 }
 
 /* "HH:MM" as minutes after midnight. */
@@ -310,7 +338,7 @@ static void load_smtp(struct loader *l, config_setting_t *g) {
         if (get_string(l, g, "from", &c->smtp_from) && (strpbrk(c->smtp_from, "\r\n") || !strchr(c->smtp_from, '@')))
                 ERR(l, config_setting_get_member(g, "from"), "from must be one address line with an @");
         get_string(l, g, "username", &c->smtp_username);
-        get_string(l, g, "password", &c->smtp_password);
+        get_inline_secret(l, g, "password", "password_file", &c->smtp_password);
         get_secret_file(l, g, "password_file", &c->smtp_password);
         if (get_string(l, g, "ca_file", &c->smtp_ca_file)) {
                 char *full = path_join_rel(c->dir, c->smtp_ca_file);
@@ -384,7 +412,7 @@ static void load_http(struct loader *l, config_setting_t *g) {
         if (get_string(l, g, "public_url", &c->http_public_url) &&
             strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0)
                 ERR(l, config_setting_get_member(g, "public_url"), "public_url must start with http:// or https://");
-        get_string(l, g, "link_secret", &c->link_secret);
+        get_inline_secret(l, g, "link_secret", "link_secret_file", &c->link_secret);
         get_secret_file(l, g, "link_secret_file", &c->link_secret);
         if (c->link_secret && strlen(c->link_secret) < 16)
                 ERR(l, g, "the link secret must be at least 16 characters");
@@ -459,7 +487,7 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                 else if (strchr(a->webhook_url, ' '))
                         ERR(l, w, "webhook of agency %s: \"%s\" is not a URL (it has a space)", a->code,
                             a->webhook_url);
-                get_string(l, w, "secret", &a->webhook_secret);
+                get_inline_secret(l, w, "secret", "secret_file", &a->webhook_secret);
                 get_secret_file(l, w, "secret_file", &a->webhook_secret);
                 if (isempty(a->webhook_secret) && !config_setting_get_member(w, "secret_file"))
                         ERR(l, w, "webhook of agency %s needs a secret (or secret_file) to sign with", a->code);
@@ -682,7 +710,9 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
                 errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
         } else {
-                struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags};
+                struct stat st;
+                struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags,
+                                   .mode = stat(path, &st) == 0 ? st.st_mode : 0};
                 load_root(&l, config_root_setting(&cfg));
         }
         config_destroy(&cfg);

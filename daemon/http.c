@@ -60,7 +60,7 @@ static struct store *store_take(struct http_server *s) {
         pthread_mutex_lock(&s->lock);
         struct store *st = s->n_pool ? s->pool[--s->n_pool] : NULL;
         pthread_mutex_unlock(&s->lock);
-        if (!st && store_open(s->cfg->database, 0, &st) >= 0)
+        if (!st && store_open(s->cfg->database, STORE_EXISTING, &st) >= 0)
                 store_set_busy_timeout(st, BUSY_TIMEOUT_MS);
         return st;
 }

@@ -149,21 +149,20 @@ int ctl_load_config(struct ctl *ctl) {
         return 0;
 }
 
-/* Run as the owner of the database (or, before it exists, of its directory): merzimctl run by root
- * must not leave files in merzimd's state directory that merzimd cannot write. */
+/* Run as the owner of the database's directory: merzimctl run by root must not leave files in merzimd's
+ * state directory that merzimd cannot write, nor write as root where that owner says (a symbolic link
+ * planted as the database; store_open refuses one, and a database that is not the directory owner's). */
 static int become_database_owner(const char *database) {
         if (geteuid() != 0)
                 return 0;
         struct stat st;
         _cleanup_free_ char *dir = path_dirname(database);
-        if (stat(database, &st) < 0 && stat(dir, &st) < 0)
-                return 0;
-        if (st.st_uid == 0)
+        if (stat(dir, &st) < 0 || st.st_uid == 0)
                 return 0;
         if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
                 int r = -errno;
                 fprintf(stderr, "merzimctl: cannot run as the owner (uid %u) of %s: %s\n", (unsigned) st.st_uid,
-                        database, strerror(-r));
+                        dir, strerror(-r));
                 return r;
         }
         return 0;
@@ -177,7 +176,8 @@ int ctl_open_store(struct ctl *ctl) {
                 r = become_database_owner(ctl->config->database);
         if (r < 0)
                 return r;
-        return store_open(ctl->config->database, 0, &ctl->store);
+        /* Only an import makes a database: a command that reads one must not leave an empty one behind. */
+        return store_open(ctl->config->database, ctl->may_create ? 0 : STORE_EXISTING, &ctl->store);
 }
 
 int ctl_load_calendar(struct ctl *ctl) {
@@ -297,8 +297,9 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
 int main(int argc, char **argv) {
         log_open("merzimctl");
         struct ctl ctl = {.now = (int64_t) time(NULL)};
-        /* The database and reports hold what agencies reported: not for other users to read. */
-        umask(0077);
+        /* The database and reports hold what agencies reported: not for other users to read; the group
+         * (operators, merzim) shares the database. */
+        umask(0007);
 
         /* Options before the command: -c FILE, -h. */
         static const struct option opts[] = {
@@ -343,6 +344,7 @@ int main(int argc, char **argv) {
         }
         ctl.command = cmd->name;
         ctl.usage = cmd->args;
+        ctl.may_create = cmd->run == cmd_import;
         ctl.actor = actor_of_process();
         int r = cmd->run(&ctl, argc - optind, argv + optind);
 

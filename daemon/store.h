@@ -9,9 +9,14 @@ struct store;
 
 enum {
         STORE_READONLY = 1 << 0, /* never create or migrate; fail if the schema is old */
+        STORE_EXISTING = 1 << 1, /* never create: -ENOENT (logged) if there is no database */
 };
 
-/* Open (and create) the database at path, apply pending migrations, turn on foreign keys and WAL.
+/* Open (and create, 0660 less the umask) the database at path, apply pending migrations, turn on
+ * foreign keys and WAL. The database and its -wal, -shm and -journal files are opened only if they are
+ * regular files, not symbolic links (SQLITE_OPEN_NOFOLLOW, and O_NOFOLLOW, which SQLite uses for the
+ * others), and the database only if it belongs to the owner of its directory: someone who may write
+ * there cannot make whoever runs merzim (root, an operator) write elsewhere.
  * Errors are logged; returns 0 or a negative errno. */
 int store_open(const char *path, unsigned flags, struct store **ret);
 void store_close(struct store *s);

@@ -2,14 +2,20 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
 #include "utf8.h"
 #include "util.h"
+
+extern char **environ;
 
 static char *dir, *conf, *seed;
 
@@ -83,6 +89,10 @@ Test(cli, a_broken_copy_is_refused_naming_the_line_and_leaves_the_database_empty
         cr_assert(strstr(err, where), "names file and line: %s", err);
         cr_assert(strstr(err, "31 ақпанға"), "quotes the text: %s", err);
         cr_assert(strstr(err, "nothing was imported"), "%s", err);
+        /* No plan, no occurrence: in an empty database, or in none at all. */
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        if (access(db, F_OK) < 0)
+                return;
         json_t *plans = ctl_json((const char *const[]) {"plans", NULL});
         cr_assert_eq(json_array_size(plans), 0);
         json_decref(plans);
@@ -527,4 +537,220 @@ Test(cli, a_note_or_reporter_with_a_control_character_is_refused) {
         json_t *o = ctl_json((const char *const[]) {"occurrences", "--status", "done", NULL});
         cr_assert_eq(json_array_size(o), 0, "nothing was recorded");
         json_decref(o);
+}
+
+/* The modes of the database's files that exist, as "merzim.db 660 ...". */
+static void assert_not_for_others(const char *state) {
+        static const char *const files[] = {"merzim.db", "merzim.db-wal", "merzim.db-shm"};
+        int seen = 0;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", state, files[i]);
+                struct stat st;
+                if (stat(path, &st) < 0)
+                        continue;
+                seen++;
+                cr_expect_eq(st.st_mode & 0007, 0, "%s is %o: others may read it", files[i], st.st_mode & 0777);
+        }
+        cr_assert_gt(seen, 0, "no database in %s", state);
+}
+
+Test(cli, the_database_merzimctl_creates_is_not_for_others) {
+        /* Whatever the umask of the shell (the tests run with 022). */
+        import_seed();
+        assert_not_for_others(dir);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        struct stat st;
+        cr_assert_eq(stat(db, &st), 0);
+        cr_assert_eq(st.st_mode & 0777, 0660, "%o: the group (operators) reads and writes it", st.st_mode & 0777);
+}
+
+Test(cli, commands_that_read_refuse_a_missing_database_and_create_none) {
+        static const char *const commands[][4] = {{"status"}, {"plans"}, {"occurrences"}, {"report", "--format", "csv"},
+                                                  {"done", "12"}, {"ics"}};
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                _cleanup_free_ char *script = xasprintf("cd '%s' && exec '%s/daemon/merzimctl' %s %s %s", dir,
+                                                        test_builddir(), commands[i][0],
+                                                        commands[i][1] ? commands[i][1] : "",
+                                                        commands[i][2] ? commands[i][2] : "");
+                _cleanup_free_ char *out = NULL, *err = NULL;
+                int status = test_run((const char *const[]) {"/bin/sh", "-c", script, NULL},
+                                      (const char *const[]) {"MERZIM_CONFIG=none", NULL}, &out, &err);
+                cr_expect_eq(status, 1, "merzimctl %s: status %d", commands[i][0], status);
+                cr_expect(strstr(err, "merzim.db: there is no database: import a roadmap first"), "merzimctl %s: %s",
+                          commands[i][0], err);
+                _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+                cr_assert_neq(access(db, F_OK), 0, "merzimctl %s created an empty %s", commands[i][0], db);
+        }
+}
+
+Test(cli, a_database_that_is_a_symbolic_link_is_refused) {
+        import_seed();
+        /* Someone who may write the database's directory puts a link there instead of it: to a file of
+         * someone else's (root's, an operator's), which whoever runs merzimctl would write. */
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir), *real = xasprintf("%s/real.db", dir);
+        cr_assert_eq(rename(db, real), 0);
+        cr_assert_eq(symlink(real, db), 0);
+        struct stat before, after;
+        cr_assert_eq(stat(real, &before), 0);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12"), 1);
+        cr_assert(strstr(err, "merzim.db is a symbolic link"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", seed), 1);
+        cr_assert(strstr(err, "symbolic link"), "%s", err);
+        cr_assert_eq(stat(real, &after), 0);
+        cr_assert(before.st_size == after.st_size && before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+                  before.st_mtim.tv_nsec == after.st_mtim.tv_nsec, "the link's target was written");
+
+        /* The same for its write-ahead log. */
+        cr_assert_eq(unlink(db), 0);
+        cr_assert_eq(rename(real, db), 0);
+        _cleanup_free_ char *wal = xasprintf("%s/merzim.db-wal", dir), *victim = test_write(dir, "victim", "victim\n");
+        unlink(wal);
+        cr_assert_eq(symlink(victim, wal), 0);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12"), 1);
+        cr_assert(strstr(err, "merzim.db-wal is a symbolic link"), "%s", err);
+        _cleanup_free_ char *text = test_read(victim);
+        cr_assert_str_eq(text, "victim\n");
+}
+
+Test(cli, as_root_a_planted_link_or_a_database_of_another_owner_is_refused) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root");
+        /* merzimd's state directory belongs to its user (65534 here), who plants a link to a file of root's. */
+        cr_assert_eq(chmod(dir, 0755), 0);
+        _cleanup_free_ char *state = xasprintf("%s/state", dir);
+        cr_assert_eq(mkdir(state, 0750), 0);
+        cr_assert_eq(chown(state, 65534, 65534), 0);
+        _cleanup_free_ char *victim = test_write(dir, "root-only", "root's\n");
+        cr_assert_eq(chmod(victim, 0600), 0);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", state);
+        cr_assert_eq(symlink(victim, db), 0);
+        cr_assert_eq(lchown(db, 65534, 65534), 0);
+        _cleanup_free_ char *text = xasprintf("database = \"%s\";\n", db);
+        _cleanup_free_ char *owned = test_write(dir, "owned.conf", text);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "import", seed, NULL}, NULL, &out, &err), 1);
+        cr_assert(strstr(err, "symbolic link"), "%s", err);
+        _cleanup_free_ char *after = test_read(victim);
+        cr_assert_str_eq(after, "root's\n", "root's file was written through the link");
+
+        /* A database root made there, not the directory owner's, is refused too. */
+        cr_assert_eq(unlink(db), 0);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "import", seed, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        cr_assert_eq(chown(db, 0, 0), 0);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "status", NULL}, NULL, &out, &err), 1);
+        cr_assert(strstr(err, "belongs to uid 0, not to the owner (uid 65534)"), "%s", err);
+}
+
+/* Run merzimctl as user 65532 with the supplementary group gid (an operator), with the configuration
+ * conf. Returns the exit status. */
+static int as_operator(unsigned gid, const char *config, const char *const *args, char **out, char **err) {
+        _cleanup_free_ char *ctl = xasprintf("%s/daemon/merzimctl", test_builddir());
+        _cleanup_free_ char *groups = xasprintf("--groups=%u", gid);
+        const char *argv[16] = {"/usr/bin/setpriv", "--reuid=65532", "--regid=65532", groups, ctl, "-c", config};
+        size_t n = 7;
+        for (size_t i = 0; args[i]; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        return test_run(argv, NULL, out, err);
+}
+
+/* Start merzimd as the service's user and group, with its log in dir/merzimd.log. */
+static pid_t start_service(unsigned uid, unsigned gid, const char *config) {
+        _cleanup_free_ char *merzimd = xasprintf("%s/daemon/merzimd", test_builddir());
+        _cleanup_free_ char *log = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *u = xasprintf("--reuid=%u", uid), *g = xasprintf("--regid=%u", gid),
+                            *groups = xasprintf("--groups=%u", gid);
+        const char *argv[] = {"/usr/bin/setpriv", u, g, groups, merzimd, "-c", config, "--now", "2024-06-27T08:00", NULL};
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        pid_t pid;
+        cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *) argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        return pid;
+}
+
+/* SIGTERM the service; asserts it stops cleanly. */
+static void stop_service(pid_t pid) {
+        kill(pid, SIGTERM);
+        int status;
+        waitpid(pid, &status, 0);
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *log = test_read(log_path);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "merzimd ended with %d:\n%s", status, log);
+}
+
+Test(cli, an_operator_in_the_group_runs_every_command_with_the_daemon_running) {
+        if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) < 0)
+                cr_skip_test("needs root and setpriv");
+        /* The service: user 65534, group 65533; its state directory 2770, as tmpfiles.d makes it. */
+        enum { SERVICE_UID = 65534, GROUP = 65533 };
+        cr_assert_eq(chmod(dir, 0755), 0);
+        _cleanup_free_ char *state = xasprintf("%s/state", dir);
+        cr_assert_eq(mkdir(state, 0700), 0);
+        cr_assert_eq(chown(state, SERVICE_UID, GROUP), 0);
+        cr_assert_eq(chmod(state, 02770), 0);
+        _cleanup_free_ char *text = xasprintf("database = \"%s/merzim.db\";\ntimezone = \"Asia/Almaty\";\n", state);
+        _cleanup_free_ char *shared = test_write(dir, "shared.conf", text);
+        cr_assert_eq(chmod(shared, 0644), 0);
+        /* Root imports: it works as the directory's owner. */
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", shared, "import", seed, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        pid_t pid = start_service(SERVICE_UID, GROUP, shared);
+        test_sleep_ms(1500);
+
+        /* An operator (another user, in the group) reads and writes. */
+        static const char *const reads[][4] = {{"status"}, {"plans"}, {"measures"}, {"occurrences"},
+                                               {"report", "--format", "csv"}, {"schedule"}, {"ics"}, {"agencies"}};
+        for (size_t i = 0; i < ELEMENTSOF(reads); i++) {
+                free(out), free(err), out = err = NULL;
+                cr_expect_eq(as_operator(GROUP, shared, reads[i], &out, &err), 0, "merzimctl %s as an operator: %s",
+                             reads[i][0], err);
+        }
+        static const char *const writes[][5] = {{"done", "12", "--by", "ИИДМ"}, {"waive", "13", "--note", "жоқ"},
+                                                {"reopen", "12"}};
+        for (size_t i = 0; i < ELEMENTSOF(writes); i++) {
+                free(out), free(err), out = err = NULL;
+                cr_expect_eq(as_operator(GROUP, shared, writes[i], &out, &err), 0, "merzimctl %s as an operator: %s",
+                             writes[i][0], err);
+        }
+        stop_service(pid);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", state);
+        cr_assert_eq(test_query_int(db, "SELECT count(*) FROM occurrence WHERE status = 'waived'"), 1);
+        cr_assert_eq(test_query_int(db, "SELECT count(*) FROM history WHERE action = 'reopened' "
+                                        "AND actor LIKE 'merzimctl (%'"), 1, "the operator's change is on record");
+
+        /* With the daemon stopped, the write-ahead log an operator makes is the group's, and the daemon
+         * starts on it and writes. */
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(as_operator(GROUP, shared, (const char *const[]) {"done", "14", NULL}, &out, &err), 0, "%s", err);
+        assert_not_for_others(state);
+        static const char *const files[] = {"merzim.db", "merzim.db-wal", "merzim.db-shm"};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", state, files[i]);
+                struct stat st;
+                if (stat(path, &st) == 0)
+                        cr_expect_eq(st.st_gid, (gid_t) GROUP, "%s is group %u's", files[i], (unsigned) st.st_gid);
+        }
+        pid = start_service(SERVICE_UID, GROUP, shared);
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *log = test_read(log_path);
+                if (test_count_lines(log, " started: ") == 2)
+                        break;
+                test_sleep_ms(100);
+        }
+        test_sleep_ms(500);
+        stop_service(pid);
+        _cleanup_free_ char *log = test_read(log_path);
+        cr_assert_eq(test_count_lines(log, " started: "), 2, "%s", log);
+        cr_assert_null(strstr(log, "cannot"), "%s", log);
+        cr_assert_null(strstr(log, "unable"), "%s", log);
 }
