@@ -366,6 +366,73 @@ Test(daemon, a_template_nested_60000_deep_is_refused_and_a_reload_with_it_keeps_
         cr_assert_eq(stop_daemon(), 0);
 }
 
+Test(daemon, the_database_merzimd_creates_is_not_for_others) {
+        /* Started by hand, outside its unit, from a shell whose umask (022) lets others read new files. */
+        start_servers(NULL);
+        write_config("/hooks/iidm", NULL);
+        mode_t old = umask(022);
+        start_daemon("2024-06-27T08:00", NULL);
+        umask(old);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *log = daemon_log();
+                if (strstr(log, "started"))
+                        break;
+                test_sleep_ms(100);
+        }
+        cr_assert_eq(stop_daemon(), 0);
+        static const char *const files[] = {"merzim.db", "merzim.db-wal", "merzim.db-shm"};
+        int seen = 0;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i]);
+                struct stat st;
+                if (stat(path, &st) < 0)
+                        continue;
+                seen++;
+                cr_expect_eq(st.st_mode & 0007, 0, "%s is %o: others may read it", files[i], st.st_mode & 0777);
+        }
+        cr_assert_gt(seen, 0, "merzimd created no database");
+}
+
+/* merzimd --check-config -c conf: its exit status and stderr. */
+static int check_config(char **err) {
+        return test_run((const char *const[]) {"merzimd", "--check-config", "-c", conf, NULL}, NULL, NULL, err);
+}
+
+Test(daemon, check_config_warns_of_secrets_others_may_read) {
+        _cleanup_free_ char *secret = test_write(dir, "link-secret", "a-link-secret-of-32-characters-xx\n");
+        _cleanup_free_ char *extra = xasprintf("http = { link_secret_file = \"%s\"; };\n", secret);
+        write_config("/hooks/iidm", extra);
+        cr_assert_eq(chmod(conf, 0600), 0);
+        static const struct {
+                mode_t mode;
+                const char *who;
+        } modes[] = {{0644, "may be read by everyone"}, {0640, "may be read by its group"}, {0600, NULL}};
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+                cr_assert_eq(chmod(secret, modes[i].mode), 0);
+                _cleanup_free_ char *err = NULL;
+                cr_assert_eq(check_config(&err), 0, "%s", err);
+                if (modes[i].who)
+                        cr_expect(strstr(err, "link_secret_file") && strstr(err, modes[i].who), "%o: %s", modes[i].mode,
+                                  err);
+                else
+                        cr_expect_null(strstr(err, "may be read"), "%o: %s", modes[i].mode, err);
+        }
+        /* A password in merzim.conf itself, which operators (the group) read. */
+        _cleanup_free_ char *text = test_read(conf);
+        _cleanup_free_ char *inline_password = test_replace(text, "tls = \"none\";", "tls = \"none\"; password = \"hunter2\";");
+        free(test_write(dir, "merzim.conf", inline_password));
+        cr_assert_eq(chmod(conf, 0640), 0);
+        _cleanup_free_ char *err = NULL;
+        cr_assert_eq(check_config(&err), 0, "%s", err);
+        _cleanup_free_ char *where = xasprintf("%s:4: \"password\" is written here, and its group may read", conf);
+        cr_assert(strstr(err, where), "%s", err);
+        cr_assert_null(strstr(err, "hunter2"), "the warning shows the secret: %s", err);
+        cr_assert_eq(chmod(conf, 0600), 0);
+        free(err), err = NULL;
+        cr_assert_eq(check_config(&err), 0, "%s", err);
+        cr_assert_null(strstr(err, "is written here"), "%s", err);
+}
+
 Test(daemon, ready_and_stopping_arrive_on_the_notify_socket) {
         start_servers(NULL);
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
