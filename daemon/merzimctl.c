@@ -38,8 +38,8 @@ static const struct command {
         {"status", cmd_status, "[--plan ID]", "the morning status: agencies worst first, plan totals, the outbox"},
         {"report", cmd_report, "--format csv|json|md [--bom] [--plan ID] [--from DATE] [--to DATE]",
          "the execution report: one row per measure and period"},
-        {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME]",
-         "make a bearer token for the HTTP interface"},
+        {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME] [--feed]",
+         "make a bearer token for the HTTP interface (--feed: one that only reads the calendar feed)"},
 };
 
 static void usage(FILE *f) {

@@ -754,3 +754,22 @@ Test(cli, an_operator_in_the_group_runs_every_command_with_the_daemon_running) {
         cr_assert_null(strstr(log, "cannot"), "%s", log);
         cr_assert_null(strstr(log, "unable"), "%s", log);
 }
+
+Test(cli, token_new_feed_makes_a_token_that_only_reads_the_feed) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "token", "new", "ЭМ", "--feed"), 0, "%s", err);
+        cr_assert(strstr(out, "changes"), "%s", out);
+        const char *line = strstr(out, "{ agency = \"ЭМ\"; feed = true; sha256 = \"");
+        cr_assert_not_null(line, "%s", out);
+        /* The line it prints is what merzim.conf takes. */
+        _cleanup_free_ char *entry = xstrndup(line, strcspn(line, "\n") - 1); /* without its list's comma */
+        _cleanup_free_ char *text = xasprintf("database = \"merzim.db\";\nhttp = { tokens = ( %s ); };\n", entry);
+        _cleanup_free_ char *with_token = test_write(dir, "token.conf", text);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimd", "--check-config", "-c", with_token, NULL}, NULL, &out,
+                              &err), 0, "%s\n%s", text, err);
+        json_t *t = ctl_json((const char *const[]) {"token", "new", "--coordinator", "--feed", NULL});
+        cr_assert(json_is_true(json_object_get(t, "feed")));
+        cr_assert(json_is_true(json_object_get(t, "coordinator")));
+        json_decref(t);
+}
