@@ -9,7 +9,6 @@
 #include "link.h"
 #include "util.h"
 
-#define MAC_BYTES 32
 
 /* Base64 with the URL-safe alphabet and no padding (RFC 4648, section 5). */
 static char *b64url(const unsigned char *data, size_t n) {
@@ -66,46 +65,65 @@ static int parse_canonical_number(const char **p, long long *ret) {
         return 0;
 }
 
-static void mac_of(const char *secret, int64_t id, const char *agency, int64_t expires, unsigned char mac[MAC_BYTES]) {
+static void mac_of(const char *secret, int64_t id, const char *agency, int64_t expires, unsigned char mac[LINK_MAC_BYTES]) {
         _cleanup_free_ char *text = xasprintf("merzim-confirm\n%lld\n%s\n%lld", (long long) id, agency, (long long) expires);
-        unsigned len = MAC_BYTES;
+        unsigned len = LINK_MAC_BYTES;
         HMAC(EVP_sha256(), secret, (int) strlen(secret), (const unsigned char *) text, strlen(text), mac, &len);
 }
 
-char *link_token(const char *secret, int64_t occurrence_id, const char *agency, int64_t expires) {
-        unsigned char mac[MAC_BYTES];
-        mac_of(secret, occurrence_id, agency, expires, mac);
+char *link_format(int64_t occurrence_id, int64_t expires, const char *agency, const unsigned char mac[LINK_MAC_BYTES]) {
         _cleanup_free_ char *a = b64url((const unsigned char *) agency, strlen(agency));
-        _cleanup_free_ char *m = b64url(mac, sizeof(mac));
+        _cleanup_free_ char *m = b64url(mac, LINK_MAC_BYTES);
         return xasprintf("%lld.%lld.%s.%s", (long long) occurrence_id, (long long) expires, a, m);
 }
 
-int link_verify(const char *secret, const char *token, int64_t now, int64_t *occurrence_id, char **agency) {
-        long long id, expires;
+char *link_token(const char *secret, int64_t occurrence_id, const char *agency, int64_t expires) {
+        unsigned char mac[LINK_MAC_BYTES];
+        mac_of(secret, occurrence_id, agency, expires, mac);
+        return link_format(occurrence_id, expires, agency, mac);
+}
+
+int link_parse(const char *token, int64_t *occurrence_id, int64_t *expires, char **agency,
+               unsigned char mac[LINK_MAC_BYTES]) {
+        long long id, until;
         if (strlen(token) > 400)
                 return -EBADMSG;
         /* ID.EXPIRES.AGENCY.MAC, each part in its one canonical spelling. */
         const char *p = token;
-        if (parse_canonical_number(&p, &id) < 0 || *p++ != '.' || parse_canonical_number(&p, &expires) < 0 ||
+        if (parse_canonical_number(&p, &id) < 0 || *p++ != '.' || parse_canonical_number(&p, &until) < 0 ||
             *p++ != '.' || id <= 0)
                 return -EBADMSG;
         const char *dot = strchr(p, '.');
         if (!dot || dot == p || (size_t) (dot - p) >= 256 || strchr(dot + 1, '.'))
                 return -EBADMSG;
         _cleanup_free_ char *a = xstrndup(p, (size_t) (dot - p));
-        unsigned char code[192], mac[MAC_BYTES + 3], want[MAC_BYTES];
+        unsigned char code[192], m[LINK_MAC_BYTES + 3];
         int n = b64url_decode(a, code, sizeof(code) - 1);
-        if (n <= 0 || b64url_decode(dot + 1, mac, sizeof(mac)) != MAC_BYTES)
+        if (n <= 0 || b64url_decode(dot + 1, m, sizeof(m)) != LINK_MAC_BYTES)
                 return -EBADMSG;
         code[n] = 0;
         if (memchr(code, 0, (size_t) n))
                 return -EBADMSG;
-        mac_of(secret, id, (const char *) code, expires, want);
-        if (CRYPTO_memcmp(mac, want, MAC_BYTES) != 0)
+        *occurrence_id = id;
+        *expires = until;
+        *agency = xstrdup((const char *) code);
+        memcpy(mac, m, LINK_MAC_BYTES);
+        return 0;
+}
+
+int link_verify(const char *secret, const char *token, int64_t now, int64_t *occurrence_id, char **agency) {
+        int64_t id, expires;
+        _cleanup_free_ char *code = NULL;
+        unsigned char mac[LINK_MAC_BYTES], want[LINK_MAC_BYTES];
+        if (link_parse(token, &id, &expires, &code, mac) < 0)
+                return -EBADMSG;
+        mac_of(secret, id, code, expires, want);
+        if (CRYPTO_memcmp(mac, want, LINK_MAC_BYTES) != 0)
                 return -EBADMSG;
         if (now > expires)
                 return -ETIME;
         *occurrence_id = id;
-        *agency = xstrdup((const char *) code);
+        *agency = code;
+        code = NULL;
         return 0;
 }
