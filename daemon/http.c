@@ -68,7 +68,7 @@ static struct store *store_take(struct http_server *s) {
 static void store_give(struct http_server *s, struct store *st) {
         if (!st)
                 return;
-        store_rollback(st); /* nothing is left open between requests */
+        store_idle(st); /* nothing is left open between requests */
         pthread_mutex_lock(&s->lock);
         if (s->n_pool < STORE_POOL_MAX) {
                 s->pool[s->n_pool++] = st;

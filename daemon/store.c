@@ -245,6 +245,12 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql) {
         return st;
 }
 
+void store_idle(struct store *s) {
+        for (size_t i = 0; i < s->n_stmts; i++)
+                sqlite3_reset(s->stmts[i].stmt);
+        store_rollback(s);
+}
+
 void store_set_busy_timeout(struct store *s, int ms) {
         sqlite3_busy_timeout(s->db, ms);
 }

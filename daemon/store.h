@@ -34,6 +34,9 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 int64_t store_cache_size(struct store *s);
 void store_set_cache_size(struct store *s, int64_t size);
 
+/* End whatever the connection still holds: an open transaction, a statement not reset (which would keep
+ * a read snapshot, and the next user of a pooled connection would see old data). */
+void store_idle(struct store *s);
 /* How long a statement waits for a lock another connection holds (10 s unless set) before -EBUSY. */
 void store_set_busy_timeout(struct store *s, int ms);
 
