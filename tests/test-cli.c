@@ -517,11 +517,11 @@ Test(cli, occurrences_show_the_local_day_done_as_report_does) {
         /* Done on 20 June 2022 in Almaty: 2022-06-19T19:00:00Z in the database. */
         _cleanup_free_ char *out = NULL, *err = NULL;
         cr_assert_eq(CTL(&out, &err, "done", "1", "--at", "2022-06-20", "--by", "ИИДМ"), 0, "%s", err);
-        free(out), out = NULL;
+        free(out), free(err), out = err = NULL;
         cr_assert_eq(CTL(&out, &err, "occurrences", "--measure", "1"), 0);
         cr_assert(strstr(out, "2022-06-20 by ИИДМ"), "%s", out);
         cr_assert_null(strstr(out, "2022-06-19"), "the UTC day: %s", out);
-        free(out), out = NULL;
+        free(out), free(err), out = err = NULL;
         cr_assert_eq(CTL(&out, &err, "report", "--format", "csv"), 0);
         cr_assert(strstr(out, ",2022-06-20,ИИДМ,"), "%s", out);
 }
