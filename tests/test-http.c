@@ -911,11 +911,28 @@ struct post_result {
         double seconds;
 };
 
+/* The POST of a change, in a thread of its own: no Criterion assertion here (they belong to the test's
+ * thread), the result is checked after the join. */
 static void *post_in_thread(void *userdata) {
         struct post_result *p = userdata;
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        p->status = request("POST", p->path, coordinator_token, "{\"note\": \"while locked\"}", NULL);
+        CURL *c = curl_easy_init();
+        _cleanup_free_ char *url = xasprintf("%s%s", base, p->path);
+        _cleanup_free_ char *auth = xasprintf("Authorization: Bearer %s", coordinator_token);
+        struct curl_slist *h = curl_slist_append(NULL, auth);
+        struct buf b = {0};
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{\"note\": \"while locked\"}");
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+        if (curl_easy_perform(c) == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        buf_free(&b);
         p->seconds = seconds_since(&t0);
         return NULL;
 }
@@ -966,7 +983,7 @@ static long peak_kib(pid_t pid) {
         return p ? atol(p + 6) : -1;
 }
 
-Test(http, a_large_feed_is_sent_as_it_is_read_and_stalls_nothing, .timeout = TEST_TIMEOUT(180)) {
+Test(http, a_large_feed_is_sent_as_it_is_read_and_stalls_nothing) {
         /* 10,000 more measures, one deadline each. */
         enum { N = 10000 };
         _cleanup_free_ char *doc = test_burst_roadmap(N, NULL), *doc_path = test_write(dir, "burst.txt", doc);
