@@ -8,6 +8,10 @@
 #include "ledger.h"
 #include "outbox.h"
 #include "tzone.h"
+#include "utf8.h"
+
+#define NOTE_MAX 2000 /* bytes of a note */
+#define BY_MAX 200    /* bytes of who reported it done */
 
 /* The occurrences the token may see, filtered; one JSON object each. */
 static json_t *list_occurrences(struct http_request *r, const char *agency, const char *status, int64_t only_id) {
@@ -91,52 +95,121 @@ static int is_executor(struct http_request *r, int64_t id, const char *agency) {
         return n;
 }
 
+/* A text member of a change's body: absent (NULL), or a string of at most max bytes with no control
+ * character but those of allowed (an escape sequence would reach the coordinator's terminal). On error
+ * the reply is queued and *bad set. */
+static const char *body_text(struct http_request *r, json_t *body, const char *key, size_t max,
+                             const char *allowed, bool *bad, enum MHD_Result *result) {
+        json_t *v = json_object_get(body, key);
+        if (!v || *bad)
+                return NULL;
+        const char *text = json_string_value(v);
+        int control;
+        if (!text)
+                *result = http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"%s\" must be a string", key);
+        else if (strlen(text) > max)
+                *result = http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"%s\" is longer than %zu bytes", key, max);
+        else if ((control = utf8_find_control(text, allowed)) >= 0 || memchr(text, 0, json_string_length(v)))
+                *result = http_reply_error(r, MHD_HTTP_BAD_REQUEST,
+                                           "\"%s\" has a control character (U+%04X): plain text is expected", key,
+                                           (unsigned) (control < 0 ? 0 : control));
+        else
+                return text;
+        *bad = true;
+        return NULL;
+}
+
+/* What a change needs to know of an occurrence: its status and the earliest day it can have been done
+ * on, the plan's edition (else the first day of its period, else the day it was imported). */
+static int occurrence_for_change(struct http_request *r, int64_t id, char **status, int64_t *earliest) {
+        sqlite3_stmt *st = store_stmt(r->store,
+                "SELECT o.status, p.doc_date, p.year_from, p.imported_at FROM occurrence o "
+                "JOIN measure m ON m.id = o.measure_id JOIN plan p ON p.id = m.plan_id "
+                "WHERE o.id = ? AND NOT m.withdrawn");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return rc == SQLITE_DONE ? -ENOENT : -EIO;
+        }
+        *status = xstrdup(stmt_text(st, 0));
+        day_t d;
+        if (stmt_text(st, 1) && date_parse(stmt_text(st, 1), &d) >= 0)
+                *earliest = tz_instant(d, 0, 0, 0);
+        else if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+                *earliest = tz_instant(date_from_ymd(sqlite3_column_int(st, 2), 1, 1), 0, 0, 0);
+        else if (!stmt_text(st, 3) || tz_parse(stmt_text(st, 3), earliest) < 0)
+                *earliest = 0;
+        sqlite3_reset(st);
+        return 0;
+}
+
 static enum MHD_Result change_occurrence(struct http_request *r, int64_t id, const char *action) {
-        json_t *body = NULL;
+        json_auto_t *body = NULL;
         if (r->body.len > 0) {
                 json_error_t e;
                 body = json_loadb(r->body.data, r->body.len, 0, &e);
-                if (!json_is_object(body)) {
-                        json_decref(body);
+                if (!json_is_object(body))
                         return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object: %s", e.text);
-                }
         }
-        const char *note = json_string_value(json_object_get(body, "note"));
-        const char *at_text = json_string_value(json_object_get(body, "at"));
+        bool bad = false;
+        enum MHD_Result result = MHD_NO;
+        const char *note = body_text(r, body, "note", NOTE_MAX, "\n\t", &bad, &result);
+        const char *by = body_text(r, body, "by", BY_MAX, NULL, &bad, &result);
+        const char *at_text = body_text(r, body, "at", 32, NULL, &bad, &result);
+        if (bad)
+                return result;
         int64_t at = 0;
-        if (at_text && (tz_parse(at_text, &at) < 0 || at > r->now)) {
-                json_decref(body);
-                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"at\" must be a past date or time, YYYY-MM-DD[THH:MM]");
-        }
-        json_t *found = list_occurrences(r, NULL, NULL, id);
-        bool exists = found && json_array_size(found) == 1;
-        json_decref(found);
-        if (!exists) {
-                json_decref(body);
+        if (at_text && tz_parse(at_text, &at) < 0)
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"at\" must be a date or time, YYYY-MM-DD[THH:MM]");
+
+        _cleanup_free_ char *status = NULL;
+        int64_t earliest = 0;
+        int rr = occurrence_for_change(r, id, &status, &earliest);
+        if (rr == -ENOENT)
                 return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no occurrence %lld", (long long) id);
-        }
-        if (r->token->agency && is_executor(r, id, r->token->agency) <= 0) {
-                json_decref(body);
+        if (rr < 0)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available");
+        if (r->token->agency && is_executor(r, id, r->token->agency) <= 0)
                 return http_reply_error(r, MHD_HTTP_FORBIDDEN, "occurrence %lld is not one of %s's", (long long) id,
                                         r->token->agency);
+        if (r->token->agency && streq(status, "waived"))
+                return http_reply_error(r, MHD_HTTP_FORBIDDEN,
+                                        "occurrence %lld was waived: only the coordinator changes it", (long long) id);
+        /* Done before the plan said it was to be done, or in the future, it was not. */
+        if (at_text && (at > r->now || at < earliest)) {
+                char from[DATE_ISO_MAX], to[TZ_ISO_MAX];
+                date_format(tz_day(earliest, NULL), from);
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST,
+                                        "\"at\" must be between %s (the plan's edition) and now (%s)", from,
+                                        tz_format(r->now, to));
         }
         const char *who = r->token->agency ? r->token->agency : (r->token->name ? r->token->name : "coordinator");
         _cleanup_free_ char *actor = xasprintf("api (%s)", who);
         struct status_change c = {
                 .status = streq(action, "done") ? "done" : "pending",
                 .actor = actor,
-                .done_by = r->token->agency ? r->token->agency : json_string_value(json_object_get(body, "by")),
+                .done_by = r->token->agency ? r->token->agency : by,
                 .note = note,
                 .done_at = at,
                 .now = r->now,
+                .unless_waived = r->token->agency != NULL,
         };
-        int rr = ledger_set_status(r->store, id, &c);
-        json_decref(body);
+        rr = ledger_set_status(r->store, id, &c);
+        if (rr == -EPERM)
+                return http_reply_error(r, MHD_HTTP_FORBIDDEN,
+                                        "occurrence %lld was waived: only the coordinator changes it", (long long) id);
+        if (rr == -EBUSY)
+                return http_reply_busy(r);
         if (rr < 0 && rr != -EALREADY)
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot change it now: %s", strerror(-rr));
         json_t *now = list_occurrences(r, NULL, NULL, id);
         json_t *one = json_incref(json_array_get(now, 0));
         json_decref(now);
+        if (!one)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available");
         json_object_set_new(one, "changed", json_boolean(rr != -EALREADY));
         return http_reply_json(r, MHD_HTTP_OK, one);
 }
@@ -177,24 +250,37 @@ static enum MHD_Result get_health(struct http_request *r) {
         return http_reply_json(r, rr < 0 ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, o);
 }
 
+/* "/occurrences/ID/done" or ".../reopen", the id in one spelling only (digits, no sign, space or leading
+ * zero): the action, or NULL. */
+static const char *occurrence_action(const char *path, int64_t *id) {
+        const char *p = path + strlen("/occurrences/");
+        if (strncmp(path, "/occurrences/", strlen("/occurrences/")) != 0)
+                return NULL;
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0 || digits > 18 || p[0] == '0' || p[digits] != '/')
+                return NULL;
+        *id = 0;
+        for (size_t i = 0; i < digits; i++)
+                *id = *id * 10 + (p[i] - '0');
+        const char *action = p + digits + 1;
+        return streq(action, "done") ? "done" : streq(action, "reopen") ? "reopen" : NULL;
+}
+
 enum MHD_Result api_handle(struct http_request *r) {
         const char *path = r->url + 3; /* after "/v1" */
         bool get = streq(r->method, "GET") || streq(r->method, "HEAD"), post = streq(r->method, "POST");
         enum MHD_Result result;
         if (streq(path, "/health"))
-                return get ? get_health(r) : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        if (!http_authenticate(r, false, &result))
+                return get ? get_health(r) : http_reply_method_not_allowed(r, "GET, HEAD");
+        if (!http_authenticate(r, HTTP_ACCESS_API, &result))
                 return result;
         if (streq(path, "/occurrences"))
-                return get ? get_occurrences(r) : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+                return get ? get_occurrences(r) : http_reply_method_not_allowed(r, "GET, HEAD");
         if (streq(path, "/outbox"))
-                return get ? get_outbox(r) : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        long long id;
-        char action[16];
-        int consumed = 0;
-        if (sscanf(path, "/occurrences/%lld/%15[a-z]%n", &id, action, &consumed) == 2 && path[consumed] == 0 &&
-            id > 0 && (streq(action, "done") || streq(action, "reopen")))
-                return post ? change_occurrence(r, id, action)
-                            : http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST to change an occurrence");
-        return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no such API: %s", r->url);
+                return get ? get_outbox(r) : http_reply_method_not_allowed(r, "GET, HEAD");
+        int64_t id;
+        const char *action = occurrence_action(path, &id);
+        if (action)
+                return post ? change_occurrence(r, id, action) : http_reply_method_not_allowed(r, "POST");
+        return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no such API");
 }

@@ -15,6 +15,7 @@
 #define YEARS_SPAN_MAX 200
 /* No real calendar keeps anyone off work this long; a longer run of days off is a broken file. */
 #define DAYS_OFF_IN_A_ROW_MAX 60
+#define CALENDAR_FILE_MAX (4 << 20) /* bytes: the built-in calendar of 12 years is 10 KiB */
 
 enum { LANG_KK, LANG_RU, LANG_EN, N_LANGS };
 static const char *const lang_codes[N_LANGS] = {"kk", "ru", "en"};
@@ -497,10 +498,14 @@ static void load_root(struct loader *l, config_setting_t *root) {
 int calendar_load_string(const char *text, const char *name, struct calendar **ret, struct errlist *errs) {
         *ret = NULL;
         size_t before = errs->n;
+        /* Nothing a calendar needs is in another file; libconfig would read one, whatever it is. */
+        if (libconfig_text_check(name, text, strlen(text), errs) < 0)
+                return -EINVAL;
+        const char *body = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
         struct calendar *cal = xcalloc(1, sizeof(*cal));
         config_t cfg;
         config_init(&cfg);
-        if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+        if (config_read_string(&cfg, body) != CONFIG_TRUE) {
                 errlist_add(errs, name, config_error_line(&cfg), "%s", config_error_text(&cfg));
         } else {
                 struct loader l = {.file = name, .errs = errs, .cal = cal};
@@ -523,11 +528,19 @@ int calendar_load_string(const char *text, const char *name, struct calendar **r
 int calendar_load_file(const char *path, struct calendar **ret, struct errlist *errs) {
         *ret = NULL;
         _cleanup_free_ char *text = NULL;
-        int r = read_file(path, &text, NULL);
+        size_t len;
+        int r = read_file_max(path, CALENDAR_FILE_MAX, &text, &len);
+        if (r == -EFBIG) {
+                errlist_add(errs, path, 0, "cannot read: larger than %d bytes: this is not a calendar",
+                            CALENDAR_FILE_MAX);
+                return r;
+        }
         if (r < 0) {
                 errlist_add(errs, path, 0, "cannot read: %s", strerror(-r));
                 return r;
         }
+        if (libconfig_text_check(path, text, len, errs) < 0)
+                return -EINVAL;
         return calendar_load_string(text, path, ret, errs);
 }
 

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <libconfig.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -22,6 +23,7 @@ struct loader {
         struct errlist *errs;
         struct config *c;
         unsigned flags; /* CONFIG_* */
+        mode_t mode;    /* of the file */
 };
 
 #define ERR(l, s, ...) errlist_add((l)->errs, (l)->file, (s) ? config_setting_source_line(s) : 0, __VA_ARGS__)
@@ -55,6 +57,7 @@ struct config *config_new_defaults(void) {
         c->http_listen = xstrdup("127.0.0.1:8080");
         c->http_public_url = xstrdup("http://127.0.0.1:8080");
         c->link_days = 60;
+        c->http_max_connections = 1000;
         char host[256] = "localhost";
         gethostname(host, sizeof(host) - 1);
         c->hostname = xstrdup(host);
@@ -148,12 +151,13 @@ static bool text_ok(struct loader *l, config_setting_t *s, const char *name, con
                 ERR(l, s, "\"%s\" is not valid UTF-8 (byte 0x%02x)", name, (unsigned char) v[bad]);
                 return false;
         }
-        for (const char *p = v; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7F) {
-                        ERR(l, s, "\"%s\" has a control character (U+%04X): one line of text is expected", name,
-                            (unsigned char) *p);
-                        return false;
-                }
+        /* C0, C1, DEL and the bidirectional controls: U+202E would show a name reversed. */
+        int control = utf8_find_control(v, NULL);
+        if (control >= 0) {
+                ERR(l, s, "\"%s\" has a control character (U+%04X): one line of plain text is expected", name,
+                    (unsigned) control);
+                return false;
+        }
         return true;
 }
 
@@ -202,35 +206,27 @@ static void get_bool(struct loader *l, config_setting_t *g, const char *name, bo
         *dst = config_setting_get_bool(s);
 }
 
-/* Read a whole file of at most max bytes, NUL-terminated; -EFBIG if it is bigger (/dev/zero, a wrong path). */
-static int read_bounded(const char *path, size_t max, char **ret, size_t *ret_len) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        struct buf b = {0};
-        int r = 0;
-        for (;;) {
-                char chunk[65536];
-                ssize_t n = read(fd, chunk, sizeof(chunk));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 || b.len + (size_t) n > max)
-                        r = n < 0 ? -errno : -EFBIG;
-                if (n <= 0 || r < 0)
-                        break;
-                buf_append(&b, chunk, (size_t) n);
-        }
-        close(fd);
-        if (r < 0) {
-                buf_free(&b);
-                return r;
-        }
-        *ret_len = b.len;
-        *ret = buf_steal(&b);
-        return 0;
+/* Who besides its owner may read a file of mode m: "everyone", "its group", or NULL for nobody. */
+static const char *readers_of(mode_t m) {
+        return (m & S_IROTH) ? "everyone" : (m & S_IRGRP) ? "its group" : NULL;
 }
 
-/* Read the file a *_file setting names (a credential); trailing newlines are dropped. */
+/* A secret written in the configuration itself: a warning if others may read the file (operators in
+ * merzim's group read merzim.conf; a secret belongs in a file or credential only merzimd reads). */
+static bool get_inline_secret(struct loader *l, config_setting_t *g, const char *name, const char *instead,
+                              char **dst) {
+        if (!get_string(l, g, name, dst))
+                return false;
+        const char *who = readers_of(l->mode);
+        if (who && !(l->flags & CONFIG_NO_SECRETS))
+                log_warning("%s:%d: \"%s\" is written here, and %s may read this file: put it in %s (a systemd "
+                            "credential, or a file only merzimd's user reads)", l->file,
+                            config_setting_source_line(config_setting_get_member(g, name)), name, who, instead);
+        return true;
+}
+
+/* Read the file a *_file setting names (a credential); trailing newlines are dropped. A file others may
+ * read is taken, with a warning. */
 static void get_secret_file(struct loader *l, config_setting_t *g, const char *name, char **dst) {
         char *path = NULL;
         if (!get_string(l, g, name, &path))
@@ -241,7 +237,7 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
                 return;
         char *text;
         size_t len;
-        int r = read_bounded(full, SECRET_FILE_MAX, &text, &len);
+        int r = read_file_max(full, SECRET_FILE_MAX, &text, &len);
         /* A systemd credential exists only while the service runs: a check cannot read it. */
         if (r == -ENOENT && (l->flags & CONFIG_CHECK_ONLY) && strncmp(full, "/run/credentials/", 17) == 0)
                 return;
@@ -254,6 +250,12 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
                 text[--n] = 0;
         free(*dst);
         *dst = text;
+        struct stat st;
+        const char *who = stat(full, &st) == 0 ? readers_of(st.st_mode) : NULL;
+        if (who)
+                log_warning("%s:%d: %s \"%s\" may be read by %s: make it readable by merzimd's user alone (chmod "
+                            "0600), or give it as a systemd credential", l->file,
+                            config_setting_source_line(config_setting_get_member(g, name)), name, full, who);
 }
 
 /* "HH:MM" as minutes after midnight. */
@@ -366,7 +368,7 @@ static void load_smtp(struct loader *l, config_setting_t *g) {
         if (get_string(l, g, "from", &c->smtp_from) && (strpbrk(c->smtp_from, "\r\n") || !strchr(c->smtp_from, '@')))
                 ERR(l, config_setting_get_member(g, "from"), "from must be one address line with an @");
         get_string(l, g, "username", &c->smtp_username);
-        get_string(l, g, "password", &c->smtp_password);
+        get_inline_secret(l, g, "password", "password_file", &c->smtp_password);
         get_secret_file(l, g, "password_file", &c->smtp_password);
         if (get_string(l, g, "ca_file", &c->smtp_ca_file)) {
                 char *full = path_join_rel(c->dir, c->smtp_ca_file);
@@ -390,11 +392,12 @@ static void load_webhook(struct loader *l, config_setting_t *g) {
 }
 
 static void load_token(struct loader *l, config_setting_t *g, struct api_token *t) {
-        static const char *const keys[] = {"agency", "coordinator", "name", "sha256", NULL};
+        static const char *const keys[] = {"agency", "coordinator", "name", "sha256", "feed", NULL};
         check_keys(l, g, "a token", keys);
         t->line = config_setting_source_line(g);
         bool coordinator = false;
         get_bool(l, g, "coordinator", &coordinator);
+        get_bool(l, g, "feed", &t->feed_only);
         get_string(l, g, "agency", &t->agency);
         get_string(l, g, "name", &t->name);
         if (coordinator == (t->agency != NULL))
@@ -417,7 +420,8 @@ static void *load_list(struct loader *l, config_setting_t *root, const char *nam
 
 static void load_http(struct loader *l, config_setting_t *g) {
         static const char *const keys[] = {"enabled", "listen", "public_url", "link_secret", "link_secret_file",
-                                           "link_days", "tokens", NULL};
+                                           "link_days", "tokens", "max_connections", "max_connections_per_address",
+                                           NULL};
         struct config *c = l->c;
         check_keys(l, g, "http", keys);
         get_bool(l, g, "enabled", &c->http_enabled);
@@ -439,11 +443,13 @@ static void load_http(struct loader *l, config_setting_t *g) {
         if (get_string(l, g, "public_url", &c->http_public_url) &&
             strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0)
                 ERR(l, config_setting_get_member(g, "public_url"), "public_url must start with http:// or https://");
-        get_string(l, g, "link_secret", &c->link_secret);
+        get_inline_secret(l, g, "link_secret", "link_secret_file", &c->link_secret);
         get_secret_file(l, g, "link_secret_file", &c->link_secret);
         if (c->link_secret && strlen(c->link_secret) < 16)
                 ERR(l, g, "the link secret must be at least 16 characters");
         get_int(l, g, "link_days", 1, 3650, &c->link_days);
+        get_int(l, g, "max_connections", 16, 100000, &c->http_max_connections);
+        get_int(l, g, "max_connections_per_address", 0, 100000, &c->http_max_connections_per_address);
         c->tokens = load_list(l, g, "tokens", sizeof(struct api_token), &c->n_tokens, load_token_any);
         if (c->http_enabled && !config_setting_get_member(g, "link_secret") &&
             !config_setting_get_member(g, "link_secret_file"))
@@ -548,7 +554,7 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                 else if (strchr(a->webhook_url, ' '))
                         ERR(l, w, "webhook of agency %s: \"%s\" is not a URL (it has a space)", a->code,
                             a->webhook_url);
-                get_string(l, w, "secret", &a->webhook_secret);
+                get_inline_secret(l, w, "secret", "secret_file", &a->webhook_secret);
                 get_secret_file(l, w, "secret_file", &a->webhook_secret);
                 if (isempty(a->webhook_secret) && !config_setting_get_member(w, "secret_file"))
                         ERR(l, w, "webhook of agency %s needs a secret (or secret_file) to sign with", a->code);
@@ -775,36 +781,6 @@ static bool config_none(void) {
         return e && streq(e, "none");
 }
 
-/* The line of a byte offset in text. */
-static int line_at(const char *text, size_t offset) {
-        int line = 1;
-        for (size_t i = 0; i < offset; i++)
-                line += text[i] == '\n';
-        return line;
-}
-
-/* What libconfig would take without a word: NUL bytes and invalid UTF-8 (it would cut or keep them), and
- * @include, which reads any file (as root, for merzimctl) and reports its errors as this file's. */
-static int check_text(const char *path, const char *text, size_t len, struct errlist *errs) {
-        size_t before = errs->n, bad;
-        const char *nul = memchr(text, 0, len);
-        if (nul)
-                errlist_add(errs, path, line_at(text, (size_t) (nul - text)), "NUL byte: this is not a text file");
-        else if (!utf8_valid(text, len, &bad))
-                errlist_add(errs, path, line_at(text, bad), "invalid UTF-8 (byte 0x%02x); save the file as UTF-8",
-                            (unsigned char) text[bad]);
-        int line = 1;
-        for (const char *p = text, *end = text + len; p < end; line++) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                p += strspn(p, " \t");
-                if (strncmp(p, "@include", 8) == 0)
-                        errlist_add(errs, path, line, "@include is not allowed: every setting belongs in this file "
-                                    "(secrets in password_file or secret_file)");
-                p = nl ? nl + 1 : end;
-        }
-        return errs->n > before ? -EINVAL : 0;
-}
-
 int config_load(const char *path, struct config **ret, struct errlist *errs) {
         return config_load_flags(path, 0, ret, errs);
 }
@@ -831,7 +807,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         size_t before = errs->n;
         _cleanup_free_ char *text = NULL;
         size_t len;
-        int r = read_bounded(path, CONFIG_FILE_MAX, &text, &len);
+        int r = read_file_max(path, CONFIG_FILE_MAX, &text, &len);
         if (r < 0) {
                 errlist_add(errs, path, 0, "cannot open: %s", strerror(-r));
                 config_free(c);
@@ -840,12 +816,14 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         config_t cfg;
         config_init(&cfg);
         const char *body = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
-        if (check_text(path, text, len, errs) < 0) {
+        if (libconfig_text_check(path, text, len, errs) < 0) {
                 /* not given to libconfig */
         } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
                 errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
         } else {
-                struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags};
+                struct stat st;
+                struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags,
+                                   .mode = stat(path, &st) == 0 ? st.st_mode : 0};
                 load_root(&l, config_root_setting(&cfg));
         }
         config_destroy(&cfg);

@@ -36,6 +36,8 @@ struct agency_contact {
 struct api_token {
         char *agency; /* the agency it acts for; NULL: the coordinator's token, which sees every agency */
         char *name;   /* who holds it, for the logs */
+        bool feed_only; /* feed = true: reads the calendar feed and the status page, changes nothing; the
+                         * only kind of token a URL may carry (?token=) */
         char sha256[65];
         int line;
 };
@@ -104,6 +106,8 @@ struct config {
         char *http_public_url; /* the address users reach it at, for links in messages */
         char *link_secret;     /* HMAC key of confirmation links */
         int link_days;         /* how long a confirmation link is good for after the deadline */
+        int http_max_connections;             /* open at once, in all */
+        int http_max_connections_per_address; /* from one address; 0: no limit (behind a reverse proxy) */
         struct api_token *tokens;
         size_t n_tokens;
 

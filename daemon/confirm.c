@@ -70,7 +70,7 @@ static bool describe(struct http_request *r, int64_t id, struct buf *b, char **s
 enum MHD_Result confirm_handle(struct http_request *r, const char *token) {
         bool get = streq(r->method, "GET") || streq(r->method, "HEAD"), post = streq(r->method, "POST");
         if (!get && !post)
-                return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET to see, POST to confirm");
+                return http_reply_method_not_allowed(r, "GET, HEAD, POST");
         if (!r->cfg->link_secret)
                 return refuse(r, MHD_HTTP_NOT_FOUND, "Растау сілтемелері қосылмаған.", "Ссылки подтверждения не включены.");
         int64_t id;
@@ -103,8 +103,11 @@ enum MHD_Result confirm_handle(struct http_request *r, const char *token) {
         if (post && streq(status, "pending")) {
                 _cleanup_free_ char *actor = xasprintf("confirmation link (%s)", agency);
                 struct status_change c = {
-                        .status = "done", .actor = actor, .done_by = agency, .note = "confirmed by link", .now = r->now};
+                        .status = "done", .actor = actor, .done_by = agency, .note = "confirmed by link", .now = r->now,
+                        .unless_waived = true};
                 rr = ledger_set_status(r->store, id, &c);
+                if (rr == -EPERM) /* waived since the page was opened */
+                        goto settled;
                 if (rr < 0 && rr != -EALREADY) {
                         free(description);
                         description = NULL;
@@ -118,7 +121,8 @@ enum MHD_Result confirm_handle(struct http_request *r, const char *token) {
                 return http_reply_html(r, MHD_HTTP_OK, page("Белгіленді · Отмечено", body));
         }
         /* Already done or waived: say so, change nothing. */
-        buf_printf(&b, "<h1>%s</h1>", streq(status, "done") ? "Бұл есеп тапсырылған деп белгіленген. · Этот отчёт уже "
+settled:
+        buf_printf(&b, "<h1>%s</h1>", rr != -EPERM && streq(status, "done") ? "Бұл есеп тапсырылған деп белгіленген. · Этот отчёт уже "
                                                              "отмечен как представленный."
                                                            : "Бұл іс-шара алынып тасталған. · Это мероприятие снято.");
         buf_puts(&b, description);

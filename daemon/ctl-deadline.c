@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "deadline.h"
+#include "utf8.h"
 #include "util.h"
 
 struct deadline_args {
@@ -117,9 +118,10 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "period", occ[k].period,
                                                              "nominal_due", nominal, "effective_due", effective,
                                                              "rule", rule, "moved_because", why));
-                else
-                        printf("%s\t%s\t%s%s%s\n", nominal, effective, occ[k].period, why ? "\t" : "",
-                               why ? why : "");
+                else {
+                        _cleanup_free_ char *why_shown = utf8_printable(why);
+                        printf("%s\t%s\t%s%s%s\n", nominal, effective, occ[k].period, why ? "\t" : "", why_shown);
+                }
         }
         /* The rules that give no date of their own: say what each waits for. */
         for (size_t k = 0; k < rules.n; k++) {

@@ -102,7 +102,12 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         _cleanup_free_ char *text = NULL;
         size_t len;
         /* A byte more than a document may have, for the parser to refuse it: no more is read. */
-        int r = read_file_max(file, (size_t) DOC_SIZE_MAX + 1, &text, &len);
+        int r = read_file_max(file, DOC_SIZE_MAX, &text, &len);
+        if (r == -EFBIG) {
+                fprintf(stderr, "%s: the document is larger than %u MiB: merzim reads documents of up to %u MiB\n",
+                        file, DOC_SIZE_MAX >> 20, DOC_SIZE_MAX >> 20);
+                return EXIT_FAILURE;
+        }
         if (r < 0) {
                 fprintf(stderr, "merzimctl import: cannot read %s: %s\n", file, strerror(-r));
                 return EXIT_FAILURE;

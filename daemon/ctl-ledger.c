@@ -6,6 +6,7 @@
 #include "ctl.h"
 #include "ledger.h"
 #include "tzone.h"
+#include "utf8.h"
 #include "util.h"
 
 struct ledger_args {
@@ -28,11 +29,15 @@ static int ledger_option(struct ctl *ctl, int opt, const char *arg, void *userda
                 a->period = arg;
                 return 0;
         case OPT_NOTE:
-                a->note = arg;
+        case OPT_BY: {
+                /* What is recorded is shown later on terminals and pages: plain text (a note may have lines). */
+                int control = utf8_find_control(arg, opt == OPT_NOTE ? "\n\t" : NULL);
+                if (control >= 0)
+                        return ctl_usage_error(ctl, "%s has a control character (U+%04X): plain text, please",
+                                               opt == OPT_NOTE ? "--note" : "--by", (unsigned) control);
+                *(opt == OPT_NOTE ? &a->note : &a->by) = arg;
                 return 0;
-        case OPT_BY:
-                a->by = arg;
-                return 0;
+        }
         case OPT_AT:
                 if (tz_parse(arg, &a->at) < 0)
                         return ctl_usage_error(ctl, "--at wants YYYY-MM-DD[THH:MM], not \"%s\"", arg);
@@ -82,12 +87,14 @@ static int change(struct ctl *ctl, int argc, char **argv, const char *status, co
                 return EXIT_FAILURE;
         sqlite3_bind_int64(st, 1, id);
         if (sqlite3_step(st) == SQLITE_ROW) {
+                _cleanup_free_ char *period = utf8_printable(stmt_text(st, 1));
+                _cleanup_free_ char *due = utf8_printable(stmt_text(st, 2));
+                _cleanup_free_ char *now = utf8_printable(stmt_text(st, 3));
                 if (r == -EALREADY)
                         printf("measure %s, period %s (due %s) is already %s; nothing changed\n", stmt_text(st, 0),
-                               stmt_text(st, 1), stmt_text(st, 2), stmt_text(st, 3));
+                               period, due, now);
                 else if (r >= 0)
-                        printf("measure %s, period %s (due %s) is now %s\n", stmt_text(st, 0), stmt_text(st, 1),
-                               stmt_text(st, 2), stmt_text(st, 3));
+                        printf("measure %s, period %s (due %s) is now %s\n", stmt_text(st, 0), period, due, now);
         }
         sqlite3_reset(st);
         return r < 0 && r != -EALREADY ? EXIT_FAILURE : EXIT_SUCCESS;

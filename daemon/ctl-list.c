@@ -403,8 +403,13 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
                 _cleanup_free_ char *days = !pending  ? NULL
                                             : late > 0 ? xasprintf("%d overdue", late)
                                                        : xasprintf("%d left", -late);
+                /* The day it was done in the plan's time zone, as report shows it (it is kept in UTC). */
+                char done_on[DATE_ISO_MAX] = "";
+                int64_t done_at;
+                if (stmt_text(st, 6) && tz_parse(stmt_text(st, 6), &done_at) >= 0)
+                        date_format(tz_day(done_at, NULL), done_on);
                 _cleanup_free_ char *done = stmt_text(st, 6)
-                        ? xasprintf("%.10s%s%s", stmt_text(st, 6), stmt_text(st, 7) ? " by " : "",
+                        ? xasprintf("%s%s%s", done_on, stmt_text(st, 7) ? " by " : "",
                                     stmt_text(st, 7) ? stmt_text(st, 7) : "")
                         : (stmt_text(st, 8) ? xstrdup(stmt_text(st, 8)) : NULL);
                 json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "plan",

@@ -164,10 +164,12 @@ static void print_outbox(json_t *status) {
                         json_string_value(json_object_get(p, "stage")), attempts, attempts == 1 ? "" : "s",
                         next_text, json_string_value(json_object_get(p, "channel")),
                         json_string_value(json_object_get(p, "address")));
-                print_fitted(what, width);
+                _cleanup_free_ char *what_shown = utf8_printable(what);
+                print_fitted(what_shown, width);
                 const char *error = json_string_value(json_object_get(p, "last_error"));
                 _cleanup_free_ char *squeezed = utf8_squeeze(error ? error : "(no error recorded)");
-                print_wrapped(squeezed, 10, width, 3);
+                _cleanup_free_ char *error_shown = utf8_printable(squeezed);
+                print_wrapped(error_shown, 10, width, 3);
         }
         if (json_integer_value(json_object_get(outbox, "failed")) > 0)
                 printf("To send a failed delivery again once its cause is fixed: merzimctl outbox retry #ID, or "

@@ -10,11 +10,11 @@
 #include "util.h"
 
 struct token_args {
-        bool coordinator;
+        bool coordinator, feed;
         const char *name;
 };
 
-enum { OPT_COORDINATOR = 0x2000, OPT_NAME };
+enum { OPT_COORDINATOR = 0x2000, OPT_NAME, OPT_FEED };
 
 static int token_option(struct ctl *ctl, int opt, const char *arg, void *userdata) {
         struct token_args *a = userdata;
@@ -26,6 +26,10 @@ static int token_option(struct ctl *ctl, int opt, const char *arg, void *userdat
                 a->name = arg;
                 return 0;
         }
+        if (opt == OPT_FEED) {
+                a->feed = true;
+                return 0;
+        }
         return ctl_usage_error(ctl, "unexpected option");
 }
 
@@ -33,6 +37,7 @@ int cmd_token(struct ctl *ctl, int argc, char **argv) {
         static const struct option opts[] = {
                 {"coordinator", no_argument, NULL, OPT_COORDINATOR},
                 {"name", required_argument, NULL, OPT_NAME},
+                {"feed", no_argument, NULL, OPT_FEED},
                 {},
         };
         struct token_args a = {0};
@@ -66,19 +71,26 @@ int cmd_token(struct ctl *ctl, int argc, char **argv) {
                 snprintf(hex + 2 * k, 3, "%02x", md[k]);
 
         if (ctl->json) {
-                ctl_print_json(json_pack("{s:s, s:s?, s:b, s:s}", "token", token, "agency", agency, "coordinator",
-                                         a.coordinator, "sha256", hex));
+                ctl_print_json(json_pack("{s:s, s:s?, s:b, s:b, s:s}", "token", token, "agency", agency, "coordinator",
+                                         a.coordinator, "feed", a.feed, "sha256", hex));
                 return EXIT_SUCCESS;
         }
         printf("token: %s\n\n", token);
+        if (a.feed)
+                printf("A feed token: it reads the calendar feed (and, the coordinator's, the status page) and changes\n"
+                       "nothing; it is the one kind of token a URL may carry: PUBLIC_URL/calendar.ics?token=%s\n\n",
+                       token);
+        else
+                printf("A full token: for the API, in the Authorization header only (Bearer); never in a URL.\n\n");
         printf("Give the token to its holder; it is not kept anywhere. Add this to http.tokens in merzim.conf\n"
                "and reload merzimd:\n\n");
+        _cleanup_free_ char *name = a.name ? xasprintf("name = \"%s\"; ", a.name) : xstrdup("");
         if (agency)
-                printf("        { agency = \"%s\"; %s%s%ssha256 = \"%s\"; },\n", agency, a.name ? "name = \"" : "",
-                       a.name ? a.name : "", a.name ? "\"; " : "", hex);
+                printf("        { agency = \"%s\"; %s%ssha256 = \"%s\"; },\n", agency, name, a.feed ? "feed = true; " : "",
+                       hex);
         else
-                printf("        { coordinator = true; %s%s%ssha256 = \"%s\"; },\n", a.name ? "name = \"" : "",
-                       a.name ? a.name : "", a.name ? "\"; " : "", hex);
+                printf("        { coordinator = true; %s%ssha256 = \"%s\"; },\n", name, a.feed ? "feed = true; " : "",
+                       hex);
         explicit_bzero(token, sizeof(token));
         return EXIT_SUCCESS;
 }

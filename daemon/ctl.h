@@ -25,6 +25,7 @@ struct ctl {
         int64_t now;
         const char *now_arg; /* --now, read in the configured time zone */
         char *actor;         /* who runs merzimctl, for the history: "merzimctl (user)" */
+        bool may_create;     /* the command may make the database (import) */
 };
 
 /* A command-specific option: called with getopt's result; returns 0 or EXIT_USAGE after

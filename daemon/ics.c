@@ -99,15 +99,17 @@ static const struct labels *labels_for(const char *language) {
 }
 
 void ics_escape_text(struct buf *b, const char *text) {
-        for (const char *p = text; *p; p++) {
-                unsigned char c = (unsigned char) *p;
+        const char *p = text, *end = text + strlen(text);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
                 if (c == '\\' || c == ';' || c == ',') {
                         buf_putc(b, '\\');
                         buf_putc(b, (char) c);
-                } else if (c == '\n' || (c == '\r' && p[1] != '\n')) {
+                } else if (c == '\n' || (c == '\r' && *p != '\n')) {
                         buf_puts(b, "\\n");
-                } else if ((c >= 0x20 && c != 0x7f) || c == '\t') {
-                        buf_putc(b, (char) c);
+                } else if (c == '\t' || (c >= 0 && !unicode_is_control((uint32_t) c))) {
+                        buf_append(b, start, (size_t) (p - start));
                 }
         }
 }
@@ -318,8 +320,9 @@ static char *dup_or_null(const char *s) {
         return s ? xstrdup(s) : NULL;
 }
 
-/* Read the occurrences of the feed, then the executors of each. */
-static int load_items(struct store *s, const struct ics_options *o, struct ics_item **ret, size_t *ret_n) {
+/* Read one occurrence of the feed with its executors: 0, -ENOENT if it is not there any more, or an
+ * error. */
+static int load_item(struct store *s, int64_t id, struct ics_item *it) {
         sqlite3_stmt *st = store_stmt(s,
                 "SELECT p.key, p.title, p.edition, m.id, m.number, m.name, m.form, m.deadline, o.period, "
                 "o.nominal_due, o.effective_due, o.status, o.done_at, o.done_by, o.note, "
@@ -327,66 +330,50 @@ static int load_items(struct store *s, const struct ics_options *o, struct ics_i
                 "(SELECT count(*) FROM history h WHERE h.occurrence_id = o.id AND h.action != 'created'), "
                 "(SELECT count(*) FROM occurrence o2 WHERE o2.measure_id = m.id) "
                 "FROM occurrence o JOIN measure m ON m.id = o.measure_id JOIN plan p ON p.id = m.plan_id "
-                "WHERE NOT m.withdrawn AND (?1 = 0 OR p.id = ?1) AND (?2 IS NULL OR EXISTS "
-                " (SELECT 1 FROM assignment x JOIN agency g ON g.id = x.agency_id "
-                "  WHERE x.measure_id = m.id AND g.code = ?2)) "
-                "ORDER BY o.effective_due, p.id, m.number, o.period");
+                "WHERE o.id = ? AND NOT m.withdrawn");
         if (!st)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, o->plan);
-        stmt_bind_text(st, 2, o->agency);
-        struct ics_item *items = NULL;
-        size_t n = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                items = xreallocarray(items, n + 1, sizeof(*items));
-                struct ics_item *it = &items[n++];
-                _cleanup_free_ char *hash = plan_hash(stmt_text(st, 0));
-                *it = (struct ics_item) {
-                        .plan_title = xstrdup(stmt_text(st, 1)),
-                        .edition = dup_or_null(stmt_text(st, 2)),
-                        .measure_id = sqlite3_column_int64(st, 3),
-                        .number = sqlite3_column_int(st, 4),
-                        .name = xstrdup(stmt_text(st, 5)),
-                        .form = xstrdup(stmt_text(st, 6)),
-                        .deadline = xstrdup(stmt_text(st, 7)),
-                        .period = xstrdup(stmt_text(st, 8)),
-                        .status = xstrdup(stmt_text(st, 11)),
-                        .done_at = dup_or_null(stmt_text(st, 12)),
-                        .done_by = dup_or_null(stmt_text(st, 13)),
-                        .note = dup_or_null(stmt_text(st, 14)),
-                        .modified = dup_or_null(stmt_text(st, 15)),
-                        .sequence = sqlite3_column_int(st, 16),
-                };
-                date_parse(stmt_text(st, 9), &it->nominal);
-                date_parse(stmt_text(st, 10), &it->effective);
-                it->uid = sqlite3_column_int(st, 17) == 1
-                                  ? xasprintf("occurrence-%s-%d@merzim", hash, it->number)
-                                  : xasprintf("occurrence-%s-%d-%s@merzim", hash, it->number, it->period);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return rc == SQLITE_DONE ? -ENOENT : store_error(s, "cannot read an occurrence");
         }
+        _cleanup_free_ char *hash = plan_hash(stmt_text(st, 0));
+        *it = (struct ics_item) {
+                .plan_title = xstrdup(stmt_text(st, 1)),
+                .edition = dup_or_null(stmt_text(st, 2)),
+                .measure_id = sqlite3_column_int64(st, 3),
+                .number = sqlite3_column_int(st, 4),
+                .name = xstrdup(stmt_text(st, 5)),
+                .form = xstrdup(stmt_text(st, 6)),
+                .deadline = xstrdup(stmt_text(st, 7)),
+                .period = xstrdup(stmt_text(st, 8)),
+                .status = xstrdup(stmt_text(st, 11)),
+                .done_at = dup_or_null(stmt_text(st, 12)),
+                .done_by = dup_or_null(stmt_text(st, 13)),
+                .note = dup_or_null(stmt_text(st, 14)),
+                .modified = dup_or_null(stmt_text(st, 15)),
+                .sequence = sqlite3_column_int(st, 16),
+        };
+        date_parse(stmt_text(st, 9), &it->nominal);
+        date_parse(stmt_text(st, 10), &it->effective);
+        it->uid = sqlite3_column_int(st, 17) == 1 ? xasprintf("occurrence-%s-%d@merzim", hash, it->number)
+                                                  : xasprintf("occurrence-%s-%d-%s@merzim", hash, it->number, it->period);
         sqlite3_reset(st);
-        *ret = items;
-        *ret_n = n;
-        if (rc != SQLITE_DONE)
-                return store_error(s, "cannot read occurrences");
 
         st = store_stmt(s, "SELECT a.code, x.by_agreement FROM assignment x JOIN agency a ON a.id = x.agency_id "
                            "WHERE x.measure_id = ? ORDER BY x.position");
         if (!st)
                 return -EIO;
-        for (size_t i = 0; i < n; i++) {
-                sqlite3_bind_int64(st, 1, items[i].measure_id);
-                while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                        struct ics_item *it = &items[i];
-                        it->executors = xreallocarray(it->executors, it->n_executors + 1, sizeof(struct ics_executor));
-                        it->executors[it->n_executors++] = (struct ics_executor) {
-                                .code = xstrdup(stmt_text(st, 0)), .by_agreement = sqlite3_column_int(st, 1)};
-                }
-                sqlite3_reset(st);
-                if (rc != SQLITE_DONE)
-                        return store_error(s, "cannot read executors");
+        sqlite3_bind_int64(st, 1, it->measure_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                it->executors = xreallocarray(it->executors, it->n_executors + 1, sizeof(struct ics_executor));
+                it->executors[it->n_executors++] = (struct ics_executor) {
+                        .code = xstrdup(stmt_text(st, 0)), .by_agreement = sqlite3_column_int(st, 1)};
         }
-        return 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read executors");
 }
 
 /* An instant stored as ISO 8601 text as a UTC DATE-TIME, or the fallback if it does not parse. */
@@ -493,62 +480,88 @@ static void put_vtodo(struct buf *out, const struct ics_item *it, const struct l
         put_prop(out, "END", "VTODO");
 }
 
-/* The calendar's name: the agency, and the plan when all occurrences are of one. */
-static char *feed_name(const struct ics_options *o, const struct ics_item *items, size_t n,
-                           const struct labels *l) {
-        const char *plan = n ? items[0].plan_title : NULL;
-        for (size_t i = 1; plan && i < n; i++)
-                if (!streq(items[i].plan_title, plan))
-                        plan = NULL;
-        if (!plan)
-                plan = l->all_plans;
-        return o->agency ? xasprintf("%s: %s", o->agency, plan) : xstrdup(plan);
-}
-
-/* The calendar of the items, as text. */
-static char *write_calendar(const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
-                            const struct ics_item *items, size_t n) {
-
-        const struct agency_contact *contact = o->agency ? config_agency(cfg, o->agency) : NULL;
-        const char *language = o->language ? o->language : contact && contact->language ? contact->language
-                                                                                         : cfg->language;
-        const struct labels *l = labels_for(language);
+/* A feed being written: the occurrences' ids in order, read at once; each occurrence read and written
+ * when its turn comes. */
+struct ics_feed {
+        const struct config *cfg;
+        const struct calendar *cal;
+        int64_t now;
+        char *agency;
+        char *plan_title; /* the plan, when every occurrence is of one */
+        int first_year, last_year;
+        int64_t *ids;
+        size_t n, next;
+        const char *language;
+        const struct labels *l;
         struct policy p;
-        policy_from_config(cfg, &p);
+        bool header_done, end_done;
+};
 
-        struct buf out = {0};
-        put_prop(&out, "BEGIN", "VCALENDAR");
-        put_prop(&out, "VERSION", "2.0");
-        _cleanup_free_ char *prodid = xasprintf("-//merzim//merzim %s//%s", PACKAGE_VERSION,
-                                                l == &labels_ru ? "RU" : l == &labels_en ? "EN" : "KK");
-        put_prop(&out, "PRODID", prodid);
-        put_prop(&out, "CALSCALE", "GREGORIAN");
-        put_prop(&out, "METHOD", "PUBLISH");
-        _cleanup_free_ char *name = feed_name(o, items, n, l);
-        put_text(&out, "X-WR-CALNAME", name);
-        put_text(&out, "X-WR-TIMEZONE", cfg->timezone);
-        put_prop(&out, "REFRESH-INTERVAL;VALUE=DURATION", "PT1H");
-        put_prop(&out, "X-PUBLISHED-TTL", "PT1H");
-
-        /* The zone over the years of the feed, and of now. */
-        int first = date_year(tz_day(o->now, NULL)), last = first;
-        for (size_t i = 0; i < n; i++) {
-                int y0 = date_year(items[i].nominal < items[i].effective ? items[i].nominal : items[i].effective);
-                int y1 = date_year(items[i].nominal > items[i].effective ? items[i].nominal : items[i].effective);
-                first = y0 < first ? y0 : first;
-                last = y1 > last ? y1 : last;
+/* The feed's occurrences in order, and what its header says: the plan if there is one only, and the
+ * years its dates (and now) span. */
+static int load_outline(struct store *s, const struct ics_options *o, struct ics_feed *f) {
+        sqlite3_stmt *st = store_stmt(s,
+                "SELECT o.id, p.id, p.title, o.nominal_due, o.effective_due "
+                "FROM occurrence o JOIN measure m ON m.id = o.measure_id JOIN plan p ON p.id = m.plan_id "
+                "WHERE NOT m.withdrawn AND (?1 = 0 OR p.id = ?1) AND (?2 IS NULL OR EXISTS "
+                " (SELECT 1 FROM assignment x JOIN agency g ON g.id = x.agency_id "
+                "  WHERE x.measure_id = m.id AND g.code = ?2)) "
+                "ORDER BY o.effective_due, p.id, m.number, o.period");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, o->plan);
+        stmt_bind_text(st, 2, o->agency);
+        f->first_year = f->last_year = date_year(tz_day(o->now, NULL));
+        int64_t plan = 0;
+        bool several_plans = false;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                f->ids = xreallocarray(f->ids, f->n + 1, sizeof(*f->ids));
+                f->ids[f->n++] = sqlite3_column_int64(st, 0);
+                if (f->n == 1) {
+                        plan = sqlite3_column_int64(st, 1);
+                        f->plan_title = xstrdup(stmt_text(st, 2));
+                }
+                several_plans = several_plans || plan != sqlite3_column_int64(st, 1);
+                for (int k = 3; k <= 4; k++) {
+                        day_t d;
+                        if (date_parse(stmt_text(st, k), &d) < 0)
+                                continue;
+                        int y = date_year(d);
+                        f->first_year = y < f->first_year ? y : f->first_year;
+                        f->last_year = y > f->last_year ? y : f->last_year;
+                }
         }
-        put_vtimezone(&out, cfg->timezone, tz_instant(date_from_ymd(first, 1, 1), 0, 0, 0),
-                      tz_instant(date_from_ymd(last + 1, 12, 31), 0, 0, 0));
-
-        for (size_t i = 0; i < n; i++)
-                put_vtodo(&out, &items[i], l, &p, cal, language, o->now);
-        put_prop(&out, "END", "VCALENDAR");
-        return buf_steal(&out);
+        sqlite3_reset(st);
+        if (several_plans) {
+                free(f->plan_title);
+                f->plan_title = NULL;
+        }
+        return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read occurrences");
 }
 
-int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
-              char **ret) {
+/* The calendar's header: its properties and the VTIMEZONE over the years of the feed and of now. */
+static void put_header(struct ics_feed *f, struct buf *out) {
+        put_prop(out, "BEGIN", "VCALENDAR");
+        put_prop(out, "VERSION", "2.0");
+        _cleanup_free_ char *prodid = xasprintf("-//merzim//merzim %s//%s", PACKAGE_VERSION,
+                                                f->l == &labels_ru ? "RU" : f->l == &labels_en ? "EN" : "KK");
+        put_prop(out, "PRODID", prodid);
+        put_prop(out, "CALSCALE", "GREGORIAN");
+        put_prop(out, "METHOD", "PUBLISH");
+        /* The calendar's name: the agency, and the plan when all occurrences are of one. */
+        const char *plan = f->plan_title ? f->plan_title : f->l->all_plans;
+        _cleanup_free_ char *name = f->agency ? xasprintf("%s: %s", f->agency, plan) : xstrdup(plan);
+        put_text(out, "X-WR-CALNAME", name);
+        put_text(out, "X-WR-TIMEZONE", f->cfg->timezone);
+        put_prop(out, "REFRESH-INTERVAL;VALUE=DURATION", "PT1H");
+        put_prop(out, "X-PUBLISHED-TTL", "PT1H");
+        put_vtimezone(out, f->cfg->timezone, tz_instant(date_from_ymd(f->first_year, 1, 1), 0, 0, 0),
+                      tz_instant(date_from_ymd(f->last_year + 1, 12, 31), 0, 0, 0));
+}
+
+int ics_feed_open(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
+                  struct ics_feed **ret) {
         if (o->plan) {
                 sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM plan WHERE id = ?");
                 if (!st)
@@ -559,13 +572,60 @@ int ics_build(struct store *s, const struct config *cfg, const struct calendar *
                 if (rc != SQLITE_ROW)
                         return rc == SQLITE_DONE ? -ENOENT : store_error(s, "cannot read plans");
         }
-        struct ics_item *items = NULL;
-        size_t n = 0;
-        int r = load_items(s, o, &items, &n);
-        if (r >= 0)
-                *ret = write_calendar(cfg, cal, o, items, n);
-        for (size_t i = 0; i < n; i++)
-                item_free(&items[i]);
-        free(items);
-        return r;
+        struct ics_feed *f = xcalloc(1, sizeof(*f));
+        f->cfg = cfg;
+        f->cal = cal;
+        f->now = o->now;
+        f->agency = o->agency ? xstrdup(o->agency) : NULL;
+        int r = load_outline(s, o, f);
+        if (r < 0) {
+                ics_feed_free(f);
+                return r;
+        }
+        const struct agency_contact *contact = f->agency ? config_agency(cfg, f->agency) : NULL;
+        f->language = o->language ? o->language : contact && contact->language ? contact->language : cfg->language;
+        f->l = labels_for(f->language);
+        policy_from_config(cfg, &f->p);
+        *ret = f;
+        return 0;
+}
+
+bool ics_feed_next(struct ics_feed *f, struct store *s, struct buf *out) {
+        if (!f->header_done) {
+                put_header(f, out);
+                f->header_done = true;
+        } else if (f->next < f->n) {
+                /* One that went since the feed began (withdrawn, or the database failing) is left out. */
+                struct ics_item it = {0};
+                if (load_item(s, f->ids[f->next++], &it) >= 0)
+                        put_vtodo(out, &it, f->l, &f->p, f->cal, f->language, f->now);
+                item_free(&it);
+        } else if (!f->end_done) {
+                put_prop(out, "END", "VCALENDAR");
+                f->end_done = true;
+        }
+        return !f->end_done;
+}
+
+void ics_feed_free(struct ics_feed *f) {
+        if (!f)
+                return;
+        free(f->ids);
+        free(f->agency);
+        free(f->plan_title);
+        free(f);
+}
+
+int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
+              char **ret) {
+        struct ics_feed *f;
+        int r = ics_feed_open(s, cfg, cal, o, &f);
+        if (r < 0)
+                return r;
+        struct buf out = {0};
+        while (ics_feed_next(f, s, &out))
+                ;
+        ics_feed_free(f);
+        *ret = buf_steal(&out);
+        return 0;
 }

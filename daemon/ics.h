@@ -1,13 +1,15 @@
 /* An iCalendar feed (RFC 5545) of the deadlines, for agencies' calendar programs: one VTODO per
  * occurrence, due (DUE;VALUE=DATE) on its effective due date, with an alarm for each message merzimd
- * sends before it, and a VTIMEZONE of the configured zone made from the system tz database. The text
- * is built in memory so that merzimctl prints it and the daemon can serve the same feed.
+ * sends before it, and a VTIMEZONE of the configured zone made from the system tz database. merzimctl
+ * prints it whole; the daemon serves the same feed a part at a time, so that a feed of 20,000 measures
+ * is never held in memory as text.
  *
  * UIDs outlive re-imports: "occurrence-HASH-MEASURE-PERIOD@merzim", HASH naming the plan by its title
  * (as editions of a plan are matched), or "occurrence-HASH-MEASURE@merzim" for a measure with a single
  * deadline, which follows its measure to a new date as the import keeps its row and history. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "calendar.h"
@@ -28,8 +30,17 @@ struct ics_options {
 int ics_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
               char **ret);
 
+/* The same feed a part at a time: open reads which occurrences it has, in order (cfg and cal must
+ * outlive the feed); each call to next reads the next one from s and appends its part (the header, an
+ * occurrence, the end), and says whether there is more. Memory is a few bytes per occurrence. */
+struct ics_feed;
+int ics_feed_open(struct store *s, const struct config *cfg, const struct calendar *cal, const struct ics_options *o,
+                  struct ics_feed **ret);
+bool ics_feed_next(struct ics_feed *f, struct store *s, struct buf *out);
+void ics_feed_free(struct ics_feed *f);
+
 /* Append text as a TEXT value: backslash, semicolon, comma and line ends escaped, other control
- * characters dropped. */
+ * characters (C0, DEL, C1, the bidirectional controls) and invalid UTF-8 dropped. */
 void ics_escape_text(struct buf *b, const char *text);
 /* Append one content line folded at 75 octets, never inside a UTF-8 character, with CRLF line ends. */
 void ics_put_line(struct buf *b, const char *line);

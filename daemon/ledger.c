@@ -85,6 +85,10 @@ int ledger_set_status(struct store *s, int64_t occurrence_id, const struct statu
                 store_rollback(s);
                 return -EALREADY;
         }
+        if (c->unless_waived && streq(old, "waived")) {
+                store_rollback(s);
+                return -EPERM;
+        }
 
         char at[TZ_ISO_MAX], now[TZ_ISO_MAX];
         tz_format_utc(c->done_at ? c->done_at : c->now, at);

@@ -1,6 +1,7 @@
 /* The record of what was done: marking occurrences done, reopened or waived, with an audit row each. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -12,6 +13,7 @@ struct status_change {
         const char *note;
         int64_t done_at; /* when it was done (done only) */
         int64_t now;
+        bool unless_waived; /* refuse (-EPERM) to change a waived occurrence: only the coordinator may */
 };
 
 /* Find the occurrence of a measure for a period. plan_id 0 means any plan; period NULL means the only
@@ -19,6 +21,7 @@ struct status_change {
  * -ENOENT, or -EUCLEAN when the choice is ambiguous. */
 int ledger_find(struct store *s, int64_t plan_id, int measure, const char *period, int64_t *ret);
 
-/* Change an occurrence's status in one transaction with its history row. Returns 0, -EALREADY if it
- * already had that status (nothing written), or a negative errno. */
+/* Change an occurrence's status in one transaction with its history row (who, when, from what to what).
+ * Returns 0, -EALREADY if it already had that status (nothing written), -EPERM if it is waived and
+ * c->unless_waived, or a negative errno. */
 int ledger_set_status(struct store *s, int64_t occurrence_id, const struct status_change *c);

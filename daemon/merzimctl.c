@@ -44,8 +44,8 @@ static const struct command {
          "the execution report: one row per measure and period"},
         {"outbox", cmd_outbox, "retry ID | retry --failed [--agency CODE]",
          "send a failed delivery again, once its cause is fixed"},
-        {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME]",
-         "make a bearer token for the HTTP interface"},
+        {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME] [--feed]",
+         "make a bearer token for the HTTP interface (--feed: one that only reads the calendar feed)"},
 };
 
 static void usage(FILE *f) {
@@ -155,21 +155,20 @@ int ctl_load_config(struct ctl *ctl) {
         return 0;
 }
 
-/* Run as the owner of the database (or, before it exists, of its directory): merzimctl run by root
- * must not leave files in merzimd's state directory that merzimd cannot write. */
+/* Run as the owner of the database's directory: merzimctl run by root must not leave files in merzimd's
+ * state directory that merzimd cannot write, nor write as root where that owner says (a symbolic link
+ * planted as the database; store_open refuses one, and a database that is not the directory owner's). */
 static int become_database_owner(const char *database) {
         if (geteuid() != 0)
                 return 0;
         struct stat st;
         _cleanup_free_ char *dir = path_dirname(database);
-        if (stat(database, &st) < 0 && stat(dir, &st) < 0)
-                return 0;
-        if (st.st_uid == 0)
+        if (stat(dir, &st) < 0 || st.st_uid == 0)
                 return 0;
         if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
                 int r = -errno;
                 fprintf(stderr, "merzimctl: cannot run as the owner (uid %u) of %s: %s\n", (unsigned) st.st_uid,
-                        database, strerror(-r));
+                        dir, strerror(-r));
                 return r;
         }
         return 0;
@@ -183,7 +182,8 @@ int ctl_open_store(struct ctl *ctl) {
                 r = become_database_owner(ctl->config->database);
         if (r < 0)
                 return r;
-        return store_open(ctl->config->database, 0, &ctl->store);
+        /* Only an import makes a database: a command that reads one must not leave an empty one behind. */
+        return store_open(ctl->config->database, ctl->may_create ? 0 : STORE_EXISTING, &ctl->store);
 }
 
 int ctl_load_calendar(struct ctl *ctl) {
@@ -213,11 +213,25 @@ static char *actor_of_process(void) {
 }
 
 void ctl_print_json(json_t *v) {
-        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-                puts(s);
-        free(s);
+        _cleanup_free_ char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(v);
+        if (!s)
+                return;
+        /* jansson escapes C0 controls in strings (a raw line end is its indentation); DEL, C1 controls and
+         * the bidirectional ones it writes as they are, and they can only be inside strings, where \uXXXX
+         * means the same. */
+        struct buf b = {0};
+        const char *p = s, *end = s + strlen(s);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
+                if (c >= 0 && c != '\n' && unicode_is_control((uint32_t) c))
+                        buf_printf(&b, "\\u%04x", (unsigned) c);
+                else
+                        buf_append(&b, start, (size_t) (p - start));
+        }
+        puts(b.data);
+        buf_free(&b);
 }
 
 int ctl_parse_years(const char *s, int *from, int *to) {
@@ -289,8 +303,9 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
 int main(int argc, char **argv) {
         log_open("merzimctl");
         struct ctl ctl = {.now = (int64_t) time(NULL)};
-        /* The database and reports hold what agencies reported: not for other users to read. */
-        umask(0077);
+        /* The database and reports hold what agencies reported: not for other users to read; the group
+         * (operators, merzim) shares the database. */
+        umask(0007);
 
         /* Options before the command: -c FILE, -h. */
         static const struct option opts[] = {
@@ -335,6 +350,7 @@ int main(int argc, char **argv) {
         }
         ctl.command = cmd->name;
         ctl.usage = cmd->args;
+        ctl.may_create = cmd->run == cmd_import;
         ctl.actor = actor_of_process();
         int r = cmd->run(&ctl, argc - optind, argv + optind);
 

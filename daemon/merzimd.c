@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "conf.h"
@@ -40,6 +41,9 @@ int main(int argc, char **argv) {
         bool check = false;
         int opt;
         log_open("merzimd");
+        /* Started outside its unit (UMask=0007) too: the database, its journal and what else merzimd
+         * writes are for its group (operators) and for nobody else. */
+        umask(0007);
         opterr = 0;
         while ((opt = getopt_long(argc, argv, ":c:dhV", opts, NULL)) >= 0) {
                 switch (opt) {

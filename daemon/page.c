@@ -119,8 +119,8 @@ static void outbox_section(struct buf *b, json_t *outbox, const struct words *w)
 enum MHD_Result page_handle(struct http_request *r) {
         enum MHD_Result result;
         if (!streq(r->method, "GET") && !streq(r->method, "HEAD"))
-                return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        if (!http_authenticate(r, true, &result))
+                return http_reply_method_not_allowed(r, "GET, HEAD");
+        if (!http_authenticate(r, HTTP_ACCESS_PAGE, &result))
                 return result;
         if (r->token->agency)
                 return http_reply_error(r, MHD_HTTP_FORBIDDEN, "the status page is the coordinator's");
@@ -164,19 +164,30 @@ enum MHD_Result page_handle(struct http_request *r) {
         return http_reply_html(r, MHD_HTTP_OK, buf_steal(&b));
 }
 
+static bool feed_next(void *feed, struct store *s, struct buf *out) {
+        return ics_feed_next(feed, s, out);
+}
+
+static void feed_free(void *feed) {
+        ics_feed_free(feed);
+}
+
 /* GET /calendar.ics?token=...: an agency's deadlines for its calendar program (the coordinator's token
- * gets every agency's, or ?agency=CODE). Calendar programs cannot send headers: the token is in the URL. */
+ * gets every agency's, or ?agency=CODE). Calendar programs cannot send headers: the token is in the URL,
+ * and must be a feed token. The occurrences are read at once; their text is made as the client reads. */
 enum MHD_Result feed_handle(struct http_request *r) {
         enum MHD_Result result;
         if (!streq(r->method, "GET") && !streq(r->method, "HEAD"))
-                return http_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        if (!http_authenticate(r, true, &result))
+                return http_reply_method_not_allowed(r, "GET, HEAD");
+        if (!http_authenticate(r, HTTP_ACCESS_PAGE, &result))
                 return result;
         const char *agency = r->token->agency ? r->token->agency : http_arg(r, "agency");
         struct ics_options o = {.agency = isempty(agency) ? NULL : agency, .now = r->now};
-        char *text = NULL;
-        int rr = ics_build(r->store, r->cfg, r->calendar, &o, &text);
+        struct ics_feed *feed;
+        int rr = ics_feed_open(r->store, r->cfg, r->calendar, &o, &feed);
+        if (rr == -EBUSY)
+                return http_reply_busy(r);
         if (rr < 0)
                 return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot make the calendar now");
-        return http_reply_text(r, MHD_HTTP_OK, "text/calendar; charset=utf-8", text);
+        return http_reply_parts(r, "text/calendar; charset=utf-8", feed_next, feed_free, feed);
 }

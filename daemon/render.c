@@ -12,6 +12,7 @@
 
 static const char *const languages[] = {"kk", "ru", "en"};
 #define N_LANGUAGES 3
+#define TEMPLATE_FILE_MAX (1 << 20) /* bytes of a message template: a page of text is a few KiB */
 
 struct templates {
         struct template *subject[N_LANGUAGES];
@@ -46,8 +47,14 @@ static int load_one(struct templates *t, size_t lang, const char *text, const ch
         const char *body = nl ? nl + 1 : "";
         while (*body == '\n' || *body == '\r')
                 body++;
-        int r = template_compile(strstrip(subject), name, &t->subject[lang], errs);
-        int r2 = template_compile(body, name, &t->body[lang], errs);
+        /* Errors name the line in the file. */
+        int subject_line = 1, body_line = 1;
+        for (const char *q = text; q < body; q++) {
+                subject_line += q < p && *q == '\n';
+                body_line += *q == '\n';
+        }
+        int r = template_compile_at(strstrip(subject), name, subject_line, &t->subject[lang], errs);
+        int r2 = template_compile_at(body, name, body_line, &t->body[lang], errs);
         return r < 0 ? r : r2;
 }
 
@@ -59,7 +66,7 @@ int templates_load(const char *dir, struct templates **ret, struct errlist *errs
                 _cleanup_free_ char *text = NULL;
                 _cleanup_free_ char *path = dir ? path_join_rel(dir, file) : xasprintf("%s (built in)", file);
                 if (dir) {
-                        int rr = read_file(path, &text, NULL);
+                        int rr = read_file_max(path, TEMPLATE_FILE_MAX, &text, NULL);
                         if (rr < 0) {
                                 errlist_add(errs, path, 0, "cannot read: %s", strerror(-rr));
                                 r = rr;

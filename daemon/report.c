@@ -138,17 +138,31 @@ static char *cell_text(json_t *row, const char *key) {
         return xstrdup("");
 }
 
-/* Write one CSV field: quoted, with quotes doubled, when it holds a comma, quote, CR or LF. */
-static void csv_field(const char *s, FILE *f) {
+/* Whether a spreadsheet would take a cell starting with text for a formula or a command: =, +, -, @, a
+ * tab or a carriage return first (OWASP's list), or their full-width forms. */
+static bool looks_like_formula(const char *text) {
+        const char *p = text, *end = text + strlen(text);
+        int32_t c = utf8_decode(&p, end);
+        return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == 0xFF1D ||
+               c == 0xFF0B || c == 0xFF0D || c == 0xFF20;
+}
+
+/* Write one CSV field: quoted, with quotes doubled, when it holds a comma, quote, CR or LF. A text cell
+ * (what agencies and documents wrote, not a number merzim counted) shows control characters as escapes
+ * and gets an apostrophe before what a spreadsheet would run as a formula. */
+static void csv_field(const char *value, bool text, FILE *f) {
+        _cleanup_free_ char *shown = text ? utf8_printable(value) : xstrdup(value);
+        bool formula = text && (looks_like_formula(value) || looks_like_formula(shown));
+        _cleanup_free_ char *s = formula ? xasprintf("'%s", shown) : xstrdup(shown);
         if (!strpbrk(s, ",\"\r\n")) {
                 fputs(s, f);
                 return;
         }
         fputc('"', f);
-        for (; *s; s++) {
-                if (*s == '"')
+        for (const char *p = s; *p; p++) {
+                if (*p == '"')
                         fputc('"', f);
-                fputc(*s, f);
+                fputc(*p, f);
         }
         fputc('"', f);
 }
@@ -159,7 +173,7 @@ int report_write_csv(json_t *rows, bool bom, FILE *f) {
         for (size_t c = 0; c < ELEMENTSOF(report_columns); c++) {
                 if (c)
                         fputc(',', f);
-                csv_field(report_columns[c].header, f);
+                csv_field(report_columns[c].header, false, f);
         }
         fputs("\r\n", f);
         size_t i;
@@ -167,23 +181,34 @@ int report_write_csv(json_t *rows, bool bom, FILE *f) {
         json_array_foreach(rows, i, row) {
                 for (size_t c = 0; c < ELEMENTSOF(report_columns); c++) {
                         _cleanup_free_ char *text = cell_text(row, report_columns[c].key);
+                        json_t *v = json_object_get(row, report_columns[c].key);
                         if (c)
                                 fputc(',', f);
-                        csv_field(text, f);
+                        csv_field(text, json_is_string(v) || json_is_array(v), f);
                 }
                 fputs("\r\n", f);
         }
         return ferror(f) ? -EIO : 0;
 }
 
-/* Write one Markdown table cell: on one line, with '|' and '\' escaped. */
+/* Write one Markdown table cell on one line: control characters as escapes, HTML's <, > and & as
+ * entities, and what Markdown would read as a table border, code, emphasis or a link with a backslash. */
 static void md_cell(const char *s, FILE *f) {
         _cleanup_free_ char *line = utf8_squeeze(s);
+        _cleanup_free_ char *shown = utf8_printable(line);
         fputs("| ", f);
-        for (const char *p = line; *p; p++) {
-                if (*p == '|' || *p == '\\')
-                        fputc('\\', f);
-                fputc(*p, f);
+        for (const char *p = shown; *p; p++) {
+                if (*p == '<')
+                        fputs("&lt;", f);
+                else if (*p == '>')
+                        fputs("&gt;", f);
+                else if (*p == '&')
+                        fputs("&amp;", f);
+                else {
+                        if (strchr("|\\`*_[]", *p))
+                                fputc('\\', f);
+                        fputc(*p, f);
+                }
         }
         fputc(' ', f);
 }

@@ -24,7 +24,10 @@ struct report_options {
  * Returns 0 or a negative errno (logged). */
 int report_build(struct store *s, const struct report_options *o, json_t **ret);
 
-/* Write the rows as CSV with a header row, CRLF line ends, and a UTF-8 byte order mark first if bom. */
+/* Write the rows as CSV with a header row, CRLF line ends, and a UTF-8 byte order mark first if bom. A
+ * text cell that a spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets an apostrophe
+ * first; control characters are shown as escapes ("\x1B"). */
 int report_write_csv(json_t *rows, bool bom, FILE *f);
-/* Write the rows as a Markdown table. */
+/* Write the rows as a Markdown table: HTML's <, > and & as entities, Markdown's | \ ` * _ [ ] escaped with a
+ * backslash, control characters as escapes. */
 int report_write_md(json_t *rows, FILE *f);

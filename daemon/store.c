@@ -1,7 +1,9 @@
 /* The SQLite store shared by merzimd and merzimctl: opening, migrations, transactions, statements. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -121,13 +123,64 @@ static void explain_unwritable(const char *path) {
                 log_error("%s: %s; merzim needs to write its database and journal there", dir, strerror(errno));
 }
 
+/* Whether the files of the database at path may be opened: regular files, not symbolic links, the
+ * database its directory owner's. Returns 0, -ENOENT if there is no database yet, or an error (logged). */
+static int check_files(const char *path) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        struct stat d, st;
+        if (stat(dir, &d) < 0)
+                return log_error_errno(-errno, "%s: %m", dir);
+        static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *file = xasprintf("%s%s", path, suffixes[i]);
+                if (lstat(file, &st) < 0)
+                        continue;
+                if (S_ISLNK(st.st_mode))
+                        return log_error_errno(-ELOOP, "%s is a symbolic link: merzim opens no database file "
+                                               "through one; remove it", file);
+                if (!S_ISREG(st.st_mode))
+                        return log_error_errno(-EINVAL, "%s is not a regular file; remove it", file);
+        }
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? -ENOENT : log_error_errno(-errno, "%s: %m", path);
+        if (S_ISLNK(st.st_mode))
+                return log_error_errno(-ELOOP, "%s is a symbolic link: merzim opens no database through one; put "
+                                       "the database itself there, or its real path in the configuration", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(-EINVAL, "%s is not a regular file", path);
+        if (st.st_uid != d.st_uid)
+                return log_error_errno(-EPERM, "%s belongs to uid %u, not to the owner (uid %u) of %s: merzim "
+                                       "opens only a database of its directory's owner (chown it)",
+                                       path, (unsigned) st.st_uid, (unsigned) d.st_uid, dir);
+        return 0;
+}
+
 int store_open(const char *path, unsigned flags, struct store **ret) {
+        int r = check_files(path);
+        if (r == -ENOENT && (flags & (STORE_EXISTING | STORE_READONLY)))
+                return log_error_errno(r, "%s: there is no database: import a roadmap first (merzimctl import "
+                                       "FILE), or give the configuration that names it (-c FILE)", path);
+        if (r == -ENOENT) {
+                /* Made here rather than by SQLite, which would make it 0644: the group (operators) may
+                 * write it, others get nothing (less the umask). */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0660);
+                if (fd < 0 && errno != EEXIST) {
+                        r = log_error_errno(-errno, "%s: cannot create the database: %m", path);
+                        explain_unwritable(path);
+                        return r;
+                }
+                if (fd >= 0)
+                        close(fd);
+                r = check_files(path);
+        }
+        if (r < 0)
+                return r;
+
         struct store *s = xcalloc(1, sizeof(*s));
         s->path = xstrdup(path);
-
-        int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-        if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-                int r = s->db ? store_error(s, "cannot open database") : -ENOMEM;
+        int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+                r = s->db ? store_error(s, "cannot open database") : -ENOMEM;
                 if (!(flags & STORE_READONLY))
                         explain_unwritable(path);
                 store_close(s);
@@ -136,7 +189,7 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
         sqlite3_extended_result_codes(s->db, 0);
         sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 
-        int r = store_exec(s, "PRAGMA foreign_keys = ON");
+        r = store_exec(s, "PRAGMA foreign_keys = ON");
         if (r >= 0 && !(flags & STORE_READONLY)) {
                 /* WAL lets merzimctl read while the daemon writes; FULL makes every commit durable. */
                 r = store_exec(s, "PRAGMA journal_mode = WAL");
@@ -213,6 +266,16 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql) {
         s->stmts = xreallocarray(s->stmts, s->n_stmts + 1, sizeof(*s->stmts));
         s->stmts[s->n_stmts++] = (struct cached_stmt) {sql, st};
         return st;
+}
+
+void store_idle(struct store *s) {
+        for (size_t i = 0; i < s->n_stmts; i++)
+                sqlite3_reset(s->stmts[i].stmt);
+        store_rollback(s);
+}
+
+void store_set_busy_timeout(struct store *s, int ms) {
+        sqlite3_busy_timeout(s->db, ms);
 }
 
 int64_t store_data_version(struct store *s) {

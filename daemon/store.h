@@ -9,9 +9,14 @@ struct store;
 
 enum {
         STORE_READONLY = 1 << 0, /* never create or migrate; fail if the schema is old */
+        STORE_EXISTING = 1 << 1, /* never create: -ENOENT (logged) if there is no database */
 };
 
-/* Open (and create) the database at path, apply pending migrations, turn on foreign keys and WAL.
+/* Open (and create, 0660 less the umask) the database at path, apply pending migrations, turn on
+ * foreign keys and WAL. The database and its -wal, -shm and -journal files are opened only if they are
+ * regular files, not symbolic links (SQLITE_OPEN_NOFOLLOW, and O_NOFOLLOW, which SQLite uses for the
+ * others), and the database only if it belongs to the owner of its directory: someone who may write
+ * there cannot make whoever runs merzim (root, an operator) write elsewhere.
  * Errors are logged; returns 0 or a negative errno. */
 int store_open(const char *path, unsigned flags, struct store **ret);
 void store_close(struct store *s);
@@ -31,6 +36,12 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 /* SQLite's page cache (PRAGMA cache_size: pages, or KiB when negative), read and set. */
 int64_t store_cache_size(struct store *s);
 void store_set_cache_size(struct store *s, int64_t size);
+
+/* End whatever the connection still holds: an open transaction, a statement not reset (which would keep
+ * a read snapshot, and the next user of a pooled connection would see old data). */
+void store_idle(struct store *s);
+/* How long a statement waits for a lock another connection holds (10 s unless set) before -EBUSY. */
+void store_set_busy_timeout(struct store *s, int ms);
 
 /* SQLite's data version: it changes when another connection commits. */
 int64_t store_data_version(struct store *s);

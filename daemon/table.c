@@ -31,10 +31,17 @@ struct table *table_new(const char *const *headers) {
         return t;
 }
 
+/* A cell as shown: on one line, control characters (an escape sequence from an agency's note, a
+ * right-to-left override) as visible escapes rather than acted on by the terminal. */
+static char *table_cell_text(const char *text) {
+        _cleanup_free_ char *line = utf8_squeeze(text ? text : "-");
+        return utf8_printable(line);
+}
+
 void table_add(struct table *t, const char *const *cells) {
         t->cells = xreallocarray(t->cells, (t->n_rows + 1) * t->n_cols, sizeof(char *));
         for (size_t i = 0; i < t->n_cols; i++)
-                t->cells[t->n_rows * t->n_cols + i] = utf8_squeeze(cells[i] ? cells[i] : "-");
+                t->cells[t->n_rows * t->n_cols + i] = table_cell_text(cells[i]);
         t->n_rows++;
 }
 

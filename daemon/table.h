@@ -9,7 +9,8 @@ struct table;
 
 /* headers is a NULL-terminated list; a header starting with '~' marks a column that may be shortened. */
 struct table *table_new(const char *const *headers);
-/* Add a row of as many cells as headers; NULL cells print as "-". */
+/* Add a row of as many cells as headers; NULL cells print as "-". Cells are shown on one line, with
+ * control characters as escapes ("\x1B", "\u202E"). */
 void table_add(struct table *t, const char *const *cells);
 size_t table_rows(const struct table *t);
 /* Print with at most width columns per line (0: no limit). */

@@ -18,15 +18,20 @@ struct template {
         struct node root;
 };
 
+/* Sections nest at most this deep: a message needs two or three levels, and rendering recurses. */
+#define TEMPLATE_MAX_DEPTH 16
+
 struct compiler {
         const char *name;
+        int first_line; /* of text in its file */
         const char *start, *p;
         struct errlist *errs;
         size_t errors;
+        bool stop; /* nested too deep: the rest is not compiled */
 };
 
 static int line_of(const struct compiler *c, const char *at) {
-        int line = 1;
+        int line = c->first_line;
         for (const char *q = c->start; q < at; q++)
                 line += *q == '\n';
         return line;
@@ -55,9 +60,10 @@ static bool standalone(const struct compiler *c, const char **open, const char *
         return true;
 }
 
-/* Compile until the closing tag of section `closing` (NULL at the top level). */
-static void compile_into(struct compiler *c, struct node *parent, const char *closing, const char *opened_at) {
-        for (;;) {
+/* Compile until the closing tag of section `closing` (NULL at the top level), depth sections deep. */
+static void compile_into(struct compiler *c, struct node *parent, const char *closing, const char *opened_at,
+                         int depth) {
+        while (!c->stop) {
                 const char *open = strstr(c->p, "{{");
                 if (!open) {
                         if (*c->p)
@@ -102,10 +108,17 @@ static void compile_into(struct compiler *c, struct node *parent, const char *cl
                         c->errors++;
                         continue;
                 }
+                if ((sigil == '#' || sigil == '^') && depth >= TEMPLATE_MAX_DEPTH) {
+                        errlist_add(c->errs, c->name, line_of(c, open),
+                                    "{{%c%s}}: sections are nested more than %d deep", sigil, name, TEMPLATE_MAX_DEPTH);
+                        c->errors++;
+                        c->stop = true;
+                        return;
+                }
                 if (sigil == '#' || sigil == '^') {
                         struct node *n = add_child(parent, sigil == '#' ? NODE_SECTION : NODE_INVERTED, xstrdup(name));
                         struct node section = *n;
-                        compile_into(c, &section, section.text, open);
+                        compile_into(c, &section, section.text, open, depth + 1);
                         /* parent->children may have moved while compiling the section. */
                         parent->children[parent->n_children - 1] = section;
                         continue;
@@ -115,9 +128,14 @@ static void compile_into(struct compiler *c, struct node *parent, const char *cl
 }
 
 int template_compile(const char *text, const char *name, struct template **ret, struct errlist *errs) {
-        struct compiler c = {.name = name, .start = text, .p = text, .errs = errs};
+        return template_compile_at(text, name, 1, ret, errs);
+}
+
+int template_compile_at(const char *text, const char *name, int first_line, struct template **ret,
+                        struct errlist *errs) {
+        struct compiler c = {.name = name, .first_line = first_line, .start = text, .p = text, .errs = errs};
         struct template *t = xcalloc(1, sizeof(*t));
-        compile_into(&c, &t->root, NULL, NULL);
+        compile_into(&c, &t->root, NULL, NULL, 0);
         if (c.errors) {
                 template_free(t);
                 *ret = NULL;

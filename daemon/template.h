@@ -10,8 +10,12 @@
 
 struct template;
 
-/* Compile text; problems are added to errs as "name:line: message". Returns 0 or -EINVAL. */
+/* Compile text; problems are added to errs as "name:line: message". Sections nest at most 16 deep.
+ * Returns 0 or -EINVAL. */
 int template_compile(const char *text, const char *name, struct template **ret, struct errlist *errs);
+/* The same for text that starts on line first_line of its file. */
+int template_compile_at(const char *text, const char *name, int first_line, struct template **ret,
+                        struct errlist *errs);
 /* Render with data; the result is malloc'ed. */
 char *template_render(const struct template *t, json_t *data);
 void template_free(struct template *t);

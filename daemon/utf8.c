@@ -191,3 +191,40 @@ size_t utf8_prefix_for_width(const char *s, size_t columns) {
         }
         return (size_t) (end - s);
 }
+
+bool unicode_is_control(uint32_t c) {
+        return c < 0x20 || (c >= 0x7F && c < 0xA0) || c == 0x061C || c == 0x200E || c == 0x200F ||
+               (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029;
+}
+
+int utf8_find_control(const char *s, const char *allowed) {
+        const char *p = s, *end = s + strlen(s);
+        while (p < end) {
+                int32_t c = utf8_decode(&p, end);
+                if (c > 0 && unicode_is_control((uint32_t) c) && !(c < 0x80 && allowed && strchr(allowed, c)))
+                        return c;
+        }
+        return -1;
+}
+
+void utf8_put_printable(struct buf *b, const char *s) {
+        const char *p = s, *end = s + strlen(s);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
+                if (c < 0)
+                        buf_printf(b, "\\x%02X", (unsigned char) *start);
+                else if (c < 0x80 && unicode_is_control((uint32_t) c))
+                        buf_printf(b, "\\x%02X", (unsigned) c);
+                else if (unicode_is_control((uint32_t) c))
+                        buf_printf(b, "\\u%04X", (unsigned) c);
+                else
+                        buf_append(b, start, (size_t) (p - start));
+        }
+}
+
+char *utf8_printable(const char *s) {
+        struct buf b = {0};
+        utf8_put_printable(&b, s ? s : "");
+        return buf_steal(&b);
+}

@@ -33,3 +33,15 @@ char *utf8_squeeze(const char *s);
 size_t utf8_width(const char *s);
 /* The longest prefix of s that fits in the given columns, as a byte count. */
 size_t utf8_prefix_for_width(const char *s, size_t columns);
+
+/* What a terminal or a text reader would act on rather than show: C0 and C1 controls, DEL, the line and
+ * paragraph separators, and the bidirectional controls (U+061C, U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069) that reorder what follows. */
+bool unicode_is_control(uint32_t cp);
+/* The first such code point in s that is not among the ASCII characters of allowed (NULL: none, "\n\t"
+ * for text of several lines), or -1 if there is none. */
+int utf8_find_control(const char *s, const char *allowed);
+/* s with each control shown as an escape a reader sees ("\x1B", "\u202E") and each invalid byte as
+ * "\xFF": what merzimctl prints of text it did not write itself. Caller frees. */
+char *utf8_printable(const char *s);
+void utf8_put_printable(struct buf *b, const char *s);

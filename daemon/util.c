@@ -3,9 +3,11 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "utf8.h"
 #include "util.h"
 
 static void oom(void) {
@@ -159,24 +161,24 @@ int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-
         struct buf b = {0};
-        while (b.len < max) {
+        int r = 0;
+        for (;;) {
                 char chunk[65536];
-                ssize_t n = read(fd, chunk, max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk));
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int r = -errno;
-                        close(fd);
-                        buf_free(&b);
-                        return r;
-                }
-                if (n == 0)
+                ssize_t n = read(fd, chunk, sizeof(chunk));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || b.len + (size_t) n > max)
+                        r = n < 0 ? -errno : -EFBIG;
+                if (n <= 0 || r < 0)
                         break;
                 buf_append(&b, chunk, (size_t) n);
         }
         close(fd);
+        if (r < 0) {
+                buf_free(&b);
+                return r;
+        }
         if (ret_len)
                 *ret_len = b.len;
         *ret = buf_steal(&b);
@@ -211,4 +213,40 @@ char *path_dirname(const char *path) {
         if (slash == path)
                 return xstrdup("/");
         return xstrndup(path, (size_t) (slash - path));
+}
+
+/* The line of a byte offset in text. */
+static int line_at(const char *text, size_t offset) {
+        int line = 1;
+        for (size_t i = 0; i < offset; i++)
+                line += text[i] == '\n';
+        return line;
+}
+
+int libconfig_text_check(const char *path, const char *text, size_t len, struct errlist *errs) {
+        size_t before = errs->n, bad;
+        const char *nul = memchr(text, 0, len);
+        if (nul)
+                errlist_add(errs, path, line_at(text, (size_t) (nul - text)), "NUL byte: this is not a text file");
+        else if (!utf8_valid(text, len, &bad))
+                errlist_add(errs, path, line_at(text, bad), "invalid UTF-8 (byte 0x%02x); save the file as UTF-8",
+                            (unsigned char) text[bad]);
+        int line = 1;
+        for (const char *p = text, *end = text + len; p < end; line++) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                /* Whatever may stand before it on its line: white space, and byte order marks. */
+                for (;;) {
+                        if (p < end && strchr(" \t\r\v\f", *p) && *p)
+                                p++;
+                        else if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+                                p += 3;
+                        else
+                                break;
+                }
+                if (end - p >= 8 && strncasecmp(p, "@include", 8) == 0)
+                        errlist_add(errs, path, line, "@include is not allowed: every setting belongs in this file "
+                                    "(secrets in password_file or secret_file)");
+                p = nl ? nl + 1 : end;
+        }
+        return errs->n > before ? -EINVAL : 0;
 }

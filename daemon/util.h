@@ -69,9 +69,13 @@ void errlist_clear(struct errlist *e);
 char *strstrip(char *s);
 /* Read a whole file into memory, NUL-terminated; returns 0 or a negative errno. */
 int read_file(const char *path, char **ret, size_t *ret_len);
-/* The same, reading no more than max bytes of the file: a larger file (or a device that never ends) is
- * read as its first max bytes. */
+/* The same for a file of at most max bytes: -EFBIG if it is bigger (/dev/zero, a wrong path). */
 int read_file_max(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Check the text of a libconfig file (merzim.conf, a calendar) before libconfig reads it: no NUL byte,
+ * valid UTF-8, and no @include on any line, whatever white space or byte order mark comes before it
+ * (libconfig would read the included file, as root for merzimctl, and report its errors as this
+ * file's). Problems go to errs as "path:line: message"; returns 0 or -EINVAL. */
+int libconfig_text_check(const char *path, const char *text, size_t len, struct errlist *errs);
 /* Parse a non-negative decimal integer that must span the whole string. */
 int parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Join dir and name unless name is absolute. */

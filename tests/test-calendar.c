@@ -356,3 +356,44 @@ Test(errors, a_small_valid_calendar_from_a_string) {
         cr_expect_eq(calendar_effective_due(cal, day("2024-06-08"), DUE_SHIFT_PRECEDING), day("2024-06-06"));
         calendar_free(cal);
 }
+
+/* Whether some message of errs starts with prefix and contains text. */
+static bool has_error_like(const struct errlist *errs, const char *prefix, const char *text) {
+        for (size_t i = 0; i < errs->n; i++)
+                if (strncmp(errs->msgs[i], prefix, strlen(prefix)) == 0 && strstr(errs->msgs[i], text))
+                        return true;
+        return false;
+}
+
+/* A calendar includes nothing: with a byte order mark, white space or none before @include. The file
+ * named is a directory, which libconfig 1.5 cannot read without ending the process: were it read, the
+ * test would not get to its assertions. */
+Test(errors, an_include_is_refused_before_the_included_file_is_read) {
+        static const char *const texts[] = {
+                "\xef\xbb\xbf@include \"/tmp\"\nname = \"x\";\n",
+                "name = \"x\";\n\xef\xbb\xbf@include \"/tmp\"\n",
+                "name = \"x\";\n \t\xef\xbb\xbf \r@include \"/tmp\"\n",
+                "name = \"x\";\n@INCLUDE \"/tmp\"\n",
+        };
+        static const int lines[] = {1, 2, 2, 2};
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                struct calendar *cal = NULL;
+                struct errlist errs = {0};
+                cr_expect_eq(calendar_load_string(texts[i], "cal.conf", &cal, &errs), -EINVAL, "text %zu", i);
+                cr_expect_null(cal);
+                _cleanup_free_ char *prefix = xasprintf("cal.conf:%d: ", lines[i]);
+                cr_expect(has_error_like(&errs, prefix, "@include is not allowed"), "text %zu: %s", i,
+                          errs.n ? errs.msgs[0] : "no error");
+                errlist_clear(&errs);
+        }
+}
+
+Test(errors, a_calendar_file_is_bounded_in_size) {
+        /* /dev/zero never ends: a limit, not the memory, stops the read. */
+        struct calendar *cal = NULL;
+        struct errlist errs = {0};
+        cr_expect_eq(calendar_load_file("/dev/zero", &cal, &errs), -EFBIG);
+        cr_expect_null(cal);
+        cr_expect(has_error_like(&errs, "/dev/zero: ", "larger than"), "%s", errs.n ? errs.msgs[0] : "no error");
+        errlist_clear(&errs);
+}

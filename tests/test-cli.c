@@ -2,12 +2,20 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "utf8.h"
 #include "util.h"
+
+extern char **environ;
 
 static char *dir, *conf, *seed;
 
@@ -83,6 +91,10 @@ Test(cli, an_unreadable_deadline_leaves_its_measure_undated_until_the_coordinato
         cr_assert(strstr(err, where), "names file and line: %s", err);
         cr_assert(strstr(err, "31 ақпанға"), "quotes the text: %s", err);
         cr_assert(strstr(err, "nothing was imported"), "%s", err);
+        /* No plan, no occurrence: in an empty database, or in none at all. */
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        if (access(db, F_OK) < 0)
+                return;
         json_t *plans = ctl_json((const char *const[]) {"plans", NULL});
         cr_assert_eq(json_array_size(plans), 0);
         json_decref(plans);
@@ -581,4 +593,345 @@ Test(cli, a_deadline_counted_from_an_event_is_reminded_once_the_event_is_recorde
         occ = ctl_json((const char *const[]) {"occurrences", "--measure", "12", NULL});
         cr_assert_eq(json_array_size(occ), 1);
         json_decref(occ);
+}
+
+/* Run sql on the test's database: what could be there whatever refused it on the way in. */
+static void db_exec(const char *sql) {
+        _cleanup_free_ char *path = xasprintf("%s/merzim.db", dir);
+        sqlite3 *db;
+        cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        char *e = NULL;
+        cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &e), SQLITE_OK, "%s: %s", sql, e);
+        sqlite3_close(db);
+}
+
+/* text with CRLF line ends as LF. Caller frees. */
+static char *without_crlf(const char *text) {
+        struct buf b = {0};
+        for (const char *p = text; *p; p++)
+                if (!(p[0] == '\r' && p[1] == '\n'))
+                        buf_putc(&b, *p);
+        return buf_steal(&b);
+}
+
+/* The first byte offset in text of something a terminal would act on: a C0 control other than a line
+ * end, DEL, a C1 control or a bidirectional control; -1 if there is none. */
+static long first_control(const char *text) {
+        const char *p = text, *end = text + strlen(text);
+        while (p < end) {
+                const char *start = p;
+                int32_t c = utf8_decode(&p, end);
+                if (c >= 0 && c != '\n' && unicode_is_control((uint32_t) c))
+                        return start - text;
+        }
+        return -1;
+}
+
+Test(cli, no_control_character_from_the_database_reaches_the_terminal) {
+        import_seed();
+        /* A note with an OSC title and a screen clear (the reviewer's), a C1 CSI, a right-to-left override,
+         * in every kind of text merzimctl shows. */
+        static const char hostile[] = "'x' || char(27) || ']0;pwned' || char(7) || char(27) || '[2J' || char(0x9B) || "
+                                      "'31m' || char(0x202E) || 'gnp.exe' || char(127)";
+        _cleanup_free_ char *sql = xasprintf(
+                "UPDATE occurrence SET status = 'done', done_at = '2022-06-19T19:00:00Z', done_by = %s, note = %s "
+                "WHERE id IN (SELECT o.id FROM occurrence o JOIN measure m ON m.id = o.measure_id WHERE m.number = 1);"
+                "UPDATE measure SET name = %s, form = %s WHERE number IN (1, 2);"
+                "UPDATE agency SET code = %s WHERE code = 'ИИДМ';"
+                "UPDATE plan SET title = %s, edition = %s;"
+                "UPDATE occurrence SET status = 'waived', note = %s WHERE id IN (SELECT o.id FROM occurrence o "
+                "JOIN measure m ON m.id = o.measure_id WHERE m.number = 2);",
+                hostile, hostile, hostile, hostile, hostile, hostile, hostile, hostile);
+        db_exec(sql);
+        static const char *const commands[][6] = {
+                {"occurrences"}, {"occurrences", "--json"}, {"measures"}, {"measures", "--json"}, {"agencies"},
+                {"agencies", "--json"}, {"plans"}, {"plans", "--json"}, {"status"}, {"status", "--json"},
+                {"report", "--format", "md"}, {"report", "--format", "csv"}, {"report", "--format", "json"},
+                {"schedule", "--from", "2022-01-01", "--to", "2022-12-31"},
+                {"schedule", "--json", "--from", "2022-01-01", "--to", "2022-12-31"}, {"ics"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                const char *argv[10] = {"merzimctl", "-c", conf};
+                size_t n = 3;
+                for (size_t k = 0; k < 6 && commands[i][k]; k++)
+                        argv[n++] = commands[i][k];
+                argv[n] = NULL;
+                _cleanup_free_ char *out = NULL, *err = NULL;
+                cr_assert_eq(test_run(argv, NULL, &out, &err), 0, "merzimctl %s %s: %s", commands[i][0],
+                             commands[i][1] ? commands[i][1] : "", err);
+                /* The calendar and the CSV end their lines with CRLF, as their standards say. */
+                bool crlf = streq(commands[i][0], "ics") || (commands[i][2] && streq(commands[i][2], "csv"));
+                _cleanup_free_ char *text = crlf ? without_crlf(out) : xstrdup(out);
+                long at = first_control(text);
+                cr_expect_eq(at, -1, "merzimctl %s %s printed a control character at %ld: %.40s", commands[i][0],
+                             commands[i][1] ? commands[i][1] : "", at, at >= 0 ? text + at : "");
+                cr_expect(strstr(out, "pwned") || streq(commands[i][0], "schedule") || streq(commands[i][0], "ics"),
+                          "merzimctl %s does not show the text at all:\n%s", commands[i][0], out);
+                at = first_control(err);
+                cr_expect_eq(at, -1, "merzimctl %s wrote a control character to stderr: %.40s", commands[i][0],
+                             at >= 0 ? err + at : "");
+        }
+}
+
+Test(cli, occurrences_show_the_local_day_done_as_report_does) {
+        import_seed();
+        /* Done on 20 June 2022 in Almaty: 2022-06-19T19:00:00Z in the database. */
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "1", "--at", "2022-06-20", "--by", "ИИДМ"), 0, "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "occurrences", "--measure", "1"), 0);
+        cr_assert(strstr(out, "2022-06-20 by ИИДМ"), "%s", out);
+        cr_assert_null(strstr(out, "2022-06-19"), "the UTC day: %s", out);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "report", "--format", "csv"), 0);
+        cr_assert(strstr(out, ",2022-06-20,ИИДМ,"), "%s", out);
+}
+
+Test(cli, a_note_or_reporter_with_a_control_character_is_refused) {
+        import_seed();
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12", "--note", "ok\x1b]0;pwned\x07"), 2);
+        cr_assert(strstr(err, "--note has a control character (U+001B)"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12", "--by", "\xe2\x80\xae" "ЭМ"), 2);
+        cr_assert(strstr(err, "--by has a control character (U+202E)"), "%s", err);
+        json_t *o = ctl_json((const char *const[]) {"occurrences", "--status", "done", NULL});
+        cr_assert_eq(json_array_size(o), 0, "nothing was recorded");
+        json_decref(o);
+}
+
+/* The modes of the database's files that exist, as "merzim.db 660 ...". */
+static void assert_not_for_others(const char *state) {
+        static const char *const files[] = {"merzim.db", "merzim.db-wal", "merzim.db-shm"};
+        int seen = 0;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", state, files[i]);
+                struct stat st;
+                if (stat(path, &st) < 0)
+                        continue;
+                seen++;
+                cr_expect_eq(st.st_mode & 0007, 0, "%s is %o: others may read it", files[i], st.st_mode & 0777);
+        }
+        cr_assert_gt(seen, 0, "no database in %s", state);
+}
+
+Test(cli, the_database_merzimctl_creates_is_not_for_others) {
+        /* Whatever the umask of the shell (the tests run with 022). */
+        import_seed();
+        assert_not_for_others(dir);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        struct stat st;
+        cr_assert_eq(stat(db, &st), 0);
+        cr_assert_eq(st.st_mode & 0777, 0660, "%o: the group (operators) reads and writes it", st.st_mode & 0777);
+}
+
+Test(cli, commands_that_read_refuse_a_missing_database_and_create_none) {
+        static const char *const commands[][4] = {{"status"}, {"plans"}, {"occurrences"}, {"report", "--format", "csv"},
+                                                  {"done", "12"}, {"ics"}};
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+                _cleanup_free_ char *script = xasprintf("cd '%s' && exec '%s/daemon/merzimctl' %s %s %s", dir,
+                                                        test_builddir(), commands[i][0],
+                                                        commands[i][1] ? commands[i][1] : "",
+                                                        commands[i][2] ? commands[i][2] : "");
+                _cleanup_free_ char *out = NULL, *err = NULL;
+                int status = test_run((const char *const[]) {"/bin/sh", "-c", script, NULL},
+                                      (const char *const[]) {"MERZIM_CONFIG=none", NULL}, &out, &err);
+                cr_expect_eq(status, 1, "merzimctl %s: status %d", commands[i][0], status);
+                cr_expect(strstr(err, "merzim.db: there is no database: import a roadmap first"), "merzimctl %s: %s",
+                          commands[i][0], err);
+                _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+                cr_assert_neq(access(db, F_OK), 0, "merzimctl %s created an empty %s", commands[i][0], db);
+        }
+}
+
+Test(cli, a_database_that_is_a_symbolic_link_is_refused) {
+        import_seed();
+        /* Someone who may write the database's directory puts a link there instead of it: to a file of
+         * someone else's (root's, an operator's), which whoever runs merzimctl would write. */
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir), *real = xasprintf("%s/real.db", dir);
+        cr_assert_eq(rename(db, real), 0);
+        cr_assert_eq(symlink(real, db), 0);
+        struct stat before, after;
+        cr_assert_eq(stat(real, &before), 0);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12"), 1);
+        cr_assert(strstr(err, "merzim.db is a symbolic link"), "%s", err);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", seed), 1);
+        cr_assert(strstr(err, "symbolic link"), "%s", err);
+        cr_assert_eq(stat(real, &after), 0);
+        cr_assert(before.st_size == after.st_size && before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+                  before.st_mtim.tv_nsec == after.st_mtim.tv_nsec, "the link's target was written");
+
+        /* The same for its write-ahead log. */
+        cr_assert_eq(unlink(db), 0);
+        cr_assert_eq(rename(real, db), 0);
+        _cleanup_free_ char *wal = xasprintf("%s/merzim.db-wal", dir), *victim = test_write(dir, "victim", "victim\n");
+        unlink(wal);
+        cr_assert_eq(symlink(victim, wal), 0);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "12"), 1);
+        cr_assert(strstr(err, "merzim.db-wal is a symbolic link"), "%s", err);
+        _cleanup_free_ char *text = test_read(victim);
+        cr_assert_str_eq(text, "victim\n");
+}
+
+Test(cli, as_root_a_planted_link_or_a_database_of_another_owner_is_refused) {
+        if (geteuid() != 0)
+                cr_skip_test("needs root");
+        /* merzimd's state directory belongs to its user (65534 here), who plants a link to a file of root's. */
+        cr_assert_eq(chmod(dir, 0755), 0);
+        _cleanup_free_ char *state = xasprintf("%s/state", dir);
+        cr_assert_eq(mkdir(state, 0750), 0);
+        cr_assert_eq(chown(state, 65534, 65534), 0);
+        _cleanup_free_ char *victim = test_write(dir, "root-only", "root's\n");
+        cr_assert_eq(chmod(victim, 0600), 0);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", state);
+        cr_assert_eq(symlink(victim, db), 0);
+        cr_assert_eq(lchown(db, 65534, 65534), 0);
+        _cleanup_free_ char *text = xasprintf("database = \"%s\";\n", db);
+        _cleanup_free_ char *owned = test_write(dir, "owned.conf", text);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "import", seed, NULL}, NULL, &out, &err), 1);
+        cr_assert(strstr(err, "symbolic link"), "%s", err);
+        _cleanup_free_ char *after = test_read(victim);
+        cr_assert_str_eq(after, "root's\n", "root's file was written through the link");
+
+        /* A database root made there, not the directory owner's, is refused too. */
+        cr_assert_eq(unlink(db), 0);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "import", seed, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        cr_assert_eq(chown(db, 0, 0), 0);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "status", NULL}, NULL, &out, &err), 1);
+        cr_assert(strstr(err, "belongs to uid 0, not to the owner (uid 65534)"), "%s", err);
+}
+
+/* Run merzimctl as user 65532 with the supplementary group gid (an operator), with the configuration
+ * conf. Returns the exit status. */
+static int as_operator(unsigned gid, const char *config, const char *const *args, char **out, char **err) {
+        _cleanup_free_ char *ctl = xasprintf("%s/daemon/merzimctl", test_builddir());
+        _cleanup_free_ char *groups = xasprintf("--groups=%u", gid);
+        const char *argv[16] = {"/usr/bin/setpriv", "--reuid=65532", "--regid=65532", groups, ctl, "-c", config};
+        size_t n = 7;
+        for (size_t i = 0; args[i]; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        return test_run(argv, NULL, out, err);
+}
+
+/* Start merzimd as the service's user and group, with its log in dir/merzimd.log. */
+static pid_t start_service(unsigned uid, unsigned gid, const char *config) {
+        _cleanup_free_ char *merzimd = xasprintf("%s/daemon/merzimd", test_builddir());
+        _cleanup_free_ char *log = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *u = xasprintf("--reuid=%u", uid), *g = xasprintf("--regid=%u", gid),
+                            *groups = xasprintf("--groups=%u", gid);
+        const char *argv[] = {"/usr/bin/setpriv", u, g, groups, merzimd, "-c", config, "--now", "2024-06-27T08:00", NULL};
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        pid_t pid;
+        cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *) argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        return pid;
+}
+
+/* SIGTERM the service; asserts it stops cleanly. */
+static void stop_service(pid_t pid) {
+        kill(pid, SIGTERM);
+        int status;
+        waitpid(pid, &status, 0);
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *log = test_read(log_path);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "merzimd ended with %d:\n%s", status, log);
+}
+
+Test(cli, an_operator_in_the_group_runs_every_command_with_the_daemon_running) {
+        if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) < 0)
+                cr_skip_test("needs root and setpriv");
+        /* The service: user 65534, group 65533; its state directory 2770, as tmpfiles.d makes it. */
+        enum { SERVICE_UID = 65534, GROUP = 65533 };
+        cr_assert_eq(chmod(dir, 0755), 0);
+        _cleanup_free_ char *state = xasprintf("%s/state", dir);
+        cr_assert_eq(mkdir(state, 0700), 0);
+        cr_assert_eq(chown(state, SERVICE_UID, GROUP), 0);
+        cr_assert_eq(chmod(state, 02770), 0);
+        _cleanup_free_ char *text = xasprintf("database = \"%s/merzim.db\";\ntimezone = \"Asia/Almaty\";\n", state);
+        _cleanup_free_ char *shared = test_write(dir, "shared.conf", text);
+        cr_assert_eq(chmod(shared, 0644), 0);
+        /* Root imports: it works as the directory's owner. */
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", shared, "import", seed, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        pid_t pid = start_service(SERVICE_UID, GROUP, shared);
+        test_sleep_ms(1500);
+
+        /* An operator (another user, in the group) reads and writes. */
+        static const char *const reads[][4] = {{"status"}, {"plans"}, {"measures"}, {"occurrences"},
+                                               {"report", "--format", "csv"}, {"schedule"}, {"ics"}, {"agencies"}};
+        for (size_t i = 0; i < ELEMENTSOF(reads); i++) {
+                free(out), free(err), out = err = NULL;
+                cr_expect_eq(as_operator(GROUP, shared, reads[i], &out, &err), 0, "merzimctl %s as an operator: %s",
+                             reads[i][0], err);
+        }
+        static const char *const writes[][5] = {{"done", "12", "--by", "ИИДМ"}, {"waive", "13", "--note", "жоқ"},
+                                                {"reopen", "12"}};
+        for (size_t i = 0; i < ELEMENTSOF(writes); i++) {
+                free(out), free(err), out = err = NULL;
+                cr_expect_eq(as_operator(GROUP, shared, writes[i], &out, &err), 0, "merzimctl %s as an operator: %s",
+                             writes[i][0], err);
+        }
+        stop_service(pid);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", state);
+        cr_assert_eq(test_query_int(db, "SELECT count(*) FROM occurrence WHERE status = 'waived'"), 1);
+        cr_assert_eq(test_query_int(db, "SELECT count(*) FROM history WHERE action = 'reopened' "
+                                        "AND actor LIKE 'merzimctl (%'"), 1, "the operator's change is on record");
+
+        /* With the daemon stopped, the write-ahead log an operator makes is the group's, and the daemon
+         * starts on it and writes. */
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(as_operator(GROUP, shared, (const char *const[]) {"done", "14", NULL}, &out, &err), 0, "%s", err);
+        assert_not_for_others(state);
+        static const char *const files[] = {"merzim.db", "merzim.db-wal", "merzim.db-shm"};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", state, files[i]);
+                struct stat st;
+                if (stat(path, &st) == 0)
+                        cr_expect_eq(st.st_gid, (gid_t) GROUP, "%s is group %u's", files[i], (unsigned) st.st_gid);
+        }
+        pid = start_service(SERVICE_UID, GROUP, shared);
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *log = test_read(log_path);
+                if (test_count_lines(log, " started: ") == 2)
+                        break;
+                test_sleep_ms(100);
+        }
+        test_sleep_ms(500);
+        stop_service(pid);
+        _cleanup_free_ char *log = test_read(log_path);
+        cr_assert_eq(test_count_lines(log, " started: "), 2, "%s", log);
+        cr_assert_null(strstr(log, "cannot"), "%s", log);
+        cr_assert_null(strstr(log, "unable"), "%s", log);
+}
+
+Test(cli, token_new_feed_makes_a_token_that_only_reads_the_feed) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "token", "new", "ЭМ", "--feed"), 0, "%s", err);
+        cr_assert(strstr(out, "changes"), "%s", out);
+        const char *line = strstr(out, "{ agency = \"ЭМ\"; feed = true; sha256 = \"");
+        cr_assert_not_null(line, "%s", out);
+        /* The line it prints is what merzim.conf takes. */
+        _cleanup_free_ char *entry = xstrndup(line, strcspn(line, "\n") - 1); /* without its list's comma */
+        _cleanup_free_ char *text = xasprintf("database = \"merzim.db\";\nhttp = { tokens = ( %s ); };\n", entry);
+        _cleanup_free_ char *with_token = test_write(dir, "token.conf", text);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimd", "--check-config", "-c", with_token, NULL}, NULL, &out,
+                              &err), 0, "%s\n%s", text, err);
+        json_t *t = ctl_json((const char *const[]) {"token", "new", "--coordinator", "--feed", NULL});
+        cr_assert(json_is_true(json_object_get(t, "feed")));
+        cr_assert(json_is_true(json_object_get(t, "coordinator")));
+        json_decref(t);
 }

@@ -318,6 +318,126 @@ Test(daemon, sighup_with_a_broken_config_keeps_the_old_one) {
         cr_assert_eq(stop_daemon(), 0);
 }
 
+/* A templates directory with the shipped templates, the Kazakh body made of depth nested sections. */
+static char *deep_templates(int depth) {
+        _cleanup_free_ char *tdir = xasprintf("%s/templates", dir);
+        mkdir(tdir, 0700);
+        static const char *const langs[] = {"kk", "ru", "en"};
+        for (size_t i = 0; i < ELEMENTSOF(langs); i++) {
+                _cleanup_free_ char *name = xasprintf("message.%s.txt", langs[i]);
+                _cleanup_free_ char *src = xasprintf("%s/conf/templates/%s", test_srcdir(), name);
+                _cleanup_free_ char *text = test_read(src);
+                if (streq(langs[i], "kk")) {
+                        struct buf b = {0};
+                        buf_puts(&b, "Subject: {{count}}\n\n");
+                        for (int k = 0; k < depth; k++)
+                                buf_puts(&b, "{{#a}}");
+                        free(text);
+                        text = buf_steal(&b);
+                }
+                free(test_write(tdir, name, text));
+        }
+        return xstrdup(tdir);
+}
+
+Test(daemon, a_template_nested_60000_deep_is_refused_and_a_reload_with_it_keeps_running) {
+        start_servers(NULL);
+        write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");
+        ctl((const char *const[]) {"import", seed, NULL});
+        start_daemon("2024-06-27T08:00", NULL);
+        _cleanup_free_ char *good = test_read(conf);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *started = daemon_log();
+                if (strstr(started, "started"))
+                        break;
+                test_sleep_ms(100);
+        }
+
+        _cleanup_free_ char *tdir = deep_templates(60000);
+        _cleanup_free_ char *deep = xasprintf("%s\ntemplates = \"%s\";\n", good, tdir);
+        free(test_write(dir, "merzim.conf", deep));
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        int status = test_run((const char *const[]) {"merzimd", "--check-config", "-c", conf, NULL}, NULL, &out, &err);
+        cr_assert_eq(status, 1, "merzimd --check-config: status %d: %s", status, err);
+        _cleanup_free_ char *where = xasprintf("%s/message.kk.txt:3: ", tdir);
+        cr_assert(strstr(err, where) && strstr(err, "nested more than 16 deep"), "%s", err);
+
+        kill(daemon_pid, SIGHUP);
+        test_sleep_ms(1000);
+        cr_assert_eq(kill(daemon_pid, 0), 0, "the daemon died on a deeply nested template");
+        _cleanup_free_ char *log = daemon_log();
+        cr_assert(strstr(log, "keeping the one in use"), "%s", log);
+        cr_assert(strstr(log, where), "the error names the file and line: %s", log);
+        cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(daemon, the_database_merzimd_creates_is_not_for_others) {
+        /* Started by hand, outside its unit, from a shell whose umask (022) lets others read new files. */
+        start_servers(NULL);
+        write_config("/hooks/iidm", NULL);
+        mode_t old = umask(022);
+        start_daemon("2024-06-27T08:00", NULL);
+        umask(old);
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *log = daemon_log();
+                if (strstr(log, "started"))
+                        break;
+                test_sleep_ms(100);
+        }
+        cr_assert_eq(stop_daemon(), 0);
+        static const char *const files[] = {"merzim.db", "merzim.db-wal", "merzim.db-shm"};
+        int seen = 0;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i]);
+                struct stat st;
+                if (stat(path, &st) < 0)
+                        continue;
+                seen++;
+                cr_expect_eq(st.st_mode & 0007, 0, "%s is %o: others may read it", files[i], st.st_mode & 0777);
+        }
+        cr_assert_gt(seen, 0, "merzimd created no database");
+}
+
+/* merzimd --check-config -c conf: its exit status and stderr. */
+static int check_config(char **err) {
+        return test_run((const char *const[]) {"merzimd", "--check-config", "-c", conf, NULL}, NULL, NULL, err);
+}
+
+Test(daemon, check_config_warns_of_secrets_others_may_read) {
+        _cleanup_free_ char *secret = test_write(dir, "link-secret", "a-link-secret-of-32-characters-xx\n");
+        _cleanup_free_ char *extra = xasprintf("http = { link_secret_file = \"%s\"; };\n", secret);
+        write_config("/hooks/iidm", extra);
+        cr_assert_eq(chmod(conf, 0600), 0);
+        static const struct {
+                mode_t mode;
+                const char *who;
+        } modes[] = {{0644, "may be read by everyone"}, {0640, "may be read by its group"}, {0600, NULL}};
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++) {
+                cr_assert_eq(chmod(secret, modes[i].mode), 0);
+                _cleanup_free_ char *err = NULL;
+                cr_assert_eq(check_config(&err), 0, "%s", err);
+                if (modes[i].who)
+                        cr_expect(strstr(err, "link_secret_file") && strstr(err, modes[i].who), "%o: %s", modes[i].mode,
+                                  err);
+                else
+                        cr_expect_null(strstr(err, "may be read"), "%o: %s", modes[i].mode, err);
+        }
+        /* A password in merzim.conf itself, which operators (the group) read. */
+        _cleanup_free_ char *text = test_read(conf);
+        _cleanup_free_ char *inline_password = test_replace(text, "tls = \"none\";", "tls = \"none\"; password = \"hunter2\";");
+        free(test_write(dir, "merzim.conf", inline_password));
+        cr_assert_eq(chmod(conf, 0640), 0);
+        _cleanup_free_ char *err = NULL;
+        cr_assert_eq(check_config(&err), 0, "%s", err);
+        _cleanup_free_ char *where = xasprintf("%s:4: \"password\" is written here, and its group may read", conf);
+        cr_assert(strstr(err, where), "%s", err);
+        cr_assert_null(strstr(err, "hunter2"), "the warning shows the secret: %s", err);
+        cr_assert_eq(chmod(conf, 0600), 0);
+        free(err), err = NULL;
+        cr_assert_eq(check_config(&err), 0, "%s", err);
+        cr_assert_null(strstr(err, "is written here"), "%s", err);
+}
+
 Test(daemon, ready_and_stopping_arrive_on_the_notify_socket) {
         start_servers(NULL);
         write_config("/hooks/iidm", "schedule = { catch_up = \"skip\"; };\n");

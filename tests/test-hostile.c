@@ -1,6 +1,6 @@
 /* Hostile input: every document in tests/hostile/roadmaps through the real merzimctl import, each into a
  * database of its own, and every configuration in tests/hostile/configs through merzimd --check-config and
- * merzimctl plans. NAME.expect next to each file says what must happen:
+ * merzimctl deadline. NAME.expect next to each file says what must happen:
  *
  *   refused LINE TEXT   refused, with an error "FILE:LINE: ...TEXT..." (LINE 0: "FILE: ...TEXT...", for a
  *                       file with no line to name); may be given more than once
@@ -342,15 +342,16 @@ ParameterizedTest(struct corpus_file *f, hostile, config, .init = suppress_libra
         _cleanup_free_ char *dir = test_mkdtemp();
         _cleanup_free_ char *name = xasprintf("%s.conf", f->name);
         _cleanup_free_ char *conf = copy_file(src, dir, name);
-        static const char *const commands[][4] = {
-                {"merzimd", "--check-config", "-c", NULL},
-                {"merzimctl", "-c", NULL, "plans"},
+        /* merzimctl deadline: a command that loads the configuration and needs no database. */
+        static const char *const commands[][5] = {
+                {"merzimd", "--check-config", "-c", "CONF", NULL},
+                {"merzimctl", "-c", "CONF", "deadline", "2024-06-30"},
         };
         for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
-                const char *argv[5];
-                for (size_t k = 0; k < 4; k++)
-                        argv[k] = commands[i][k] ? commands[i][k] : conf;
-                argv[4] = NULL;
+                const char *argv[6];
+                for (size_t k = 0; k < 5; k++)
+                        argv[k] = commands[i][k] && streq(commands[i][k], "CONF") ? conf : commands[i][k];
+                argv[5] = NULL;
                 _cleanup_free_ char *out = NULL, *err = NULL;
                 _cleanup_free_ char *what = xasprintf("%s (%s)", f->name, commands[i][0]);
                 int status = test_run(argv, NULL, &out, &err);

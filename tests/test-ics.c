@@ -470,6 +470,11 @@ Test(ics, plans_and_wrong_arguments) {
 }
 
 Test(ics, an_empty_database_gives_an_empty_calendar_with_its_zone) {
+        /* A database with no plan in it yet (merzimctl makes none but by an import). */
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        struct store *s;
+        cr_assert_eq(store_open(db, 0, &s), 0);
+        store_close(s);
         json_t *cal = feed((const char *const[]) {"--now", "2024-06-01", NULL}, NULL);
         cr_assert_eq(json_array_size(json_object_get(cal, "todos")), 0);
         cr_assert_str_eq(str(json_object_get(cal, "offsets"), "2024-06-01T12:00:00"), "+0500");

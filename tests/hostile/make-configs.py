@@ -111,6 +111,11 @@ write('include-indented', 'database = "merzim.db";\n   \t@include "/etc/passwd"\
 
 write('include-directory', 'database = "merzim.db";\n@include "/tmp"\n',
       '# An include of a directory: libconfig 1.5 would exit the process ("input in flex scanner failed").\nrefused 2 @include')
+write('include-after-bom', b'\xef\xbb\xbf@include "/tmp"\ndatabase = "merzim.db";\n',
+      '# The ban on @include bypassed by a byte order mark before it: libconfig reads the text after the BOM,\n'
+      '# and a directory would end the process.\nrefused 1 @include')
+write('include-bom-mid-file', b'database = "merzim.db";\n\xef\xbb\xbf\t@include "/tmp"\n',
+      '# A byte order mark and a tab before an @include on a later line.\nrefused 2 @include')
 write('bare-string', '""\n', '# A string where a setting should be (libconfig 1.5 leaks it: tests/hostile/lsan.supp).\nrefused 1 syntax error')
 
 # --- settings of the wrong type
@@ -164,6 +169,8 @@ refuse_at('smtp-max-connections-zero', 'tls = "try";', 'tls = "try";\n        ma
 refuse_at('smtp-url-file', 'url = "smtp://127.0.0.1:25";', 'url = "file:///etc/shadow";', 'An SMTP URL with the file scheme.', 'smtp url must start with smtp:// or smtps://')
 
 refuse_at('agency-name-escape', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "\\x1b[2J\\x1b]0;pwned\\x07";', 'Terminal escapes in a name, written as libconfig escapes.', '"name" has a control character (U+001B)')
+refuse_at('agency-name-bidi', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "Кеңсе \u202egnp.exe";', 'A right-to-left override in a name: it would show reversed what follows.', '"name" has a control character (U+202E)')
+refuse_at('agency-code-c1', 'code = "ПМК";', 'code = "ПМК\u009b2J";', 'A C1 control (CSI, U+009B) in an agency code, as UTF-8: a terminal may take it for ESC [.', '"code" has a control character (U+009B)')
 refuse_at('agency-name-escape-invalid-utf8', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "\\xff\\xfe";', 'Bytes that are not UTF-8, written as libconfig escapes.', '"name" is not valid UTF-8')
 refuse_at('hostname-long', 'language = "kk";', 'language = "kk";\nhostname = "%s.kz";' % ('h' * 5000), 'A host name of 5000 bytes for Message-IDs.', '"hostname" is too long', needle='hostname')
 refuse_at('email-escape-esc', 'email = ["roadmap@miid.example.kz"];', 'email = ["road\\x1bmap@miid.example.kz"];', 'An escape character in an address.', '"email" has a control character (U+001B)')
