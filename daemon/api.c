@@ -1,9 +1,11 @@
-/* The JSON API of the HTTP interface: occurrences, marking them done or reopening them, the outbox and
- * health. Each agency's token sees and changes only its own occurrences; the coordinator's sees all. */
+/* The JSON API of the HTTP interface: occurrences, marking them done or reopening them, dating a
+ * measure that waits for a date, the outbox and health. Each agency's token sees and changes only its
+ * own occurrences; the coordinator's sees all and alone dates measures. */
 #include "config.h"
 
 #include <stdio.h>
 
+#include "dating.h"
 #include "http.h"
 #include "ledger.h"
 #include "outbox.h"
@@ -11,7 +13,8 @@
 #include "utf8.h"
 
 #define NOTE_MAX 2000 /* bytes of a note */
-#define BY_MAX 200    /* bytes of who reported it done */
+#define BY_MAX 200    /* bytes of who reported it done, or of a stage's name */
+#define MEASURE_NUMBER_MAX 100000
 
 /* The occurrences the token may see, filtered; one JSON object each. */
 static json_t *list_occurrences(struct http_request *r, const char *agency, const char *status, int64_t only_id) {
@@ -214,6 +217,61 @@ static enum MHD_Result change_occurrence(struct http_request *r, int64_t id, con
         return http_reply_json(r, MHD_HTTP_OK, one);
 }
 
+/* POST /v1/measures/N/due or /event: what merzimctl due and event do, for the coordinator's token. */
+static enum MHD_Result date_measure(struct http_request *r, int measure, enum dating_kind kind) {
+        if (r->token->agency)
+                return http_reply_error(r, MHD_HTTP_FORBIDDEN, "only the coordinator's token dates a measure");
+        json_error_t e;
+        json_auto_t *body = json_loadb(r->body.data, r->body.len, 0, &e);
+        if (!json_is_object(body))
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object with \"date\"");
+        bool bad = false;
+        enum MHD_Result result = MHD_NO;
+        const char *date = body_text(r, body, "date", 10, NULL, &bad, &result);
+        const char *stage = body_text(r, body, "stage", BY_MAX, NULL, &bad, &result);
+        const char *note = body_text(r, body, "note", NOTE_MAX, "\n\t", &bad, &result);
+        if (bad)
+                return result;
+        day_t day;
+        if (!date || date_parse(date, &day) < 0)
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"date\" must be a date, YYYY-MM-DD");
+        json_t *plan = json_object_get(body, "plan");
+        if (plan && (!json_is_integer(plan) || json_integer_value(plan) <= 0))
+                return http_reply_error(r, MHD_HTTP_BAD_REQUEST, "\"plan\" must be a plan's number");
+
+        const char *who = r->token->name ? r->token->name : "coordinator";
+        _cleanup_free_ char *actor = xasprintf("api (%s)", who);
+        struct dating d = {
+                .kind = kind,
+                .plan_id = plan ? json_integer_value(plan) : 0,
+                .measure = measure,
+                .stage = stage,
+                .day = day,
+                .actor = actor,
+                .note = note,
+                .now = r->now,
+                .cal = r->calendar,
+                .shift = r->cfg->due_shift,
+        };
+        struct dating_result res;
+        int rr = dating_set(r->store, &d, &res);
+        if (rr == -EBUSY)
+                return http_reply_busy(r);
+        if (rr < 0 && !*res.error)
+                return http_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot date it now: %s", strerror(-rr));
+        unsigned status = rr == -ENOENT ? MHD_HTTP_NOT_FOUND : rr == -EINVAL ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_CONFLICT;
+        if (rr < 0 && res.ask)
+                return http_reply_error(r, status, "%s (\"%s\" in the body)", res.error, res.ask);
+        if (rr < 0 && res.instead)
+                return http_reply_error(r, status, "%s (POST /v1/measures/%d/%s)", res.error, measure, res.instead);
+        if (rr < 0)
+                return http_reply_error(r, status, "%s", res.error);
+        return http_reply_json(r, MHD_HTTP_OK,
+                               json_pack("{s:i, s:s, s:s, s:s, s:b}", "measure", measure, "period", res.period,
+                                         "nominal_due", res.nominal, "effective_due", res.effective, "moved",
+                                         res.moved));
+}
+
 static enum MHD_Result get_outbox(struct http_request *r) {
         const char *state = http_arg(r, "state");
         sqlite3_stmt *st = store_stmt(r->store,
@@ -250,20 +308,20 @@ static enum MHD_Result get_health(struct http_request *r) {
         return http_reply_json(r, rr < 0 ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK, o);
 }
 
-/* "/occurrences/ID/done" or ".../reopen", the id in one spelling only (digits, no sign, space or leading
- * zero): the action, or NULL. */
-static const char *occurrence_action(const char *path, int64_t *id) {
-        const char *p = path + strlen("/occurrences/");
-        if (strncmp(path, "/occurrences/", strlen("/occurrences/")) != 0)
+/* "PREFIX/ID/ACTION", the id in one spelling only (digits, no sign, space or leading zero): ACTION, or
+ * NULL. */
+static const char *path_action(const char *path, const char *prefix, int64_t *id) {
+        size_t n = strlen(prefix);
+        if (strncmp(path, prefix, n) != 0)
                 return NULL;
+        const char *p = path + n;
         size_t digits = strspn(p, "0123456789");
         if (digits == 0 || digits > 18 || p[0] == '0' || p[digits] != '/')
                 return NULL;
         *id = 0;
         for (size_t i = 0; i < digits; i++)
                 *id = *id * 10 + (p[i] - '0');
-        const char *action = p + digits + 1;
-        return streq(action, "done") ? "done" : streq(action, "reopen") ? "reopen" : NULL;
+        return p + digits + 1;
 }
 
 enum MHD_Result api_handle(struct http_request *r) {
@@ -279,8 +337,12 @@ enum MHD_Result api_handle(struct http_request *r) {
         if (streq(path, "/outbox"))
                 return get ? get_outbox(r) : http_reply_method_not_allowed(r, "GET, HEAD");
         int64_t id;
-        const char *action = occurrence_action(path, &id);
-        if (action)
+        const char *action = path_action(path, "/occurrences/", &id);
+        if (action && (streq(action, "done") || streq(action, "reopen")))
                 return post ? change_occurrence(r, id, action) : http_reply_method_not_allowed(r, "POST");
+        action = path_action(path, "/measures/", &id);
+        if (action && (streq(action, "due") || streq(action, "event")) && id <= MEASURE_NUMBER_MAX)
+                return post ? date_measure(r, (int) id, streq(action, "due") ? DATING_GIVEN : DATING_EVENT)
+                            : http_reply_method_not_allowed(r, "POST");
         return http_reply_error(r, MHD_HTTP_NOT_FOUND, "no such API");
 }

@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "dating.h"
+#include "log.h"
 #include "util.h"
 
 struct dating_args {
@@ -64,8 +65,15 @@ static int dating_command(struct ctl *ctl, int argc, char **argv, enum dating_ki
                 .shift = ctl->config->due_shift,
         };
         struct dating_result res;
-        if (dating_set(ctl->store, &d, &res) < 0)
+        if (dating_set(ctl->store, &d, &res) < 0) {
+                if (res.ask)
+                        log_error("%s (--%s)", res.error, res.ask);
+                else if (res.instead)
+                        log_error("%s with merzimctl %s", res.error, res.instead);
+                else if (*res.error)
+                        log_error("%s", res.error);
                 return EXIT_FAILURE;
+        }
         if (ctl->json) {
                 ctl_print_json(json_pack("{s:i, s:s, s:s, s:s, s:b}", "measure", (int) measure, "period", res.period,
                                          "nominal_due", res.nominal, "effective_due", res.effective, "moved",

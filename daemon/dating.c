@@ -1,6 +1,8 @@
 /* Dates for undated deadlines, given by hand or counted from an event. */
 #include "config.h"
 
+#include <stdarg.h>
+
 #include <stdio.h>
 
 #include "dating.h"
@@ -62,7 +64,17 @@ static void waiting_due_free(struct waiting_due *w) {
 }
 
 /* Find the deadline of measure d->measure that waits for a date (of the stage asked for, if any). */
-static int find_due(struct store *s, const struct dating *d, struct waiting_due *ret) {
+/* Say why a date cannot be given, in ret->error; returns r. */
+static int refuse(struct dating_result *ret, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(struct dating_result *ret, int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ret->error, sizeof(ret->error), fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static int find_due(struct store *s, const struct dating *d, struct waiting_due *ret, struct dating_result *res) {
         sqlite3_stmt *st = store_stmt(s, "SELECT m.id, m.plan_id, x.position, x.stage, x.deadline, x.rule, x.waits, "
                                          "x.given_date, x.event_date FROM measure m JOIN due x ON x.measure_id = m.id "
                                          "WHERE m.number = ?1 AND NOT m.withdrawn AND (?2 = 0 OR m.plan_id = ?2) "
@@ -106,22 +118,23 @@ static int find_due(struct store *s, const struct dating *d, struct waiting_due 
         if (plans[1] && !d->plan_id) {
                 if (found)
                         waiting_due_free(ret);
-                log_error("measure %d waits for a date in several plans: say which with --plan", d->measure);
-                return -EUCLEAN;
+                res->ask = "plan";
+                return refuse(res, -EUCLEAN, "measure %d waits for a date in several plans: say which plan",
+                              d->measure);
         }
         if (found == 0) {
                 if (d->stage && !isempty(stages))
-                        log_error("measure %d has no undated deadline of the stage \"%s\"; its undated ones: %s",
-                                  d->measure, d->stage, stages);
-                else
-                        log_error("measure %d has no undated deadline (see merzimctl measures --undated)", d->measure);
-                return -ENOENT;
+                        return refuse(res, -ENOENT,
+                                      "measure %d has no undated deadline of the stage \"%s\"; its undated ones: %s",
+                                      d->measure, d->stage, stages);
+                return refuse(res, -ENOENT, "measure %d has no undated deadline (see merzimctl measures --undated)",
+                              d->measure);
         }
         if (found > 1) {
                 waiting_due_free(ret);
-                log_error("measure %d has several undated deadlines (%s): say which with --stage", d->measure,
-                          stages);
-                return -EUCLEAN;
+                res->ask = "stage";
+                return refuse(res, -EUCLEAN, "measure %d has several undated deadlines (%s): say which stage",
+                              d->measure, stages);
         }
         return 0;
 }
@@ -168,14 +181,14 @@ static int write_dating(struct store *s, const struct dating *d, const struct wa
                 for (size_t i = 0; i < rules.n; i++)
                         relative = relative || rules.rule[i].kind == DEADLINE_RELATIVE;
         if (d->kind == DATING_EVENT && !relative) {
-                log_error("measure %d's deadline \"%s\" counts from no event; give it its date with merzimctl due",
-                          d->measure, w->deadline);
-                return -EINVAL;
+                ret->instead = "due";
+                return refuse(ret, -EINVAL, "measure %d's deadline \"%s\" counts from no event: give it its date",
+                              d->measure, w->deadline);
         }
         if (d->kind == DATING_GIVEN && relative) {
-                log_error("measure %d's deadline \"%s\" counts from an event: record the event's date with "
-                          "merzimctl event, and merzim works out the deadline", d->measure, w->deadline);
-                return -EINVAL;
+                ret->instead = "event";
+                return refuse(ret, -EINVAL, "measure %d's deadline \"%s\" counts from an event: record the "
+                              "event's date, and merzim works out the deadline", d->measure, w->deadline);
         }
         char day[DATE_ISO_MAX];
         date_format(d->day, day);
@@ -183,8 +196,7 @@ static int write_dating(struct store *s, const struct dating *d, const struct wa
         bool had = dating_occurrence(w->stage, rules.rule, rules.n, w->given, w->event, d->cal, &old) > 0;
         if (dating_occurrence(w->stage, rules.rule, rules.n, d->kind == DATING_GIVEN ? day : NULL,
                               d->kind == DATING_EVENT ? day : NULL, d->cal, &occ) <= 0) {
-                log_error("measure %d: no date can be counted from %s", d->measure, day);
-                return -EINVAL;
+                return refuse(ret, -EINVAL, "measure %d: no date can be counted from %s", d->measure, day);
         }
         char now[TZ_ISO_MAX];
         tz_format_utc(d->now, now);
@@ -239,8 +251,7 @@ static int write_dating(struct store *s, const struct dating *d, const struct wa
         if (r < 0)
                 return r;
         if (sqlite3_changes(store_db(s)) == 0) {
-                log_error("measure %d already has an occurrence for %s", d->measure, occ.period);
-                return -EEXIST;
+                return refuse(ret, -EEXIST, "measure %d already has an occurrence for %s", d->measure, occ.period);
         }
         return history_add(s, sqlite3_last_insert_rowid(store_db(s)), now, d->actor, "created", note);
 }
@@ -250,7 +261,9 @@ int dating_set(struct store *s, const struct dating *d, struct dating_result *re
         int r = store_begin(s);
         if (r < 0)
                 return r;
-        r = find_due(s, d, &w);
+        *ret->error = 0;
+        ret->ask = ret->instead = NULL;
+        r = find_due(s, d, &w, ret);
         if (r >= 0) {
                 r = write_dating(s, d, &w, ret);
                 waiting_due_free(&w);

@@ -38,9 +38,12 @@ struct dating_result {
         char period[128];
         char nominal[DATE_ISO_MAX], effective[DATE_ISO_MAX];
         bool moved; /* an occurrence given before was moved, not created */
+        const char *ask;     /* with -EUCLEAN: what to say, "plan" or "stage" */
+        const char *instead; /* with -EINVAL: what to give instead, "due" (a date) or "event" (its date) */
+        char error[512]; /* why not, in words a user can act on (empty if the database failed: logged) */
 };
 
-/* Give a measure's undated deadline its date, in one transaction with a history row. Problems are logged
- * in words a user can act on; returns 0, -ENOENT (no such measure or deadline), -EINVAL (the deadline
- * is not one this kind of date applies to), -EUCLEAN (ambiguous) or a negative errno. */
+/* Give a measure's undated deadline its date, in one transaction with a history row. Returns 0, -ENOENT (no such measure or deadline), -EINVAL (the deadline
+ * is not one this kind of date applies to), -EUCLEAN (ambiguous), -EEXIST (that occurrence is there already), each said in ret->error, or another
+ * negative errno (the database; logged). */
 int dating_set(struct store *s, const struct dating *d, struct dating_result *ret);

@@ -329,6 +329,65 @@ Test(http, an_agency_cannot_backdate_what_it_did) {
         cr_assert_eq(query_int(h), 1, "the history keeps who recorded it and when");
 }
 
+/* A deadline counted from an event waits for the event's date; the coordinator's token records it over the
+ * API, as merzimctl event does, and the agencies then see the occurrence like any other. */
+Test(http, the_coordinator_dates_a_measure_that_waits_for_an_event) {
+        _cleanup_free_ char *text = test_read(seed);
+        _cleanup_free_ char *relative = test_replace(text, "|\t2022 жылғы желтоқсан\t|",
+                                                     "|\tв течение 5 рабочих дней после подписания справки\t|");
+        _cleanup_free_ char *doc = test_write(dir, "relative.txt", relative);
+        _cleanup_free_ char *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc, NULL}, NULL, NULL, &err),
+                     3, "measure 12 waits for its event: %s", err);
+
+        const char *count12 = "SELECT count(*) FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+                              "WHERE m.number = 12";
+        int64_t before = query_int(count12);
+        json_t *e = request_json("POST", "/v1/measures/12/event", iidm_token, "{\"date\": \"2024-06-26\"}", 403);
+        json_decref(e);
+        e = request_json("POST", "/v1/measures/12/event", coordinator_token, NULL, 400);
+        json_decref(e);
+        e = request_json("POST", "/v1/measures/12/event", coordinator_token, "{\"date\": \"26.06.2024\"}", 400);
+        json_decref(e);
+        e = request_json("GET", "/v1/measures/12/event", coordinator_token, NULL, 405);
+        json_decref(e);
+        /* A date by hand is not for a deadline counted from an event; measure 1 waits for nothing. */
+        e = request_json("POST", "/v1/measures/12/due", coordinator_token, "{\"date\": \"2024-07-01\"}", 400);
+        cr_assert(strstr(json_string_value(json_object_get(e, "error")), "/v1/measures/12/event"), "%s",
+                  json_string_value(json_object_get(e, "error")));
+        json_decref(e);
+        e = request_json("POST", "/v1/measures/1/event", coordinator_token, "{\"date\": \"2024-06-26\"}", 404);
+        json_decref(e);
+        cr_assert_eq(query_int(count12), before, "nothing was written by the refusals");
+
+        /* Signed on Wednesday 26 June 2024: five working days later is Wednesday 3 July. */
+        json_t *d = request_json("POST", "/v1/measures/12/event", coordinator_token,
+                                 "{\"date\": \"2024-06-26\", \"note\": \"справка подписана\"}", 200);
+        cr_assert_str_eq(json_string_value(json_object_get(d, "effective_due")), "2024-07-03");
+        cr_assert(json_is_false(json_object_get(d, "moved")));
+        json_decref(d);
+        json_t *mine = request_json("GET", "/v1/occurrences", iidm_token, NULL, 200);
+        size_t i;
+        json_t *o;
+        bool seen = false;
+        json_array_foreach(mine, i, o)
+                seen = seen || (json_integer_value(json_object_get(o, "measure")) == 12 &&
+                                streq(json_string_value(json_object_get(o, "effective_due")), "2024-07-03"));
+        json_decref(mine);
+        cr_assert(seen, "ИИДМ, an executor of measure 12, sees its occurrence");
+        cr_assert_eq(query_int("SELECT count(*) FROM history h JOIN occurrence o ON o.id = h.occurrence_id "
+                               "JOIN measure m ON m.id = o.measure_id WHERE m.number = 12 "
+                               "AND h.actor = 'api (control)' AND h.note LIKE 'event on 2024-06-26: справка%'"),
+                     1, "on record as the coordinator's token's");
+
+        /* The event recorded again a day later moves the same occurrence. */
+        d = request_json("POST", "/v1/measures/12/event", coordinator_token, "{\"date\": \"2024-06-27\"}", 200);
+        cr_assert_str_eq(json_string_value(json_object_get(d, "effective_due")), "2024-07-04");
+        cr_assert(json_is_true(json_object_get(d, "moved")));
+        json_decref(d);
+        cr_assert_eq(query_int(count12), before + 1, "moved, not added");
+}
+
 Test(http, only_the_coordinator_changes_a_waived_occurrence) {
         int64_t m10 = occurrence_id(10, "2024");
         _cleanup_free_ char *err = NULL;
