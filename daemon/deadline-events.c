@@ -298,30 +298,56 @@ static bool note_word(const struct token *t) {
         return event_word(t) || is_word(t, WORD_ORDINAL) || is_word(t, WORD_CARDINAL) || is_word(t, WORD_PERIOD);
 }
 
-/* Take notes in parentheses with words the language does not know and no date ("декабрь 2024 года
- * (проект)", "2025 год (I этап)"): they name a stage, not its date. A phrase of nothing but such a note
- * keeps it, to be refused. */
+/* Whether a token may stand in a remark: words the language does not know, and "согласно", "по",
+ * "с", no date, count or deadline word. */
+static bool remark_word(const struct token *t) {
+        if (t->type != TOK_WORD)
+                return t->type != TOK_NUM && t->type != TOK_DATE && t->type != TOK_PART;
+        return t->cls == WORD_UNKNOWN || t->cls == WORD_FILLER || t->cls == WORD_EVENT || t->cls == WORD_FROM ||
+               t->cls == WORD_RANGE || t->cls == WORD_MEANS;
+}
+
+/* Whether a token dates a phrase on its own: a date, a year, a month, a quarter or half-year. */
+static bool dating_token(const struct token *t) {
+        return t->type == TOK_DATE || t->type == TOK_PART || (t->type == TOK_NUM && t->digits == 4) ||
+               is_word(t, WORD_YEAR) || is_word(t, WORD_MONTH) || is_word(t, WORD_QUARTER) || is_word(t, WORD_HALF);
+}
+
+/* Take notes in parentheses: with words the language does not know and no date ("декабрь 2024 года
+ * (проект)", "2025 год (I этап)"), they name a stage, not its date; after a date, a remark of how it is
+ * done ("В течение 2002 г. (согласно плану)", "В течение года (по согласов.с международ.
+ * организациями)") is no event to wait for. A phrase of nothing but such a note keeps it, to be
+ * refused. */
 static void take_notes(struct phrase *p) {
-        bool outside = false;
+        bool outside = false, dated = false;
         for (size_t i = 0, depth = 0; i < p->n; i++) {
                 const struct token *t = &p->tokens[i];
                 if (t->type == TOK_PUNCT && (*t->src == '(' || *t->src == ')'))
                         depth += *t->src == '(' ? 1 : depth ? (size_t) -1 : 0;
-                else if (!depth && t->type != TOK_SKIP && t->type != TOK_PUNCT && t->type != TOK_COMMA)
+                else if (!depth && t->type != TOK_SKIP && t->type != TOK_PUNCT && t->type != TOK_COMMA) {
                         outside = true;
+                        dated = dated || dating_token(t);
+                }
         }
         for (size_t i = 0; outside && i < p->n; i++) {
                 if (p->tokens[i].type != TOK_PUNCT || *p->tokens[i].src != '(')
                         continue;
                 size_t k = i + 1;
-                bool note = false;
-                while (k < p->n && !(p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')') &&
-                       note_word(&p->tokens[k])) {
-                        note = note || is_word(&p->tokens[k], WORD_UNKNOWN) || is_word(&p->tokens[k], WORD_PERIOD);
+                while (k < p->n && !(p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')'))
                         k++;
+                if (k >= p->n)
+                        break;
+                bool all_note = true, named = false, remark = dated, unknown = false;
+                for (size_t j = i + 1; j < k; j++) {
+                        const struct token *t = &p->tokens[j];
+                        all_note = all_note && note_word(t);
+                        named = named || is_word(t, WORD_UNKNOWN) || is_word(t, WORD_PERIOD);
+                        remark = remark && remark_word(t);
+                        unknown = unknown || is_word(t, WORD_UNKNOWN);
                 }
-                if (note && k < p->n && p->tokens[k].type == TOK_PUNCT && *p->tokens[k].src == ')')
+                if ((all_note && named) || (remark && unknown))
                         phrase_take(p, i, k);
+                i = k;
         }
 }
 

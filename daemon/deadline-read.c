@@ -130,7 +130,8 @@ static int stage_rule(struct phrase *p, const struct dates *d, struct stage *s, 
 static int recurring_rule(struct phrase *p, const struct dates *d, const struct stage *s,
                           const struct deadline_context *ctx, struct deadline *dl) {
         struct point e = s ? s->to : (struct point) {0};
-        if (s && s->span)
+        /* "Апрель-май ежегодно": each year by the span's end, as a span once is due at its end. */
+        if (s && s->span && (d->every != DEADLINE_ANNUAL || s->from.year || e.year))
                 return phrase_fail(p, "a recurring deadline over a span of dates: '%s'", p->phrase);
         *dl = (struct deadline) {.kind = d->every, .year_from = e.year, .year_to = e.year_to ? e.year_to : e.year};
         /* "начиная с 2025 года", "до 1 декабря 2024 года, далее ежегодно": from that year to the plan's end */

@@ -58,8 +58,10 @@ static const struct lexeme lexicon[] = {
         {WORD_QUARTERLY, kk_endings, "әр_тоқсан"},
         {WORD_MONTHLY, NULL, "ай_сайын every_month each_month каждый_месяц каждого_месяца ежемесячно monthly"},
         {WORD_MONTHLY, kk_endings, "әр_ай"},
+        {WORD_MONTHLY, NULL, "әр_айдын"}, /* "айдың" typed with н, as a published plan has it */
         {WORD_CONTINUOUS, NULL, "на_постоянной_основе на_регулярной_основе тұрақты_негізде тұрақты_түрде"},
-        {WORD_CONTINUOUS, NULL, "жүйелі_түрде тұрақты үнемі үздіксіз әрқашан_да әрқашан постоянно регулярно всегда"},
+        {WORD_CONTINUOUS, NULL, "жүйелі_түрде тұрақты үнемі үздіксіз ұдайы әрқашан_да әрқашан"},
+        {WORD_CONTINUOUS, NULL, "постоянно регулярно всегда"},
         {WORD_CONTINUOUS, NULL, "continuously continuous ongoing permanently regularly"},
         {WORD_AS_NEEDED, NULL, "по_мере_необходимости при_необходимости в_случае_необходимости"},
         {WORD_AS_NEEDED, NULL, "по_необходимости қажеттілігіне_қарай қажеттілікке_қарай қажетіне_қарай"},
@@ -72,6 +74,7 @@ static const struct lexeme lexicon[] = {
         {WORD_MEANS, NULL, "с_использованием в_режиме посредством путем арқылы режимінде режимде via using"},
         {WORD_EVENT, NULL, "по_итогам по_результатам по_завершении по_окончании по_факту по_мере"},
         {WORD_EVENT, NULL, "в_установленные_сроки в_установленный_срок в_сроки в_соответствии_с в_день в_дни"},
+        {WORD_EVENT, NULL, "в_соотвествии_с"}, /* a letter left out, as a published plan has it */
         {WORD_EVENT, NULL, "белгіленген_мерзімде белгіленген_мерзімдерде заңнамада_белгіленген_мерзімде"},
         {WORD_EVENT, NULL, "в_случае в_ходе по_графику согласно при кезінде кезде жағдайда бойынша"},
         {WORD_EVENT, NULL, "upon on_completion according_to when"},

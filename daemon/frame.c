@@ -258,6 +258,27 @@ static size_t block_lines(const struct doc_block *b, const char **lines, size_t 
         return n;
 }
 
+/* Whether a line of the act's text leads a list in ("... направлен на:"), or is an item of one
+ * ("6. Повышение нравственного потенциала.", "- ограждение женщин от насилия;"): no title, unless an
+ * item names the plan ("8. ... Жоспары"). */
+static bool list_lead(const char *text) {
+        size_t n = strlen(text);
+        return n > 0 && text[n - 1] == ':';
+}
+
+/* Whether a line is a sentence of the act's text: long, and ending with a full stop. */
+static bool prose(const char *text) {
+        size_t n = strlen(text);
+        return n > 0 && text[n - 1] == '.' && utf8_width(text) > 200;
+}
+
+static bool list_item(const char *text) {
+        if (text[0] == '-' || strncmp(text, "–", strlen("–")) == 0 || strncmp(text, "•", strlen("•")) == 0)
+                return true;
+        size_t digits = strspn(text, "0123456789");
+        return digits > 0 && digits < 3 && text[digits] == '.' && text[digits + 1] == ' ';
+}
+
 /* Whether a title candidate says little: a number, a word. */
 static bool scant(const char *text) {
         size_t letters = 0;
@@ -266,6 +287,10 @@ static bool scant(const char *text) {
                 letters += c > 0 && unicode_is_letter((uint32_t) c);
         }
         return letters < 8;
+}
+
+bool frame_first_section(const char *line) {
+        return strncmp(line, "I. ", 3) == 0 || strncmp(line, "І. ", strlen("І. ")) == 0;
 }
 
 void frame_read_preamble(struct roadmap *r, const struct document *d, size_t header) {
@@ -281,6 +306,12 @@ void frame_read_preamble(struct roadmap *r, const struct document *d, size_t hea
                                 scan_documents(&ds, lines[k]);
                         /* The rows above the header in its own table number columns, or are headers too. */
                         if (d->blocks[i].table == header_table || !title_candidate(lines[k])) {
+                                prev = NULL;
+                                continue;
+                        }
+                        if (i + 1 == header && d->blocks[i].table == 0 && frame_first_section(lines[k]))
+                                continue;
+                        if (list_lead(lines[k]) || prose(lines[k]) || (list_item(lines[k]) && !plan_words(f))) {
                                 prev = NULL;
                                 continue;
                         }

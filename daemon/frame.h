@@ -8,6 +8,9 @@
 
 struct roadmap;
 
+/* Whether a line is the heading of a plan's first section, "I. Женщины и бедность": just before the
+ * table, it is no title; the table's rows name the sections after it. */
+bool frame_first_section(const char *line);
 /* Read the title, the act, the edition and the period from the blocks before the table's header
  * (blocks[0..header)); a row's cells are read as lines of text. */
 void frame_read_preamble(struct roadmap *r, const struct document *d, size_t header);

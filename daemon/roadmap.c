@@ -6,6 +6,7 @@
 
 #include "columns.h"
 #include "frame.h"
+#include "halves.h"
 #include "roadmap.h"
 #include "utf8.h"
 
@@ -359,6 +360,12 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
         r->measures[r->n_measures++] = m;
 }
 
+static void drop_due(struct roadmap_measure *m, size_t k) {
+        due_free(&m->dues[k]);
+        memmove(&m->dues[k], &m->dues[k + 1], (m->n_dues - k - 1) * sizeof(*m->dues));
+        m->n_dues--;
+}
+
 /* A row that carries on the measure above it (its number and name merged over both rows): more
  * deadlines and executors of that measure. */
 static void continue_measure(struct reader *rd, const struct doc_block *b) {
@@ -373,13 +380,22 @@ static void continue_measure(struct reader *rd, const struct doc_block *b) {
                 bool same = false;
                 for (size_t j = 0; j < before && !same; j++)
                         same = streq(m->dues[j].text, m->dues[k].text) && streq_ptr(m->dues[j].stage, m->dues[k].stage);
-                if (!same) {
+                if (same)
+                        drop_due(m, k);
+                else
                         k++;
-                        continue;
+        }
+        /* An empty cell above one the row fills says nothing: the measure's parts each have their year. */
+        for (size_t k = 0; k < before;) {
+                bool filled = false;
+                for (size_t j = before; j < m->n_dues && !filled && isempty(m->dues[k].text); j++)
+                        filled = !isempty(m->dues[j].text) && streq_ptr(m->dues[j].stage, m->dues[k].stage);
+                if (filled) {
+                        drop_due(m, k);
+                        before--;
+                } else {
+                        k++;
                 }
-                due_free(&m->dues[k]);
-                memmove(&m->dues[k], &m->dues[k + 1], (m->n_dues - k - 1) * sizeof(*m->dues));
-                m->n_dues--;
         }
 }
 
@@ -557,6 +573,13 @@ static int next_plan_table(const struct reader *rd, size_t i) {
         return -1;
 }
 
+/* Whether a paragraph between two tables of the plan heads the next: "1. Эффективное освоение
+ * выделенных средств", "II. Образование" (a table cut at its sections). */
+static bool section_heading(const char *text) {
+        _cleanup_free_ char *own = leading_label(text);
+        return strlen(text) < 1000 && (own || roman_heading(text));
+}
+
 /* Whether a row says it was struck out of the plan: "5.1.3. Строка исключена - см. сноску". */
 static bool struck_out(const char *text) {
         static const char *const words[] = {"исключен", "исключён", "алынып тасталд", "алып тасталд", NULL};
@@ -612,6 +635,16 @@ static bool totals_row(const struct doc_block *b) {
         return false;
 }
 
+/* Whether a number cell holds a bullet, not a number: "-", "–", "•". A row so marked is a part of the
+ * measure above ("- Зеренді ауданы"). */
+static bool bullet(const char *text) {
+        static const char *const bullets[] = {"-", "–", "—", "•", "*", NULL};
+        for (size_t i = 0; bullets[i]; i++)
+                if (streq(text, bullets[i]))
+                        return true;
+        return false;
+}
+
 /* One row of the plan's table. */
 static void table_row(struct reader *rd, const struct doc_block *b) {
         const struct plan_columns *c = &rd->cols;
@@ -658,7 +691,7 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 return;
         }
         free(label);
-        bool unnumbered = c->number < 0 || isempty(number) || cell_continued(rd, b, c->number);
+        bool unnumbered = c->number < 0 || isempty(number) || cell_continued(rd, b, c->number) || bullet(number);
         bool named = c->name >= 0 && !isempty(t.name) && !cell_continued(rd, b, c->name);
         if (unnumbered && distinct > 1 && packed_row(rd, b, &t))
                 return;
@@ -802,13 +835,17 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 add_error(&rd, &d->blocks[rd.header], "the title is too long (%zu bytes, at most %d)",
                           strlen(rd.r->title), CELL_MAX);
 
+        if (rd.header > 0 && d->blocks[rd.header - 1].table == 0 &&
+            frame_first_section(d->blocks[rd.header - 1].cells[0].text))
+                add_section(&rd, &d->blocks[rd.header - 1], d->blocks[rd.header - 1].cells[0].text);
         int last_table = d->blocks[rd.header].table;
         for (size_t i = rd.header + rd.cols.header_rows; i < rd.end; i++) {
                 const struct doc_block *b = &d->blocks[i];
                 if (b->table == 0) {
                         /* Between the rows of one table (the text layout), a paragraph is a section; between
                          * two tables, it is no part of the plan, unless an abbreviation key. */
-                        if (next_plan_table(&rd, i) == last_table)
+                        int next = next_plan_table(&rd, i);
+                        if (next == last_table || (next > 0 && section_heading(b->cells[0].text)))
                                 add_section(&rd, b, b->cells[0].text);
                         else
                                 frame_read_key(rd.r, d, i, i + 1);
@@ -863,6 +900,10 @@ int roadmap_parse(const char *data, size_t len, const char *file, const struct r
         *ret = NULL;
         if (doc_read(file, data, len, &d, errs) < 0)
                 return -EINVAL;
+        if (halves_join(d, errs) < 0) {
+                doc_free(d);
+                return -EINVAL;
+        }
         int r = roadmap_read(d, o, ret, errs);
         doc_free(d);
         return r;

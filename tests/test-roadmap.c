@@ -328,3 +328,67 @@ Test(roadmap, report_recipients_that_are_not_executors) {
         cr_assert_null(executors_report_recipient("публикация в СМИ"), "the media are nobody to report to");
         cr_assert_null(executors_report_recipient("БАҚ-қа жариялау"));
 }
+
+/* A plan of the corpus (tests/corpus), parsed from its file, or refused with the errors in errs. */
+static struct roadmap *parse_corpus(const char *name, const char *from, const char *to, struct errlist *errs) {
+        _cleanup_free_ char *path = xasprintf("%s/tests/corpus/%s", test_srcdir(), name);
+        _cleanup_free_ char *text = test_read(path);
+        _cleanup_free_ char *changed = from ? test_replace(text, from, to) : xstrdup(text);
+        struct roadmap *r = NULL;
+        roadmap_parse(changed, strlen(changed), name, NULL, &r, errs);
+        return r;
+}
+
+/* The Mangistau plan of 2003 is printed in two halves: the measures in tables cut at their sections,
+ * then, after "продолжение таблицы", their deadlines, expenses and sources, row for row. */
+Test(roadmap, a_table_in_two_halves_is_joined_row_for_row) {
+        struct errlist errs = {0};
+        struct roadmap *r = parse_corpus("19-mangystau-address-2004-plan.ru.md", NULL, NULL, &errs);
+        cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "?");
+        cr_assert_eq(r->n_measures, 34);
+        cr_assert_str_eq(measure(r, 3)->deadline_text, "Ежемесячно");
+        cr_assert_str_eq(measure(r, 34)->deadline_text, "2003-2004 годы");
+        cr_assert(strstr(measure(r, 34)->name, "освещение в СМИ"));
+        cr_assert_eq(r->n_sections, 7, "the paragraphs between the tables are not measures");
+        roadmap_free(r);
+
+        /* A row fewer in the second half: not joined by guess, and the error says so. */
+        errlist_clear(&errs);
+        r = parse_corpus("19-mangystau-address-2004-plan.ru.md",
+                         "<tr>\n<td>Ежемесячно</td>\n<td>В пределах предусмотренных средств</td>\n"
+                         "<td>Местный бюджет</td>\n</tr>\n", "", &errs);
+        cr_assert_null(r);
+        cr_assert_eq(errs.n, 1);
+        cr_assert(strstr(errs.msgs[0], "19-mangystau-address-2004-plan.ru.md:") &&
+                          strstr(errs.msgs[0], "has 33 rows where the measures have 34"), "%s", errs.msgs[0]);
+        errlist_clear(&errs);
+}
+
+/* "-" in the number column marks a part of the measure above: the Akmola plan of 2004 lists four districts
+ * under its measure 2, each with its year. */
+Test(roadmap, bullet_rows_are_parts_of_the_measure_above) {
+        struct errlist errs = {0};
+        struct roadmap *r = parse_corpus("22-akmola-iodine-2004-2005.kk.md", NULL, NULL, &errs);
+        cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "?");
+        cr_assert_eq(r->n_measures, 10);
+        const struct roadmap_measure *m = measure(r, 2);
+        cr_assert_str_eq(m->deadline_text, "2004ж.");
+        cr_assert_eq(m->n_executors, 2, "the districts are no executors");
+        roadmap_free(r);
+        errlist_clear(&errs);
+}
+
+/* The Karaganda plan of 2002: its title is the heading that names the plan, not the list items, the
+ * sentences of the act or the "I." heading of its first section just above the table. */
+Test(roadmap, title_and_first_section_above_the_table) {
+        struct errlist errs = {0};
+        struct roadmap *r = parse_corpus("17-karaganda-women-2002.ru.md", NULL, NULL, &errs);
+        cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "?");
+        cr_assert_str_eq(r->title, "Региональный план действий по улучшению положения женщин в Карагандинской "
+                                   "области на 2002 год");
+        cr_assert_eq(r->n_sections, 10);
+        cr_assert_str_eq(r->sections[measure(r, 1)->section].title, "I. Женщины и бедность");
+        cr_assert_str_eq(r->sections[measure(r, 8)->section].title, "II. Образование и обучение женщин");
+        roadmap_free(r);
+        errlist_clear(&errs);
+}
