@@ -94,6 +94,42 @@ static void drain(int out_fd, int err_fd, struct buf *out, struct buf *err) {
         }
 }
 
+/* Whether the variable "NAME=..." is one a service manager gives its own process only: a program the
+ * tests start must not see the ones of the process running the tests (a container's or CI's). */
+static bool is_service_manager_variable(const char *var) {
+        static const char *const names[] = {"NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID=", "LISTEN_FDS=",
+                                            "LISTEN_PID=", "LISTEN_FDNAMES=", NULL};
+        for (size_t i = 0; names[i]; i++)
+                if (strncmp(var, names[i], strlen(names[i])) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether var ("NAME=...") sets a name that one of list ("NAME=..." strings) sets too. */
+static bool is_set_in(const char *var, const char *const *list) {
+        size_t n = strcspn(var, "=");
+        for (size_t i = 0; list && list[i]; i++)
+                if (strncmp(var, list[i], n) == 0 && list[i][n] == '=')
+                        return true;
+        return false;
+}
+
+char **test_environ(const char *const *env) {
+        size_t n_env = 0, n_extra = 0;
+        while (environ[n_env])
+                n_env++;
+        while (env && env[n_extra])
+                n_extra++;
+        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
+        size_t n = 0;
+        for (size_t i = 0; i < n_extra; i++)
+                envp[n++] = (char *) env[i];
+        for (size_t i = 0; i < n_env; i++)
+                if (!is_service_manager_variable(environ[i]) && !is_set_in(environ[i], env))
+                        envp[n++] = environ[i];
+        return envp;
+}
+
 int test_run(const char *const *argv, const char *const *env, char **out, char **err) {
         _cleanup_free_ char *prog = strchr(argv[0], '/') ? xstrdup(argv[0])
                                                          : xasprintf("%s/daemon/%s", test_builddir(), argv[0]);
@@ -101,15 +137,7 @@ int test_run(const char *const *argv, const char *const *env, char **out, char *
         cr_assert_eq(pipe2(po, O_CLOEXEC), 0);
         cr_assert_eq(pipe2(pe, O_CLOEXEC), 0);
 
-        size_t n_env = 0, n_extra = 0;
-        while (environ[n_env])
-                n_env++;
-        while (env && env[n_extra])
-                n_extra++;
-        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
-        memcpy(envp, environ, n_env * sizeof(char *));
-        for (size_t i = 0; i < n_extra; i++)
-                envp[n_env + i] = (char *) env[i];
+        char **envp = test_environ(env);
 
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
@@ -157,15 +185,7 @@ pid_t test_daemon_start(const char *conf, const char *now, const char *const *en
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        size_t n_env = 0, n_extra = 0;
-        while (environ[n_env])
-                n_env++;
-        while (env && env[n_extra])
-                n_extra++;
-        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
-        memcpy(envp, environ, n_env * sizeof(char *));
-        for (size_t i = 0; i < n_extra; i++)
-                envp[n_env + i] = (char *) env[i];
+        char **envp = test_environ(env);
         pid_t pid;
         cr_assert_eq(posix_spawn(&pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
         posix_spawn_file_actions_destroy(&fa);

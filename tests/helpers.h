@@ -24,6 +24,11 @@ char *test_read(const char *path);
 /* text with the first occurrence of old replaced by new (asserts that old occurs). Caller frees. */
 char *test_replace(const char *text, const char *old, const char *new_text);
 
+/* The environment for a program a test starts: env (NULL-terminated "K=V" list, may be NULL), then the
+ * tests' own environment without what env sets and without a service manager's NOTIFY_SOCKET,
+ * WATCHDOG_* and LISTEN_* (merzimd would talk to the manager of the tests instead of the test). Free the
+ * array only. */
+char **test_environ(const char *const *env);
 /* Run argv (argv[0] is looked up in the build tree's daemon/ if it has no slash) with the environment
  * plus env (NULL-terminated "K=V" list, may be NULL); collect stdout and stderr. Returns the exit status,
  * or 128+signal. */

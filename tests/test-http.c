@@ -24,7 +24,6 @@
 #include "servers.h"
 #include "util.h"
 
-extern char **environ;
 
 static char *dir, *conf, *seed, *base;
 static struct test_server smtp;
@@ -108,8 +107,10 @@ static void setup(void) {
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        cr_assert_eq(posix_spawn(&daemon_pid, prog, &fa, NULL, (char *const *) argv, environ), 0);
+        char **envp = test_environ(NULL);
+        cr_assert_eq(posix_spawn(&daemon_pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
         posix_spawn_file_actions_destroy(&fa);
+        free(envp);
 }
 
 static void teardown(void) {
