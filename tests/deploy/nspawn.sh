@@ -119,6 +119,7 @@ fi
 
 # --- 2. Build with the distribution's paths, as a package would. ---
 say "host: build"
+"$top/scripts/srcdir-clean" tests/deploy/nspawn.sh || exit 1
 [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null 2>&1) || die "autogen.sh failed"
 rm -rf "$build"
 mkdir -p "$build"
