@@ -91,7 +91,7 @@ int cmd_plans(struct ctl *ctl, int argc, char **argv) {
         if (!st)
                 return EXIT_FAILURE;
         json_t *arr = json_array();
-        struct table *t = table_new((const char *const[]) {"ID", "~TITLE", "EDITION", "YEARS", "MEASURES",
+        struct table *t = table_new((const char *const[]) {"ID", "~TITLE", "~EDITION", "YEARS", "MEASURES",
                                                           "OCCURRENCES", "AGENCIES", "COORDINATOR", NULL});
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *coord = plan_coordinator(ctl, stmt_text(st, 1), stmt_text(st, 5));

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "utf8.h"
 #include "util.h"
 
 extern char **environ;
@@ -298,4 +300,52 @@ double test_cpu_seconds(pid_t pid) {
         if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
                 return -1;
         return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+/* The bytes of line that fall in terminal columns [from, to) (to 0: to the end), trimmed. Caller frees. */
+static char *columns_of(const char *line, size_t from, size_t to) {
+        size_t a = utf8_prefix_for_width(line, from);
+        size_t b = to ? utf8_prefix_for_width(line, to) : strlen(line);
+        if (b < a)
+                b = a;
+        while (a < b && line[a] == ' ')
+                a++;
+        while (b > a && line[b - 1] == ' ')
+                b--;
+        return xstrndup(line + a, b - a);
+}
+
+json_t *test_table_parse(const char *text, const char *joiner) {
+        _cleanup_free_ char *copy = xstrdup(text);
+        char *save, *line = strtok_r(copy, "\n", &save);
+        cr_assert_not_null(line, "no table: \"%s\"", text);
+        /* The columns start where the first header line's headers do: two spaces or more apart. */
+        size_t starts[64], n_cols = 0;
+        for (const char *p = line; *p && n_cols < ELEMENTSOF(starts);) {
+                _cleanup_free_ char *before = xstrndup(line, (size_t) (p - line));
+                starts[n_cols++] = utf8_width(before);
+                const char *gap = strstr(p, "  ");
+                if (!gap)
+                        break;
+                p = gap + strspn(gap, " ");
+        }
+        json_t *rows = json_array(), *row = NULL;
+        for (; line; line = strtok_r(NULL, "\n", &save)) {
+                for (size_t c = 0; c < n_cols; c++) {
+                        _cleanup_free_ char *piece = columns_of(line, starts[c], c + 1 < n_cols ? starts[c + 1] : 0);
+                        /* Text in the first column starts a row; the lines after it continue it. */
+                        if (c == 0 && (*piece || !row)) {
+                                row = json_array();
+                                for (size_t k = 0; k < n_cols; k++)
+                                        json_array_append_new(row, json_string(""));
+                                json_array_append_new(rows, row);
+                        }
+                        if (!*piece)
+                                continue;
+                        const char *had = json_string_value(json_array_get(row, c));
+                        _cleanup_free_ char *joined = *had ? xasprintf("%s%s%s", had, joiner, piece) : xstrdup(piece);
+                        json_array_set_new(row, c, json_string(joined));
+                }
+        }
+        return rows;
 }

@@ -1,6 +1,7 @@
 /* Helpers for merzim's tests: paths, temporary directories, files, and running programs. */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,10 @@ char **test_environ(const char *const *env);
  * plus env (NULL-terminated "K=V" list, may be NULL); collect stdout and stderr. Returns the exit status,
  * or 128+signal. */
 int test_run(const char *const *argv, const char *const *env, char **out, char **err);
+/* A table as merzimctl prints it, read back: an array of rows (the headers first), each an array of
+ * its cells' text, the lines of a wrapped cell joined with joiner (" " for text wrapped at spaces).
+ * Columns start where the headers of the first line do; a row, where the first column has text. */
+json_t *test_table_parse(const char *text, const char *joiner);
 /* Count lines of text that contain needle. */
 int test_count_lines(const char *text, const char *needle);
 
