@@ -1,4 +1,5 @@
-/* The iCalendar feed of the deadlines: occurrences as VTODOs, reminders as VALARMs, the zone as a VTIMEZONE. */
+/* The iCalendar feed of the deadlines: occurrences as VTODOs (or all-day VEVENTs), reminders as VALARMs, the
+ * zone as a VTIMEZONE. */
 #include "config.h"
 
 #include <openssl/evp.h>
@@ -18,8 +19,9 @@ struct ics_executor {
         bool by_agreement;
 };
 
-/* One occurrence with what its VTODO says. */
+/* One occurrence with what its VTODO or VEVENT says. */
 struct ics_item {
+        bool event; /* written as an all-day VEVENT rather than a VTODO */
         char *uid;
         int64_t measure_id;
         int number;
@@ -360,9 +362,12 @@ static int load_items(struct store *s, const struct ics_options *o, struct ics_i
                 };
                 date_parse(stmt_text(st, 9), &it->nominal);
                 date_parse(stmt_text(st, 10), &it->effective);
+                /* An event is another component than the task of the same occurrence: another UID, made alike. */
+                const char *kind = o->events ? "due" : "occurrence";
+                it->event = o->events;
                 it->uid = sqlite3_column_int(st, 17) == 1
-                                  ? xasprintf("occurrence-%s-%d@merzim", hash, it->number)
-                                  : xasprintf("occurrence-%s-%d-%s@merzim", hash, it->number, it->period);
+                                  ? xasprintf("%s-%s-%d@merzim", kind, hash, it->number)
+                                  : xasprintf("%s-%s-%d-%s@merzim", kind, hash, it->number, it->period);
         }
         sqlite3_reset(st);
         *ret = items;
@@ -430,7 +435,8 @@ static char *describe(const struct ics_item *it, const struct labels *l) {
 }
 
 /* Append a DISPLAY alarm for each message merzimd sends before the deadline and on its day (at the
- * send time, on the working day the policy picks), relative to DUE; those already past are left out. */
+ * send time, on the working day the policy picks), relative to the start of the due day (a task's DUE,
+ * an event's DTSTART); those already past are left out. */
 static void put_alarms(struct buf *out, const struct ics_item *it, const char *summary, const struct policy *p,
                        const struct calendar *cal, const char *language, int64_t now) {
         struct stage stages[POLICY_MAX_STAGES];
@@ -444,15 +450,64 @@ static void put_alarms(struct buf *out, const struct ics_item *it, const char *s
                 _cleanup_free_ char *text = xasprintf("%s: %s", days, summary);
                 put_prop(out, "BEGIN", "VALARM");
                 put_prop(out, "ACTION", "DISPLAY");
-                put_prop(out, "TRIGGER;RELATED=END", trigger);
+                put_prop(out, it->event ? "TRIGGER;RELATED=START" : "TRIGGER;RELATED=END", trigger);
                 put_text(out, "DESCRIPTION", text);
                 put_prop(out, "END", "VALARM");
         }
 }
 
-/* Append the VTODO of an occurrence. */
+/* Append the executors' codes as CATEGORIES. */
+static void put_categories(struct buf *out, const struct ics_item *it) {
+        if (!it->n_executors)
+                return;
+        struct buf line = {0};
+        buf_puts(&line, "CATEGORIES:");
+        for (size_t i = 0; i < it->n_executors; i++) {
+                if (i)
+                        buf_putc(&line, ',');
+                ics_escape_text(&line, it->executors[i].code);
+        }
+        ics_put_line(out, line.data);
+        buf_free(&line);
+}
+
+/* Append the all-day VEVENT of an occurrence, for calendars that show no tasks (Outlook's and Google's
+ * subscriptions): on its effective due date, free time, its alarms while pending; a done one is
+ * CONFIRMED with "✓" before its summary, a waived one CANCELLED. */
+static void put_vevent(struct buf *out, const struct ics_item *it, const struct labels *l, const struct policy *p,
+                       const struct calendar *cal, const char *language, int64_t now) {
+        char stamp[20], modified[20], start[12], end[12];
+        put_prop(out, "BEGIN", "VEVENT");
+        put_text(out, "UID", it->uid);
+        put_prop(out, "DTSTAMP", format_utc(now, stamp));
+        put_prop(out, "LAST-MODIFIED", stored_instant(it->modified, now, modified));
+        _cleanup_free_ char *sequence = xasprintf("%d", it->sequence);
+        put_prop(out, "SEQUENCE", sequence);
+        _cleanup_free_ char *summary = summary_of(it, l);
+        bool done = streq(it->status, "done");
+        _cleanup_free_ char *shown = done ? xasprintf("✓ %s", summary) : xstrdup(summary);
+        put_text(out, "SUMMARY", shown);
+        _cleanup_free_ char *description = describe(it, l);
+        put_text(out, "DESCRIPTION", description);
+        put_prop(out, "DTSTART;VALUE=DATE", format_date(it->effective, start));
+        put_prop(out, "DTEND;VALUE=DATE", format_date(it->effective + 1, end));
+        put_prop(out, "TRANSP", "TRANSPARENT");
+        put_prop(out, "STATUS", streq(it->status, "waived") ? "CANCELLED" : "CONFIRMED");
+        if (streq(it->status, "pending") && it->effective < tz_day(now, NULL))
+                put_prop(out, "PRIORITY", "1"); /* overdue */
+        put_categories(out, it);
+        if (streq(it->status, "pending"))
+                put_alarms(out, it, summary, p, cal, language, now);
+        put_prop(out, "END", "VEVENT");
+}
+
+/* Append the VTODO of an occurrence (its VEVENT if the feed is of events). */
 static void put_vtodo(struct buf *out, const struct ics_item *it, const struct labels *l, const struct policy *p,
                       const struct calendar *cal, const char *language, int64_t now) {
+        if (it->event) {
+                put_vevent(out, it, l, p, cal, language, now);
+                return;
+        }
         char stamp[20], modified[20], due[12];
         put_prop(out, "BEGIN", "VTODO");
         put_text(out, "UID", it->uid);
@@ -477,17 +532,7 @@ static void put_vtodo(struct buf *out, const struct ics_item *it, const struct l
                 if (it->effective < tz_day(now, NULL))
                         put_prop(out, "PRIORITY", "1"); /* overdue */
         }
-        if (it->n_executors) {
-                struct buf line = {0};
-                buf_puts(&line, "CATEGORIES:");
-                for (size_t i = 0; i < it->n_executors; i++) {
-                        if (i)
-                                buf_putc(&line, ',');
-                        ics_escape_text(&line, it->executors[i].code);
-                }
-                ics_put_line(out, line.data);
-                buf_free(&line);
-        }
+        put_categories(out, it);
         if (streq(it->status, "pending"))
                 put_alarms(out, it, summary, p, cal, language, now);
         put_prop(out, "END", "VTODO");

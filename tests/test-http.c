@@ -487,6 +487,16 @@ Test(http, an_agency_subscribes_to_its_calendar_feed) {
         for (const char *p = ics; (p = strstr(p, "BEGIN:VTODO")); p++)
                 todos++;
         cr_assert_eq(todos, 9);
+        /* The same deadlines as all-day events, for calendars that ignore tasks (&events=1). */
+        _cleanup_free_ char *events_path = xasprintf("%s&events=1", path);
+        _cleanup_free_ char *events = NULL;
+        cr_assert_eq(request("GET", events_path, NULL, NULL, &events), 200);
+        int n_events = 0;
+        for (const char *p = events; (p = strstr(p, "BEGIN:VEVENT")); p++)
+                n_events++;
+        cr_assert_eq(n_events, 9);
+        cr_assert_null(strstr(events, "BEGIN:VTODO"), "events only");
+        cr_assert_not_null(strstr(events, "\r\nDTSTART;VALUE=DATE:"), "all day");
         cr_assert_eq(request("GET", "/calendar.ics?token=wrong", NULL, NULL, NULL), 401);
 }
 
