@@ -193,7 +193,7 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf("%zu measures\n", table_rows(t));
+                printf(plural("%zu measure\n", "%zu measures\n", table_rows(t)), table_rows(t));
         }
         table_free(t);
         return EXIT_SUCCESS;
@@ -239,7 +239,7 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf("%zu agencies\n", table_rows(t));
+                printf(plural("%zu agency\n", "%zu agencies\n", table_rows(t)), table_rows(t));
         }
         table_free(t);
         return EXIT_SUCCESS;
@@ -308,7 +308,7 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf("%zu occurrences\n", table_rows(t));
+                printf(plural("%zu occurrence\n", "%zu occurrences\n", table_rows(t)), table_rows(t));
         }
         table_free(t);
         return EXIT_SUCCESS;

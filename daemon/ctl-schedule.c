@@ -95,7 +95,7 @@ static void print_table(const struct config *cfg, const struct schedule *sched) 
         }
         if (table_rows(t))
                 table_print(t, stdout, table_default_width());
-        printf("%zu messages\n", sched->n_messages);
+        printf(plural("%zu message\n", "%zu messages\n", sched->n_messages), sched->n_messages);
         table_free(t);
 }
 

@@ -143,20 +143,28 @@ static void print_outbox(json_t *status) {
         json_t *p;
         json_array_foreach(problems, i, p) {
                 if (i == STATUS_MAX_PROBLEMS) {
-                        printf("... and %zu more (merzimctl status --json lists them all)\n",
-                               json_array_size(problems) - STATUS_MAX_PROBLEMS);
+                        size_t more = json_array_size(problems) - STATUS_MAX_PROBLEMS;
+                        printf(plural("... and %zu more delivery (merzimctl status --json lists them all)\n",
+                                      "... and %zu more deliveries (merzimctl status --json lists them all)\n", more),
+                               more);
                         break;
                 }
                 json_int_t attempts = json_integer_value(json_object_get(p, "attempts"));
                 _cleanup_free_ char *next = short_time(p, "next_attempt_at");
-                _cleanup_free_ char *next_text = next ? xasprintf(", next %s", next) : xstrdup("");
-                _cleanup_free_ char *what = xasprintf(
-                        "%-9s %s %s, %" JSON_INTEGER_FORMAT " attempt%s%s, %s %s",
-                        json_string_value(json_object_get(p, "state")),
-                        json_string_value(json_object_get(p, "agency")),
-                        json_string_value(json_object_get(p, "stage")), attempts, attempts == 1 ? "" : "s",
-                        next_text, json_string_value(json_object_get(p, "channel")),
-                        json_string_value(json_object_get(p, "address")));
+                const char *state = json_string_value(json_object_get(p, "state"));
+                const char *agency = json_string_value(json_object_get(p, "agency"));
+                const char *stage = json_string_value(json_object_get(p, "stage"));
+                const char *channel = json_string_value(json_object_get(p, "channel"));
+                const char *address = json_string_value(json_object_get(p, "address"));
+                _cleanup_free_ char *what =
+                        next ? xasprintf(plural("%-9s %s %s, %" JSON_INTEGER_FORMAT " attempt, next %s, %s %s",
+                                                "%-9s %s %s, %" JSON_INTEGER_FORMAT " attempts, next %s, %s %s",
+                                                (unsigned long) attempts),
+                                         state, agency, stage, attempts, next, channel, address)
+                             : xasprintf(plural("%-9s %s %s, %" JSON_INTEGER_FORMAT " attempt, %s %s",
+                                                "%-9s %s %s, %" JSON_INTEGER_FORMAT " attempts, %s %s",
+                                                (unsigned long) attempts),
+                                         state, agency, stage, attempts, channel, address);
                 print_fitted(what, width);
                 const char *error = json_string_value(json_object_get(p, "last_error"));
                 _cleanup_free_ char *squeezed = utf8_squeeze(error ? error : "(no error recorded)");

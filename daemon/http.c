@@ -251,14 +251,15 @@ int http_server_start(const struct config *cfg, const struct calendar *cal, int6
                 flags |= MHD_USE_IPv6;
         uint16_t port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &ss)->sin6_port
                                                        : ((struct sockaddr_in *) &ss)->sin_port);
+        /* The logger first: libmicrohttpd warns of any option given before it. */
         s->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, s,
+                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, s,
                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) CONNECTION_TIMEOUT_SECONDS,
                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned) CONNECTION_LIMIT,
                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 64,
                                   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY,
                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, s,
                                   MHD_OPTION_END);
         if (!s->mhd) {
                 store_close(s->store);

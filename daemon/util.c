@@ -203,3 +203,7 @@ char *path_dirname(const char *path) {
                 return xstrdup("/");
         return xstrndup(path, (size_t) (slash - path));
 }
+
+const char *plural(const char *one, const char *many, unsigned long n) {
+        return n == 1 ? one : many;
+}

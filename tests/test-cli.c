@@ -171,6 +171,22 @@ Test(cli, measure_names_wrap_whole_in_100_columns) {
         json_decref(m);
 }
 
+Test(cli, one_of_a_thing_is_counted_in_the_singular) {
+        import_seed();
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "occurrences", "--measure", "1"), 0);
+        cr_assert(strstr(out, "\n1 occurrence\n"), "%s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "occurrences", "--measure", "10"), 0);
+        cr_assert(strstr(out, "\n3 occurrences\n"), "%s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "measures", "--agency", "QazTrade АҚ"), 0);
+        cr_assert(strstr(out, "\n1 measure\n"), "%s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "schedule", "--from", "2024-03-28", "--to", "2024-03-28", "--agency", "QazTrade АҚ"), 0);
+        cr_assert(strstr(out, "\n1 message\n"), "%s", out);
+}
+
 Test(cli, agencies_and_occurrences) {
         import_seed();
         json_t *a = ctl_json((const char *const[]) {"agencies", NULL});

@@ -500,6 +500,16 @@ Test(http, an_agency_subscribes_to_its_calendar_feed) {
         cr_assert_eq(request("GET", "/calendar.ics?token=wrong", NULL, NULL, NULL), 401);
 }
 
+Test(http, starting_logs_no_warning_from_libmicrohttpd) {
+        json_t *h = request_json("GET", "/v1/health", NULL, NULL, 200);
+        json_decref(h);
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *log = test_read(log_path);
+        cr_assert(strstr(log, "http: listening on"), "%s", log);
+        /* The logger is given first, so that libmicrohttpd's own messages go through merzimd's log. */
+        cr_assert_null(strstr(log, "EXTERNAL_LOGGER"), "%s", log);
+}
+
 Test(http, secrets_never_appear_in_logs_or_merzimctl_output) {
         /* Exercise everything that logs: deliveries, a reload, API calls with good and bad tokens. */
         _cleanup_free_ char *link = link_in_reminder("ЭМ", 10);
