@@ -171,9 +171,8 @@ echo "root: $root (copy of $cache)"
         die "make install failed"
 }
 ok "make install DESTDIR=$root"
-# The seed roadmap is not installed by make install: the administrator brings the document.
-mkdir -p "$root/root"
-cp "$top/examples/$seed" "$root/root/$seed"
+examples=/usr/share/merzim/examples
+check "make install puts the seed roadmap in $examples" test -f "$root$examples/$seed"
 
 # An SMTP server for the container, to be started later: systemd accepts each connection and runs a
 # shell script that takes every message into /var/tmp/merzim-test-smtp and accepts any AUTH PLAIN.
@@ -278,7 +277,7 @@ show "sed -i -e 's|smtp://127.0.0.1:25\"|smtp://127.0.0.1:2525\"|' -e 's|retry_i
 if show "merzimd --check-config -c $conf"; then ok "merzimd --check-config: configuration OK"; else fail "merzimd --check-config"; fi
 
 say "container: import the roadmap, as root"
-show "merzimctl -c $conf import /root/$seed | tail -n 3" || fail "merzimctl import"
+show "merzimctl -c $conf import $examples/$seed | tail -n 3" || fail "merzimctl import"
 show 'ls -l /var/lib/merzim'
 check "merzimctl import as root: the database is merzim's" owned_by_merzim
 
@@ -320,6 +319,9 @@ check "the retried e-mails are delivered" wait_journal "$c2" "delivered" 60
 sleep 3
 journal_since "$c2" -o short-iso | grep -e 'delivered' | head -n 5
 show 'ls /var/tmp/merzim-test-smtp/ && grep -h -m1 "^Subject:" /var/tmp/merzim-test-smtp/*.eml | head -n 3'
+show "journalctl -u merzim --no-pager -o cat MERZIM_AGENCY=ИИДМ | grep -e queued -e delivered | tail -n 2"
+check "journalctl MERZIM_AGENCY=ИИДМ shows the delivery" \
+        sh_ct "journalctl -u merzim --no-pager -o cat MERZIM_AGENCY=ИИДМ | grep -q ' delivered: '"
 show "tail -n 1 /var/tmp/merzim-test-smtp/auth | base64 -d | tr '\\000' ' '; echo"
 check "the relay was given the password of the credential" \
         test "$(sh_ct 'tail -n 1 /var/tmp/merzim-test-smtp/auth | base64 -d | tr "\000" " "')" = " merzim s3cret-test"
