@@ -17,8 +17,10 @@
  * table cannot fit otherwise; then not narrower than MIN_FLEX_WIDTH, longer words broken. */
 #define WORD_WIDTH 20
 #define MIN_FLEX_WIDTH 8
-/* The layout is worked out on at most this many rows, spread over the table. */
+/* The layout is worked out on at most this many rows, spread over the table, widening a column by at
+ * most LOOKAHEAD columns at a time: it takes milliseconds whatever the table and the width. */
 #define LAYOUT_ROWS 400
+#define LOOKAHEAD 64
 #define GAP 2
 
 struct table {
@@ -173,7 +175,7 @@ static void share_room(const struct table *t, size_t *w, const size_t *natural, 
                                 size_t own = lines_at(&lc, c, w[c], i);
                                 now += own > others[i] ? own : others[i];
                         }
-                        for (size_t extra = 1; extra <= room && w[c] + extra <= high[c]; extra++) {
+                        for (size_t extra = 1; extra <= room && extra <= LOOKAHEAD && w[c] + extra <= high[c]; extra++) {
                                 size_t then = 0;
                                 for (size_t i = 0; i < lc.n_rows; i++) {
                                         size_t own = lines_at(&lc, c, w[c] + extra, i);
