@@ -135,7 +135,7 @@ static int cmd_import(const char *conf, const char *file) {
                 return 1;
         double t0 = now_wall(), c0 = now_cpu();
         struct roadmap *map;
-        if (roadmap_parse(text, len, file, &map, &errs) < 0) {
+        if (roadmap_parse(text, len, file, NULL, &map, &errs) < 0) {
                 for (size_t i = 0; i < errs.n && i < 10; i++)
                         fprintf(stderr, "%s\n", errs.msgs[i]);
                 return 1;
@@ -214,9 +214,9 @@ static __attribute__((noinline)) void wake_step(struct setup *s, int64_t at, str
         w->planned = planner_run(&s->planner, at, PLAN_BATCH);
         w->messages = notifier_run(&s->notifier, at, NOTIFY_BATCH, &more);
         struct delivery *deliveries = NULL;
-        outbox_due(s->store, s->cfg, at, NULL, 0, (size_t) s->cfg->max_parallel, &deliveries, &w->deliveries);
+        outbox_due(s->store, s->cfg, at, NULL, 0, OUTBOX_ALL, (size_t) s->cfg->max_parallel, &deliveries, &w->deliveries);
         int64_t next = notifier_next(s->store);
-        int64_t retry = outbox_next_attempt(s->store, NULL, 0);
+        int64_t retry = outbox_next_attempt(s->store, NULL, 0, OUTBOX_ALL);
         int pending = 0, failed = 0;
         outbox_depth(s->store, &pending, &failed);
         w->next = next < retry ? next : retry;

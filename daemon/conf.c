@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "executors.h"
 #include "log.h"
 #include "tzone.h"
 #include "utf8.h"
@@ -48,6 +49,8 @@ struct config *config_new_defaults(void) {
         c->smtp_tls = SMTP_TLS_TRY;
         c->smtp_from = xstrdup("merzim <merzim@localhost>");
         c->smtp_verify = true;
+        c->smtp_max_connections = 4;
+        c->smtp_idle_seconds = 3;
         c->webhook_verify = true;
         c->http_listen = xstrdup("127.0.0.1:8080");
         c->http_public_url = xstrdup("http://127.0.0.1:8080");
@@ -81,6 +84,7 @@ void config_free(struct config *c) {
                 explicit_bzero(c->smtp_password, strlen(c->smtp_password));
         free(c->smtp_password);
         free(c->smtp_ca_file);
+        free(c->smtp_helo_name);
         free(c->webhook_ca_file);
         free(c->hostname);
         free(c->http_listen);
@@ -103,6 +107,7 @@ void config_free(struct config *c) {
                 struct agency_contact *a = &c->agencies[i];
                 free(a->code);
                 free(a->name);
+                strv_free(a->aliases);
                 strv_free(a->emails);
                 free(a->language);
                 free(a->webhook_url);
@@ -112,6 +117,9 @@ void config_free(struct config *c) {
         }
         free(c->agencies);
         free(c->agencies_by_code);
+        for (size_t i = 0; i < c->n_agency_keys; i++)
+                free(c->agency_keys[i].key);
+        free(c->agency_keys);
         free(c);
 }
 
@@ -313,9 +321,31 @@ static void load_delivery(struct loader *l, config_setting_t *g) {
         get_int(l, g, "timeout_seconds", 1, 3600, &c->timeout_seconds);
 }
 
+/* Whether an EHLO name is a fully-qualified domain name, or an address literal "[192.0.2.1]". */
+static bool helo_name_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n >= 3 && s[0] == '[' && s[n - 1] == ']')
+                return strspn(s + 1, "0123456789abcdefABCDEF.:IPv") == n - 2;
+        if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || !strchr(s, '.') || strstr(s, ".."))
+                return false;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n;
+}
+
+/* The SMTP session settings: the EHLO name, how many sessions at once, and how long one may sit idle. */
+static void load_smtp_sessions(struct loader *l, config_setting_t *g) {
+        struct config *c = l->c;
+        if (get_string(l, g, "helo_name", &c->smtp_helo_name) && !helo_name_valid(c->smtp_helo_name))
+                ERR(l, config_setting_get_member(g, "helo_name"),
+                    "helo_name \"%s\" must be a fully-qualified domain name (letters, digits, hyphens, at least "
+                    "one dot) or an address literal such as \"[192.0.2.1]\"", c->smtp_helo_name);
+        get_int(l, g, "max_connections", 1, 64, &c->smtp_max_connections);
+        get_int(l, g, "idle_seconds", 0, 3600, &c->smtp_idle_seconds);
+}
+
 static void load_smtp(struct loader *l, config_setting_t *g) {
         static const char *const keys[] = {"url", "tls", "from", "username", "password", "password_file",
-                                           "ca_file", "verify", NULL};
+                                           "ca_file", "verify", "helo_name", "max_connections", "idle_seconds",
+                                           NULL};
         struct config *c = l->c;
         check_keys(l, g, "smtp", keys);
         get_string(l, g, "url", &c->smtp_url);
@@ -344,6 +374,7 @@ static void load_smtp(struct loader *l, config_setting_t *g) {
                 c->smtp_ca_file = full;
         }
         get_bool(l, g, "verify", &c->smtp_verify);
+        load_smtp_sessions(l, g);
 }
 
 static void load_webhook(struct loader *l, config_setting_t *g) {
@@ -429,8 +460,37 @@ static bool valid_email(const char *s) {
         return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n<>,;\"()");
 }
 
+/* A string or an array of strings, as a NULL-terminated list; false (reported) if it is neither. */
+static bool get_strings(struct loader *l, config_setting_t *g, const char *key, const char *what, char ***ret) {
+        config_setting_t *e = config_setting_get_member(g, key);
+        size_t n = 0;
+        char **v = xcalloc(1, sizeof(char *));
+        bool ok = true;
+        if (e && config_setting_type(e) == CONFIG_TYPE_STRING) {
+                v = xreallocarray(v, 2, sizeof(char *));
+                v[n++] = xstrdup(config_setting_get_string(e));
+        } else if (e && config_setting_is_array(e)) {
+                for (int i = 0; i < config_setting_length(e); i++) {
+                        const char *s = config_setting_get_string_elem(e, i);
+                        if (!s) {
+                                ok = false;
+                                break;
+                        }
+                        v = xreallocarray(v, n + 2, sizeof(char *));
+                        v[n++] = xstrdup(s);
+                }
+        } else if (e) {
+                ok = false;
+        }
+        v[n] = NULL;
+        if (!ok)
+                ERR(l, e, "%s must be a string or an array of strings", what);
+        *ret = v;
+        return ok;
+}
+
 static void load_agency(struct loader *l, config_setting_t *g, struct agency_contact *a) {
-        static const char *const keys[] = {"code", "name", "email", "language", "webhook", NULL};
+        static const char *const keys[] = {"code", "name", "aliases", "email", "language", "webhook", NULL};
         check_keys(l, g, "an agency", keys);
         a->line = config_setting_source_line(g);
         if (!get_string(l, g, "code", &a->code) || isempty(a->code)) {
@@ -438,6 +498,13 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                 a->code = a->code ? a->code : xstrdup("");
         }
         get_string(l, g, "name", &a->name);
+        _cleanup_free_ char *aliases_of = xasprintf("aliases of agency %s", a->code);
+        if (get_strings(l, g, "aliases", aliases_of, &a->aliases))
+                for (size_t i = 0; a->aliases[i]; i++)
+                        if (text_ok(l, config_setting_get_member(g, "aliases"), "aliases", a->aliases[i]) &&
+                            isempty(a->aliases[i]))
+                                ERR(l, config_setting_get_member(g, "aliases"), "an alias of agency %s is empty",
+                                    a->code);
         a->language = xstrdup(l->c->language);
         if (get_string(l, g, "language", &a->language) && !valid_language(a->language))
                 ERR(l, config_setting_get_member(g, "language"), "language \"%s\" of agency %s is not kk, ru or en",
@@ -489,13 +556,21 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
 }
 
 static void load_plan(struct loader *l, config_setting_t *g, struct plan_settings *p) {
-        static const char *const keys[] = {"title", "coordinator", "supervisor", "years", NULL};
+        static const char *const keys[] = {"title", "coordinator", "supervisor", "years", "bare_month", NULL};
         check_keys(l, g, "a plan", keys);
         p->line = config_setting_source_line(g);
         if (!get_string(l, g, "title", &p->title))
                 ERR(l, g, "a plan needs the title it has in the document");
         get_string(l, g, "coordinator", &p->coordinator);
         get_string(l, g, "supervisor", &p->supervisor);
+        _cleanup_free_ char *bare = NULL;
+        if (get_string(l, g, "bare_month", &bare)) {
+                if (streq(bare, "first"))
+                        p->month_start = true;
+                else if (!streq(bare, "last"))
+                        ERR(l, config_setting_get_member(g, "bare_month"), "bare_month is \"first\" or \"last\" "
+                            "(the day of the month a deadline of only a month means), not \"%s\"", bare);
+        }
         config_setting_t *y = config_setting_get_member(g, "years");
         if (y) {
                 if (!config_setting_is_array(y) || config_setting_length(y) != 2) {
@@ -557,6 +632,41 @@ static void index_agencies(struct config *c) {
                 c->agencies_by_code[i] = i;
         if (c->n_agencies > 1)
                 qsort_r(c->agencies_by_code, c->n_agencies, sizeof(size_t), compare_agency_codes, c);
+}
+
+static int compare_keys(const void *a, const void *b) {
+        const struct agency_key_entry *x = a, *y = b;
+        int r = strcmp(x->key, y->key);
+        return r ? r : (x->agency > y->agency) - (x->agency < y->agency);
+}
+
+/* Codes and aliases by key; one key naming two agencies is an error: a plan's executor must reach one. */
+static void index_agency_keys(struct loader *l) {
+        struct config *c = l->c;
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_agencies; i++) {
+                const struct agency_contact *a = &c->agencies[i];
+                c->agency_keys = xreallocarray(c->agency_keys, n + 1, sizeof(*c->agency_keys));
+                c->agency_keys[n++] = (struct agency_key_entry) {.key = agency_key(a->code), .agency = i};
+                for (size_t k = 0; a->aliases && a->aliases[k]; k++) {
+                        c->agency_keys = xreallocarray(c->agency_keys, n + 1, sizeof(*c->agency_keys));
+                        c->agency_keys[n++] = (struct agency_key_entry) {.key = agency_key(a->aliases[k]), .agency = i};
+                }
+        }
+        c->n_agency_keys = n;
+        if (n > 1)
+                qsort(c->agency_keys, n, sizeof(*c->agency_keys), compare_keys);
+        for (size_t k = 1; k < n; k++) {
+                const struct agency_key_entry *prev = &c->agency_keys[k - 1], *cur = &c->agency_keys[k];
+                if (!streq(prev->key, cur->key) || prev->agency == cur->agency)
+                        continue;
+                const struct agency_contact *a = &c->agencies[prev->agency], *b = &c->agencies[cur->agency];
+                if (streq(a->code, b->code))
+                        continue; /* the same code twice: check_references says so */
+                errlist_add(l->errs, l->file, b->line, "agency %s: \"%s\" is also agency %s (line %d), as written or "
+                            "as an alias: a plan's executor must reach one agency", b->code, cur->key, a->code,
+                            a->line);
+        }
 }
 
 /* Agencies configured twice, found next to each other in the index by code; reported in the order of
@@ -651,6 +761,7 @@ static void load_root(struct loader *l, config_setting_t *root) {
         c->plans = load_list(l, root, "plans", sizeof(struct plan_settings), &c->n_plans, load_plan_any);
         index_agencies(c);
         check_references(l);
+        index_agency_keys(l);
 }
 
 const char *config_default_path(void) {
@@ -764,6 +875,20 @@ const struct agency_contact *config_agency(const struct config *c, const char *c
         for (size_t i = 0; !c->agencies_by_code && i < c->n_agencies; i++)
                 if (streq(c->agencies[i].code, code))
                         return &c->agencies[i];
+        if (c->n_agency_keys == 0)
+                return NULL;
+        _cleanup_free_ char *key = agency_key(code);
+        lo = 0, hi = c->n_agency_keys;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int cmp = strcmp(c->agency_keys[mid].key, key);
+                if (cmp == 0)
+                        return &c->agencies[c->agency_keys[mid].agency];
+                if (cmp < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 

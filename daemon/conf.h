@@ -24,6 +24,7 @@ enum smtp_tls {
 struct agency_contact {
         char *code;     /* as written in plans */
         char *name;     /* full name */
+        char **aliases; /* NULL-terminated: other spellings, and groups it answers for ("МИО") */
         char **emails;  /* NULL-terminated */
         char *language; /* "kk", "ru" or "en" */
         char *webhook_url;
@@ -44,7 +45,14 @@ struct plan_settings {
         char *coordinator;
         char *supervisor;
         int year_from, year_to; /* 0 = from the document */
+        bool month_start;       /* a bare month in a deadline means its first day (bare_month = "first") */
         int line;
+};
+
+/* An agency's code or alias by its spelling-independent key (agency_key), for config_agency. */
+struct agency_key_entry {
+        char *key;
+        size_t agency;
 };
 
 struct config {
@@ -82,6 +90,9 @@ struct config {
         char *smtp_password;
         char *smtp_ca_file;
         bool smtp_verify;
+        char *smtp_helo_name;     /* EHLO name; NULL: worked out at start (mail_resolve_helo) */
+        int smtp_max_connections; /* SMTP sessions at once */
+        int smtp_idle_seconds;    /* an idle session is closed with QUIT after this long */
         char *webhook_ca_file;
         bool webhook_verify;
 
@@ -101,6 +112,8 @@ struct config {
         struct agency_contact *agencies;
         size_t n_agencies;
         size_t *agencies_by_code; /* indexes into agencies, sorted by code, for config_agency */
+        struct agency_key_entry *agency_keys; /* codes and aliases by key, sorted */
+        size_t n_agency_keys;
 };
 
 /* $MERZIM_CONFIG, or SYSCONFDIR/merzim/merzim.conf. */
@@ -117,6 +130,8 @@ enum {
 int config_load_flags(const char *path, unsigned flags, struct config **ret, struct errlist *errs);
 void config_free(struct config *c);
 
+/* The configured agency for a code as a plan writes it: the agency with that code, or else the one whose
+ * code or alias is the same when quotes, case and look-alike letters are set aside. NULL if none. */
 const struct agency_contact *config_agency(const struct config *c, const char *code);
 const struct plan_settings *config_plan(const struct config *c, const char *title);
 /* The token whose SHA-256 (hex) is sha256_hex, or NULL. */

@@ -73,22 +73,23 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                 return ctl_usage_error(ctl, "give one deadline phrase, in quotes");
         const char *phrase = argv[i];
 
-        struct deadline dl;
-        char err[256];
-        if (deadline_parse(phrase, &dl, err, sizeof(err)) < 0) {
-                fprintf(stderr, "merzimctl deadline: cannot read \"%s\": %s\n", phrase, err);
-                return EXIT_FAILURE;
-        }
         if (a.plan && !a.year_from) {
                 int r = plan_years(ctl, a.plan, &a.year_from, &a.year_to);
                 if (r != EXIT_SUCCESS)
                         return r;
         }
+        struct deadline_rules rules;
+        struct deadline_context dctx = {.year_from = a.year_from, .year_to = a.year_to};
+        char err[512];
+        if (deadline_read(phrase, &dctx, &rules, err, sizeof(err)) < 0) {
+                fprintf(stderr, "merzimctl deadline: cannot read \"%s\": %s\n", phrase, err);
+                return EXIT_FAILURE;
+        }
         if (ctl_load_calendar(ctl) < 0)
                 return EXIT_FAILURE;
 
         struct deadline_occurrence *occ;
-        int n = deadline_expand(&dl, a.year_from, a.year_to, &occ);
+        int n = deadline_expand_rules(&rules, a.year_from, a.year_to, &occ);
         if (n == -EDOM) {
                 fprintf(stderr, "merzimctl deadline: \"%s\" names no years; give --years FIRST-LAST or --plan ID\n",
                         phrase);
@@ -98,9 +99,32 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                 fprintf(stderr, "merzimctl deadline: \"%s\": %s\n", phrase, strerror(-n));
                 return EXIT_FAILURE;
         }
+        char rule[1024];
+        deadline_format_rules(&rules, rule, sizeof(rule));
+        if (n == 0) {
+                /* A rule with no date of its own: say what it waits for. */
+                if (ctl->json) {
+                        ctl_print_json(json_pack("[{s:s, s:s?}]", "rule", rule, "waits_for",
+                                                 deadline_waits(&rules.rule[0]) ? rules.rule[0].event : NULL));
+                } else {
+                        for (size_t k = 0; k < rules.n; k++) {
+                                const struct deadline *dl = &rules.rule[k];
+                                char one[512];
+                                deadline_format(dl, one, sizeof(one));
+                                if (dl->kind == DEADLINE_RELATIVE)
+                                        printf("%s\tno date until the event «%s» is recorded (merzimctl event)\n", one,
+                                               dl->event);
+                                else if (dl->kind == DEADLINE_EVENT)
+                                        printf("%s\tno date: given by hand when «%s» happens (merzimctl due)\n", one,
+                                               dl->event);
+                                else
+                                        printf("%s\tno date: tracked, never due\n", one);
+                        }
+                }
+                free(occ);
+                return EXIT_SUCCESS;
+        }
 
-        char rule[128];
-        deadline_format(&dl, rule, sizeof(rule));
         json_t *arr = ctl->json ? json_array() : NULL;
         for (int k = 0; k < n; k++) {
                 day_t eff = calendar_effective_due(ctl->calendar, occ[k].nominal, ctl->config->due_shift);

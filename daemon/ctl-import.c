@@ -9,18 +9,21 @@
 #include "util.h"
 
 struct import_args {
-        bool dry_run;
+        bool dry_run, strict;
         const char *coordinator;
         int year_from, year_to;
 };
 
-enum { OPT_DRY_RUN = 0x2000, OPT_COORDINATOR, OPT_YEARS };
+enum { OPT_DRY_RUN = 0x2000, OPT_COORDINATOR, OPT_YEARS, OPT_STRICT };
 
 static int import_option(struct ctl *ctl, int opt, const char *arg, void *userdata) {
         struct import_args *a = userdata;
         switch (opt) {
         case OPT_DRY_RUN:
                 a->dry_run = true;
+                return 0;
+        case OPT_STRICT:
+                a->strict = true;
                 return 0;
         case OPT_COORDINATOR:
                 a->coordinator = arg;
@@ -39,9 +42,15 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
                 json_t *o = json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:b, s:b, s:b}", "file", file, "plan", rep->plan_id,
                                       "title", r->title, "doc_number", r->doc_number, "doc_date", r->doc_date,
                                       "dry_run", dry_run, "created", rep->plan_created, "unchanged", rep->unchanged);
-                json_object_set_new(o, "totals", json_pack("{s:i, s:i, s:i, s:i}", "sections", rep->n_sections,
+                json_object_set_new(o, "totals", json_pack("{s:i, s:i, s:i, s:i, s:I}", "sections", rep->n_sections,
                                                            "measures", rep->n_measures, "occurrences",
-                                                           rep->n_occurrences, "agencies", rep->n_agencies));
+                                                           rep->n_occurrences, "agencies", rep->n_agencies,
+                                                           "undated", (json_int_t) rep->n_waiting));
+                json_t *warnings = json_array();
+                for (size_t k = 0; k < r->warnings.n; k++)
+                        json_array_append_new(warnings, json_string(r->warnings.msgs[k]));
+                json_object_set_new(o, "warnings", warnings);
+                json_object_set_new(o, "format", json_string(doc_format_name(r->format)));
                 json_object_set_new(o, "changes",
                                     json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "measures_added",
                                               rep->measures_added, "measures_updated", rep->measures_updated,
@@ -55,8 +64,15 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
         printf("%s: plan %lld \"%s\"\n", file, (long long) rep->plan_id, r->title);
         if (r->doc_date || r->doc_number)
                 printf("  edition: %s № %s\n", r->doc_date ? r->doc_date : "?", r->doc_number ? r->doc_number : "?");
-        printf("  %d measures in %d sections, %d occurrences, %d agencies\n", rep->n_measures, rep->n_sections,
-               rep->n_occurrences, rep->n_agencies);
+        printf("  read from %s: %d measures in %d sections, %d occurrences, %d agencies\n",
+               doc_format_name(r->format), rep->n_measures, rep->n_sections, rep->n_occurrences, rep->n_agencies);
+        if (rep->n_waiting)
+                printf(plural("  %d measure is undated: its deadline gives no date (see the warnings above); give it "
+                              "a date with merzimctl due, or its event's with merzimctl event\n",
+                              "  %d measures are undated: their deadline gives no date (see the warnings above); give "
+                              "each a date with merzimctl due, or its event's with merzimctl event\n",
+                              (unsigned long) rep->n_waiting),
+                       rep->n_waiting);
         if (rep->unchanged) {
                 printf("  this document was imported before: nothing changed\n");
                 return;
@@ -75,6 +91,7 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
                 {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                 {"coordinator", required_argument, NULL, OPT_COORDINATOR},
                 {"years", required_argument, NULL, OPT_YEARS},
+                {"strict", no_argument, NULL, OPT_STRICT},
                 {},
         };
         struct import_args a = {0};
@@ -95,16 +112,32 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
 
         struct roadmap *map;
         struct errlist errs = {0};
-        r = roadmap_parse(text, len, file, &map, &errs);
+        struct roadmap_options ro = {.strict = a.strict, .year_from = a.year_from, .year_to = a.year_to};
+        r = roadmap_parse(text, len, file, &ro, &map, &errs);
+        /* The plan's settings, found by its title, may say how to read its deadlines: read it again. */
+        const struct plan_settings *settings = r >= 0 && ctl_load_config(ctl) >= 0 ? config_plan(ctl->config, map->title)
+                                                                                    : NULL;
+        if (settings && (settings->month_start || (settings->year_from && !a.year_from))) {
+                ro.month_start = settings->month_start;
+                if (!a.year_from)
+                        ro.year_from = settings->year_from, ro.year_to = settings->year_to;
+                roadmap_free(map);
+                errlist_clear(&errs);
+                r = roadmap_parse(text, len, file, &ro, &map, &errs);
+        }
         for (size_t k = 0; k < errs.n; k++)
                 fprintf(stderr, "%s\n", errs.msgs[k]);
         if (r < 0) {
-                fprintf(stderr, "merzimctl import: %zu error%s in %s; nothing was imported\n", errs.n,
-                        errs.n == 1 ? "" : "s", file);
+                fprintf(stderr,
+                        plural("merzimctl import: %zu error in %s; nothing was imported\n",
+                               "merzimctl import: %zu errors in %s; nothing was imported\n", errs.n),
+                        errs.n, file);
                 errlist_clear(&errs);
                 return EXIT_FAILURE;
         }
         errlist_clear(&errs);
+        for (size_t k = 0; k < map->warnings.n; k++)
+                fprintf(stderr, "%s\n", map->warnings.msgs[k]);
 
         if (ctl_load_calendar(ctl) < 0 || ctl_open_store(ctl) < 0) {
                 roadmap_free(map);
@@ -131,6 +164,10 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
                 fprintf(stderr, "merzimctl import: %s was not imported; the database is unchanged\n", file);
         else
                 print_report(ctl, file, map, &rep, a.dry_run);
+        int undated = rep.n_waiting;
         roadmap_free(map);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (r < 0)
+                return EXIT_FAILURE;
+        /* A script can tell that measures wait for a date from the coordinator. */
+        return undated ? CTL_EXIT_UNDATED : EXIT_SUCCESS;
 }

@@ -14,9 +14,10 @@ struct list_args {
         const char *agency;
         const char *status;
         int measure;
+        bool undated;
 };
 
-enum { OPT_PLAN = 0x2000, OPT_AGENCY, OPT_STATUS, OPT_MEASURE };
+enum { OPT_PLAN = 0x2000, OPT_AGENCY, OPT_STATUS, OPT_MEASURE, OPT_UNDATED };
 
 static int list_option(struct ctl *ctl, int opt, const char *arg, void *userdata) {
         struct list_args *a = userdata;
@@ -37,6 +38,9 @@ static int list_option(struct ctl *ctl, int opt, const char *arg, void *userdata
                         return ctl_usage_error(ctl, "--measure wants a measure number, not \"%s\"", arg);
                 a->measure = (int) v;
                 return 0;
+        case OPT_UNDATED:
+                a->undated = true;
+                return 0;
         }
         return ctl_usage_error(ctl, "unexpected option");
 }
@@ -46,6 +50,7 @@ static const struct option list_options[] = {
         {"agency", required_argument, NULL, OPT_AGENCY},
         {"status", required_argument, NULL, OPT_STATUS},
         {"measure", required_argument, NULL, OPT_MEASURE},
+        {"undated", no_argument, NULL, OPT_UNDATED},
         {},
 };
 
@@ -56,8 +61,8 @@ static int list_setup(struct ctl *ctl, int argc, char **argv, struct list_args *
                 return i == -1 ? EXIT_SUCCESS : -i;
         if (i < argc)
                 return ctl_usage_error(ctl, "unexpected argument \"%s\"", argv[i]);
-        bool given[] = {a->plan != 0, a->agency != NULL, a->status != NULL, a->measure != 0};
-        static const char *const names[] = {"plan", "agency", "status", "measure"};
+        bool given[] = {a->plan != 0, a->agency != NULL, a->status != NULL, a->measure != 0, a->undated};
+        static const char *const names[] = {"plan", "agency", "status", "measure", "undated"};
         for (size_t k = 0; k < ELEMENTSOF(names); k++) {
                 bool ok = false;
                 for (size_t j = 0; allowed[j]; j++)
@@ -140,33 +145,44 @@ static int measure_executors(struct ctl *ctl, int64_t measure_id, json_t **codes
 
 int cmd_measures(struct ctl *ctl, int argc, char **argv) {
         struct list_args a = {0};
-        int r = list_setup(ctl, argc, argv, &a, (const char *const[]) {"plan", "agency", NULL});
+        int r = list_setup(ctl, argc, argv, &a, (const char *const[]) {"plan", "agency", "undated", NULL});
         if (r >= 0)
                 return r;
         _cleanup_free_ char *agency = NULL;
         if (a.agency && (r = ctl_resolve_agency(ctl, a.agency, &agency)) >= 0)
                 return r;
 
+        /* Undated: a deadline gives no date by itself, and none was given it yet. */
         sqlite3_stmt *st = store_stmt(ctl->store,
-                "SELECT m.id, m.plan_id, m.number, m.name, s.title, m.deadline, m.rule, m.form, m.report_to "
+                "SELECT m.id, m.plan_id, m.number, m.name, s.title, m.deadline, m.rule, m.form, m.report_to, "
+                "coalesce(m.label, m.number), "
+                "(SELECT x.waits FROM due x WHERE x.measure_id = m.id AND x.waits IS NOT NULL "
+                " AND x.given_date IS NULL AND x.event_date IS NULL ORDER BY x.position LIMIT 1), m.source_line "
                 "FROM measure m LEFT JOIN section s ON s.id = m.section_id "
                 "WHERE NOT m.withdrawn AND (?1 = 0 OR m.plan_id = ?1) AND (?2 IS NULL OR EXISTS "
                 " (SELECT 1 FROM assignment x JOIN agency g ON g.id = x.agency_id "
                 "  WHERE x.measure_id = m.id AND g.code = ?2)) "
+                "AND (NOT ?3 OR EXISTS (SELECT 1 FROM due x WHERE x.measure_id = m.id AND x.waits IS NOT NULL "
+                " AND x.given_date IS NULL AND x.event_date IS NULL)) "
                 "ORDER BY m.plan_id, m.number");
         if (!st)
                 return EXIT_FAILURE;
         sqlite3_bind_int64(st, 1, a.plan);
         stmt_bind_text(st, 2, agency);
+        sqlite3_bind_int(st, 3, a.undated);
 
         /* Collect rows first: the executors query uses the same connection. */
         json_t *arr = json_array();
-        while (sqlite3_step(st) == SQLITE_ROW)
-                json_array_append_new(arr, json_pack("{s:I, s:I, s:i, s:s, s:s?, s:s, s:s, s:s, s:s?}",
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                json_t *m = json_pack("{s:I, s:I, s:i, s:s, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?}",
                         "id", sqlite3_column_int64(st, 0), "plan", sqlite3_column_int64(st, 1),
-                        "number", sqlite3_column_int(st, 2), "name", stmt_text(st, 3), "section", stmt_text(st, 4),
-                        "deadline", stmt_text(st, 5), "rule", stmt_text(st, 6), "form", stmt_text(st, 7),
-                        "report_to", stmt_text(st, 8)));
+                        "number", sqlite3_column_int(st, 2), "label", stmt_text(st, 9), "name", stmt_text(st, 3),
+                        "section", stmt_text(st, 4), "deadline", stmt_text(st, 5), "rule", stmt_text(st, 6),
+                        "form", stmt_text(st, 7), "report_to", stmt_text(st, 8), "undated", stmt_text(st, 10));
+                if (sqlite3_column_type(st, 11) == SQLITE_INTEGER && sqlite3_column_int(st, 11) > 0)
+                        json_object_set_new(m, "line", json_integer(sqlite3_column_int(st, 11)));
+                json_array_append_new(arr, m);
+        }
         sqlite3_reset(st);
 
         struct table *t = table_new((const char *const[]) {"NO", "~NAME", "~DEADLINE", "~EXECUTORS (* by agreement)",
@@ -183,20 +199,112 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
                 }
                 json_object_set_new(m, "agencies", codes);
                 json_object_del(m, "id");
-                _cleanup_free_ char *no = xasprintf("%lld", json_integer_value(json_object_get(m, "number")));
-                table_add(t, (const char *const[]) {no, json_string_value(json_object_get(m, "name")),
-                                                   json_string_value(json_object_get(m, "deadline")), text,
-                                                   json_string_value(json_object_get(m, "report_to"))});
+                /* The number as the document writes it, when merzim numbers the measures otherwise. */
+                long long number = json_integer_value(json_object_get(m, "number"));
+                const char *label = json_string_value(json_object_get(m, "label"));
+                _cleanup_free_ char *no = label && atoll(label) != number ? xasprintf("%lld (%s)", number, label)
+                                                                          : xasprintf("%lld", number);
+                const char *undated = json_string_value(json_object_get(m, "undated"));
+                _cleanup_free_ char *deadline = undated ? xasprintf("%s [undated]",
+                                                                    json_string_value(json_object_get(m, "deadline")))
+                                                        : xstrdup(json_string_value(json_object_get(m, "deadline")));
+                table_add(t, (const char *const[]) {no, json_string_value(json_object_get(m, "name")), deadline,
+                                                   text, json_string_value(json_object_get(m, "report_to"))});
         }
         if (ctl->json)
                 ctl_print_json(arr);
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf(plural("%zu measure\n", "%zu measures\n", table_rows(t)), table_rows(t));
+                size_t n = table_rows(t);
+                if (a.undated)
+                        printf(plural("%zu measure undated: give it a date with merzimctl due, or the event's with "
+                                      "merzimctl event\n",
+                                      "%zu measures undated: give each a date with merzimctl due, or the event's with "
+                                      "merzimctl event\n",
+                                      n),
+                               n);
+                else
+                        printf(plural("%zu measure\n", "%zu measures\n", n), n);
         }
         table_free(t);
         return EXIT_SUCCESS;
+}
+
+/* What merzimctl agencies knows of one agency. */
+struct agency_row {
+        char *code, *name;
+        int measures, lead, by_agreement, reports;
+        bool coordinator, supervisor, group;
+};
+
+/* The row of code, added if there is none. */
+static struct agency_row *agency_row(struct agency_row **rows, size_t *n, const char *code) {
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*rows)[i].code, code))
+                        return &(*rows)[i];
+        *rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+        struct agency_row *r = &(*rows)[(*n)++];
+        *r = (struct agency_row) {.code = xstrdup(code)};
+        return r;
+}
+
+static int compare_agency_rows(const void *a, const void *b) {
+        const struct agency_row *x = a, *y = b;
+        if (x->measures != y->measures)
+                return y->measures - x->measures;
+        if (x->reports != y->reports)
+                return y->reports - x->reports;
+        return strcmp(x->code, y->code);
+}
+
+/* Every agency merzim may write to about a plan: executors, report recipients (an agency that only
+ * receives reports executes nothing), coordinators and supervisors. */
+static int agency_rows(struct ctl *ctl, int64_t plan, struct agency_row **ret, size_t *n) {
+        *ret = NULL;
+        *n = 0;
+        sqlite3_stmt *st = store_stmt(ctl->store,
+                "SELECT g.code, g.name, count(m.id), count(CASE WHEN x.position = 1 THEN 1 END), "
+                "count(CASE WHEN x.by_agreement THEN 1 END), g.kind "
+                "FROM agency g JOIN assignment x ON x.agency_id = g.id "
+                "JOIN measure m ON m.id = x.measure_id AND NOT m.withdrawn AND (?1 = 0 OR m.plan_id = ?1) "
+                "GROUP BY g.id");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, plan);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                struct agency_row *r = agency_row(ret, n, stmt_text(st, 0));
+                r->name = stmt_text(st, 1) ? xstrdup(stmt_text(st, 1)) : NULL;
+                r->measures = sqlite3_column_int(st, 2);
+                r->lead = sqlite3_column_int(st, 3);
+                r->by_agreement = sqlite3_column_int(st, 4);
+                r->group = streq_ptr(stmt_text(st, 5), "group");
+        }
+        sqlite3_reset(st);
+        st = store_stmt(ctl->store, "SELECT report_to, count(*) FROM measure WHERE report_to IS NOT NULL "
+                                    "AND NOT withdrawn AND (?1 = 0 OR plan_id = ?1) GROUP BY report_to");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, plan);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                agency_row(ret, n, stmt_text(st, 0))->reports = sqlite3_column_int(st, 1);
+        sqlite3_reset(st);
+        st = store_stmt(ctl->store, "SELECT title, coordinator FROM plan WHERE ?1 = 0 OR id = ?1");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, plan);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const struct plan_settings *ps = config_plan(ctl->config, stmt_text(st, 0));
+                const char *coordinator = ps && ps->coordinator ? ps->coordinator : stmt_text(st, 1);
+                if (!isempty(coordinator))
+                        agency_row(ret, n, coordinator)->coordinator = true;
+                if (ps && !isempty(ps->supervisor))
+                        agency_row(ret, n, ps->supervisor)->supervisor = true;
+        }
+        sqlite3_reset(st);
+        if (*n > 1)
+                qsort(*ret, *n, sizeof(**ret), compare_agency_rows);
+        return 0;
 }
 
 int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
@@ -204,42 +312,58 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
         int r = list_setup(ctl, argc, argv, &a, (const char *const[]) {"plan", NULL});
         if (r >= 0)
                 return r;
-        sqlite3_stmt *st = store_stmt(ctl->store,
-                "SELECT g.code, g.name, count(m.id), count(CASE WHEN x.position = 1 THEN 1 END), "
-                "count(CASE WHEN x.by_agreement THEN 1 END) "
-                "FROM agency g JOIN assignment x ON x.agency_id = g.id "
-                "JOIN measure m ON m.id = x.measure_id AND NOT m.withdrawn AND (?1 = 0 OR m.plan_id = ?1) "
-                "GROUP BY g.id ORDER BY count(m.id) DESC, g.code");
-        if (!st)
+        struct agency_row *rows;
+        size_t n;
+        if (agency_rows(ctl, a.plan, &rows, &n) < 0)
                 return EXIT_FAILURE;
-        sqlite3_bind_int64(st, 1, a.plan);
         json_t *arr = json_array();
         struct table *t = table_new((const char *const[]) {"~CODE", "~NAME", "MEASURES", "LEAD", "BY AGREEMENT",
-                                                          "CONTACT", NULL});
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                const char *code = stmt_text(st, 0);
-                const struct agency_contact *c = config_agency(ctl->config, code);
-                const char *name = c && c->name ? c->name : stmt_text(st, 1);
+                                                          "REPORTS", "~ALSO", "CONTACT", NULL});
+        bool any_group = false;
+        for (size_t i = 0; i < n; i++) {
+                struct agency_row *row = &rows[i];
+                const struct agency_contact *c = config_agency(ctl->config, row->code);
+                const char *name = c && c->name ? c->name : row->name;
                 const char *contact = !c ? "not configured"
                                       : agency_contact_reachable(c) ? (c->webhook_url && c->emails[0] ? "e-mail, webhook"
                                                                        : c->webhook_url             ? "webhook"
                                                                                                      : "e-mail")
                                                                    : "none";
-                json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:b}", "code", code, "name", name,
-                                                     "measures", sqlite3_column_int(st, 2), "lead",
-                                                     sqlite3_column_int(st, 3), "by_agreement",
-                                                     sqlite3_column_int(st, 4), "reachable",
-                                                     agency_contact_reachable(c)));
-                table_add(t, (const char *const[]) {code, name, stmt_text(st, 2), stmt_text(st, 3), stmt_text(st, 4),
-                                                   contact});
+                const char *also = row->coordinator && row->supervisor ? "coordinator, supervisor"
+                                   : row->coordinator                  ? "coordinator"
+                                   : row->supervisor                   ? "supervisor"
+                                                                       : "";
+                /* A spelling or a group the configuration maps to one of its agencies. */
+                const char *maps_to = c && !streq(c->code, row->code) ? c->code : NULL;
+                json_array_append_new(arr, json_pack("{s:s, s:s?, s:i, s:i, s:i, s:i, s:b, s:b, s:b, s:s, s:s?}",
+                                                     "code", row->code, "name", name, "measures", row->measures,
+                                                     "lead", row->lead, "by_agreement", row->by_agreement, "reports",
+                                                     row->reports, "coordinator", row->coordinator, "supervisor",
+                                                     row->supervisor, "reachable", agency_contact_reachable(c), "kind",
+                                                     row->group ? "group" : "agency", "configured_as", maps_to));
+                any_group = any_group || (row->group && !maps_to);
+                _cleanup_free_ char *shown = row->group ? xasprintf("%s (group)", row->code) : xstrdup(row->code);
+                _cleanup_free_ char *reach = maps_to ? xasprintf("%s, as %s", contact, maps_to) : xstrdup(contact);
+                char measures[16], lead[16], agreement[16], reports[16];
+                snprintf(measures, sizeof(measures), "%d", row->measures);
+                snprintf(lead, sizeof(lead), "%d", row->lead);
+                snprintf(agreement, sizeof(agreement), "%d", row->by_agreement);
+                snprintf(reports, sizeof(reports), "%d", row->reports);
+                table_add(t, (const char *const[]) {shown, name ? name : "", measures, lead, agreement, reports,
+                                                   also, reach});
+                free(row->code);
+                free(row->name);
         }
-        sqlite3_reset(st);
+        free(rows);
         if (ctl->json)
                 ctl_print_json(arr);
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
                 printf(plural("%zu agency\n", "%zu agencies\n", table_rows(t)), table_rows(t));
+                if (any_group)
+                        printf("A group's messages go to the coordinator until an agency lists it among its aliases "
+                               "in merzim.conf.\n");
         }
         table_free(t);
         return EXIT_SUCCESS;

@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "preview.h"
+#include "render.h"
 #include "table.h"
 #include "tzone.h"
 #include "util.h"
@@ -33,69 +34,38 @@ static int schedule_option(struct ctl *ctl, int opt, const char *arg, void *user
         return ctl_usage_error(ctl, "unexpected option");
 }
 
-static json_t *channels_json(unsigned channels) {
-        json_t *v = json_array();
-        if (channels & 1)
-                json_array_append_new(v, json_string("email"));
-        if (channels & 2)
-                json_array_append_new(v, json_string("webhook"));
-        return v;
-}
-
-static json_t *roles_json(unsigned roles) {
-        json_t *v = json_array();
-        for (unsigned bit = 1; bit <= ROLE_SUPERVISOR; bit <<= 1)
-                if (roles & bit)
-                        json_array_append_new(v, json_string(role_name((enum role) bit)));
-        return v;
-}
-
-static json_t *message_json(const struct config *cfg, const struct message *m) {
-        char at[TZ_ISO_MAX], nominal[DATE_ISO_MAX], effective[DATE_ISO_MAX];
-        json_t *items = json_array();
-        for (size_t i = 0; i < m->n_items; i++) {
-                const struct message_item *it = &m->items[i];
-                json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:b}", "plan", it->occ->plan->id, "measure",
-                                      it->occ->measure, "period", it->occ->period, "nominal_due",
-                                      date_format(it->occ->nominal, nominal), "effective_due",
-                                      date_format(it->occ->effective, effective), "stage", it->stage.name,
-                                      "by_agreement", it->by_agreement);
-                json_t *fwd = json_array();
-                for (size_t k = 0; k < it->n_forwarded; k++)
-                        json_array_append_new(fwd, json_string(it->forwarded[k].code));
-                json_object_set_new(o, "forwarded_for", fwd);
-                json_object_set_new(o, "roles", roles_json(it->roles));
-                json_object_set_new(o, "days_left", json_integer(it->occ->effective - m->day));
-                json_array_append_new(items, o);
-        }
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "at", tz_format(m->at, at), "kind", m->kind, "stage", m->stage,
-                              "recipient", m->recipient);
-        json_object_set_new(o, "channels", channels_json(schedule_channels(cfg, m->recipient)));
-        json_object_set_new(o, "items", items);
-        json_object_set_new(o, "key", json_string(m->key));
-        return o;
-}
-
-static void print_table(const struct config *cfg, const struct schedule *sched) {
+/* The table of the messages, from their JSON. */
+static void print_table(json_t *messages) {
         struct table *t = table_new((const char *const[]) {"AT", "KIND", "STAGE", "~RECIPIENT", "VIA",
                                                           "~MEASURES (PERIOD)", NULL});
-        for (size_t i = 0; i < sched->n_messages; i++) {
-                const struct message *m = &sched->messages[i];
+        size_t i, k;
+        json_t *m, *it;
+        json_array_foreach(messages, i, m) {
                 char at[TZ_ISO_MAX];
-                tz_format(m->at, at);
+                snprintf(at, sizeof(at), "%s", json_string_value(json_object_get(m, "at")));
                 at[16] = 0; /* "YYYY-MM-DDTHH:MM" */
                 at[10] = ' ';
                 struct buf items = {0};
-                for (size_t k = 0; k < m->n_items; k++)
-                        buf_printf(&items, "%s%d (%s)", k ? ", " : "", m->items[k].occ->measure, m->items[k].occ->period);
-                unsigned ch = schedule_channels(cfg, m->recipient);
-                const char *via = ch == 3 ? "e-mail, webhook" : ch == 2 ? "webhook" : ch == 1 ? "e-mail" : "no contact";
+                json_array_foreach(json_object_get(m, "items"), k, it)
+                        buf_printf(&items, "%s%" JSON_INTEGER_FORMAT " (%s)", k ? ", " : "",
+                                   json_integer_value(json_object_get(it, "measure")),
+                                   json_string_value(json_object_get(it, "period")));
+                json_t *channels = json_object_get(m, "channels");
+                size_t n = json_array_size(channels);
+                const char *via = n == 2 ? "e-mail, webhook"
+                                  : n == 0 ? "no contact"
+                                  : streq(json_string_value(json_array_get(channels, 0)), "webhook") ? "webhook"
+                                                                                                      : "e-mail";
                 _cleanup_free_ char *list = buf_steal(&items);
-                table_add(t, (const char *const[]) {at, m->kind, m->stage, m->recipient, via, list});
+                table_add(t, (const char *const[]) {at, json_string_value(json_object_get(m, "kind")),
+                                                   json_string_value(json_object_get(m, "stage")),
+                                                   json_string_value(json_object_get(m, "recipient")), via,
+                                                   list ? list : ""});
         }
         if (table_rows(t))
                 table_print(t, stdout, table_default_width());
-        printf(plural("%zu message\n", "%zu messages\n", sched->n_messages), sched->n_messages);
+        size_t n = json_array_size(messages);
+        printf(plural("%zu message\n", "%zu messages\n", n), n);
         table_free(t);
 }
 
@@ -138,22 +108,24 @@ int cmd_schedule(struct ctl *ctl, int argc, char **argv) {
         if (o.to < o.from)
                 return ctl_usage_error(ctl, "--to is before --from");
 
-        struct policy p;
-        policy_from_config(ctl->config, &p);
-        struct occurrence_set occs;
-        struct schedule sched;
-        int r = preview_build(ctl->store, ctl->config, ctl->calendar, &p, &o, &occs, &sched);
+        /* The templates render each message as merzimd would (and fail as they would). */
+        struct templates *templates = NULL;
+        struct errlist errs = {0};
+        int r = templates_load(ctl->config->templates, &templates, &errs);
+        for (size_t k = 0; k < errs.n; k++)
+                fprintf(stderr, "%s\n", errs.msgs[k]);
+        errlist_clear(&errs);
+        json_t *messages = NULL;
+        if (r >= 0)
+                r = preview_run(ctl->store, ctl->config, ctl->calendar, templates, &o, &messages);
         if (r >= 0) {
                 if (ctl->json) {
-                        json_t *arr = json_array();
-                        for (size_t k = 0; k < sched.n_messages; k++)
-                                json_array_append_new(arr, message_json(ctl->config, &sched.messages[k]));
-                        ctl_print_json(arr);
+                        ctl_print_json(messages);
                 } else {
-                        print_table(ctl->config, &sched);
+                        print_table(messages);
+                        json_decref(messages);
                 }
         }
-        schedule_clear(&sched);
-        occurrence_set_clear(&occs);
+        templates_free(templates);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -94,6 +94,14 @@ static void print_plans(json_t *status) {
         if (table_rows(t))
                 table_print(t, stdout, table_default_width());
         table_free(t);
+        json_int_t undated = json_integer_value(json_object_get(json_object_get(status, "totals"), "undated"));
+        if (undated > 0)
+                printf(plural("%lld measure is undated, never reminded until given a date: merzimctl measures "
+                              "--undated\n",
+                              "%lld measures are undated, never reminded until given a date: merzimctl measures "
+                              "--undated\n",
+                              (unsigned long) undated),
+                       (long long) undated);
 }
 
 /* Print a line cut to width columns, with an ellipsis if it had to be cut. */
@@ -134,8 +142,11 @@ static void print_wrapped(const char *text, size_t indent, size_t width, int max
 static void print_outbox(json_t *status) {
         json_t *outbox = json_object_get(status, "outbox"), *problems = json_object_get(outbox, "problems");
         size_t width = table_default_width();
-        printf("Outbox: %" JSON_INTEGER_FORMAT " waiting for a first try, %" JSON_INTEGER_FORMAT
+        printf("Outbox: %" JSON_INTEGER_FORMAT " delivered today, %" JSON_INTEGER_FORMAT
+               " in the last 7 days\n        %" JSON_INTEGER_FORMAT " waiting for a first try, %" JSON_INTEGER_FORMAT
                " being retried, %" JSON_INTEGER_FORMAT " failed\n",
+               json_integer_value(json_object_get(outbox, "delivered_today")),
+               json_integer_value(json_object_get(outbox, "delivered_7_days")),
                json_integer_value(json_object_get(outbox, "pending")),
                json_integer_value(json_object_get(outbox, "retrying")),
                json_integer_value(json_object_get(outbox, "failed")));
@@ -152,24 +163,32 @@ static void print_outbox(json_t *status) {
                 json_int_t attempts = json_integer_value(json_object_get(p, "attempts"));
                 _cleanup_free_ char *next = short_time(p, "next_attempt_at");
                 const char *state = json_string_value(json_object_get(p, "state"));
+                json_int_t id = json_integer_value(json_object_get(p, "id"));
                 const char *agency = json_string_value(json_object_get(p, "agency"));
                 const char *stage = json_string_value(json_object_get(p, "stage"));
                 const char *channel = json_string_value(json_object_get(p, "channel"));
                 const char *address = json_string_value(json_object_get(p, "address"));
                 _cleanup_free_ char *what =
-                        next ? xasprintf(plural("%-9s %s %s, %" JSON_INTEGER_FORMAT " attempt, next %s, %s %s",
-                                                "%-9s %s %s, %" JSON_INTEGER_FORMAT " attempts, next %s, %s %s",
+                        next ? xasprintf(plural("%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempt, next %s, %s %s",
+                                                "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempts, next %s, %s %s",
                                                 (unsigned long) attempts),
-                                         state, agency, stage, attempts, next, channel, address)
-                             : xasprintf(plural("%-9s %s %s, %" JSON_INTEGER_FORMAT " attempt, %s %s",
-                                                "%-9s %s %s, %" JSON_INTEGER_FORMAT " attempts, %s %s",
+                                         state, id, agency, stage, attempts, next, channel, address)
+                             : xasprintf(plural("%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempt, %s %s",
+                                                "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempts, %s %s",
                                                 (unsigned long) attempts),
-                                         state, agency, stage, attempts, channel, address);
+                                         state, id, agency, stage, attempts, channel, address);
                 print_fitted(what, width);
                 const char *error = json_string_value(json_object_get(p, "last_error"));
                 _cleanup_free_ char *squeezed = utf8_squeeze(error ? error : "(no error recorded)");
                 print_wrapped(squeezed, 10, width, 3);
         }
+        if (json_integer_value(json_object_get(outbox, "failed")) > 0)
+                printf("To send a failed delivery again once its cause is fixed: merzimctl outbox retry #ID, or "
+                       "--failed\n");
 }
 
 int cmd_status(struct ctl *ctl, int argc, char **argv) {

@@ -11,6 +11,8 @@
 #include "store.h"
 
 #define EXIT_USAGE 2
+/* merzimctl import: the plan was imported, but some measures are undated. */
+#define CTL_EXIT_UNDATED 3
 
 struct ctl {
         const char *command;
@@ -55,6 +57,8 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret);
 
 int cmd_import(struct ctl *ctl, int argc, char **argv);
 int cmd_deadline(struct ctl *ctl, int argc, char **argv);
+int cmd_due(struct ctl *ctl, int argc, char **argv);
+int cmd_event(struct ctl *ctl, int argc, char **argv);
 int cmd_plans(struct ctl *ctl, int argc, char **argv);
 int cmd_measures(struct ctl *ctl, int argc, char **argv);
 int cmd_agencies(struct ctl *ctl, int argc, char **argv);
@@ -67,3 +71,4 @@ int cmd_ics(struct ctl *ctl, int argc, char **argv);
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 int cmd_report(struct ctl *ctl, int argc, char **argv);
 int cmd_token(struct ctl *ctl, int argc, char **argv);
+int cmd_outbox(struct ctl *ctl, int argc, char **argv);

@@ -79,6 +79,7 @@ struct daemon {
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
         struct flight *flights;
         size_t n_flights;
+        size_t n_mail_flights; /* of n_flights: e-mails, at most smtp.max_connections */
         bool stopping;
         int64_t data_version;
         char *db_name;
@@ -118,6 +119,7 @@ static int setup_load(const char *path, unsigned flags, struct setup *s, struct 
         }
         policy_from_config(s->cfg, &s->policy);
         s->fingerprint = policy_fingerprint(&s->policy, s->calendar, s->cfg->timezone);
+        mail_resolve_helo(s->cfg);
         return 0;
 }
 
@@ -128,7 +130,14 @@ int daemon_check_config(const char *config_path) {
         for (size_t i = 0; i < errs.n; i++)
                 fprintf(stderr, "%s\n", errs.msgs[i]);
         if (r >= 0) {
-                printf("configuration OK: %s\n", s.cfg->path ? s.cfg->path : "built-in defaults");
+                struct errlist warnings = {0};
+                mail_settings_warnings(s.cfg, &warnings);
+                for (size_t i = 0; i < warnings.n; i++)
+                        fprintf(stderr, "warning: %s\n", warnings.msgs[i]);
+                errlist_clear(&warnings);
+                _cleanup_free_ char *helo = mail_helo_name(s.cfg);
+                printf("configuration OK: %s (EHLO name %s)\n", s.cfg->path ? s.cfg->path : "built-in defaults",
+                       helo);
                 setup_clear(&s);
         }
         errlist_clear(&errs);
@@ -247,6 +256,7 @@ static int on_record(sd_event_source *s, uint64_t usec, void *userdata) {
  * next delivery at once. */
 static void flight_finish(struct flight *f, struct delivery_result *res) {
         struct daemon *d = f->daemon;
+        bool mail = f->d.channel == CHANNEL_EMAIL;
         d->finished = xreallocarray(d->finished, d->n_finished + 1, sizeof(struct finished));
         d->finished[d->n_finished++] = (struct finished) {
                 .d = f->d, .res = *res, .started = f->started, .ended = daemon_now(d)};
@@ -257,6 +267,8 @@ static void flight_finish(struct flight *f, struct delivery_result *res) {
                 if (*p == f) {
                         *p = f->next;
                         d->n_flights--;
+                        if (mail)
+                                d->n_mail_flights--;
                         break;
                 }
         flight_free(f);
@@ -302,7 +314,7 @@ static int64_t *busy_ids(const struct daemon *d, size_t *ret) {
         return busy;
 }
 
-static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
+static void start_flight(struct daemon *d, struct delivery *del, int64_t now, int64_t real_now) {
         struct flight *f = xcalloc(1, sizeof(*f));
         f->daemon = d;
         f->d = *del;
@@ -310,13 +322,17 @@ static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
         f->next = d->flights;
         d->flights = f;
         d->n_flights++;
+        if (f->d.channel == CHANNEL_EMAIL)
+                d->n_mail_flights++;
 
+        /* A webhook's timestamp is the real time, also under --now: receivers check it against their
+         * clock to refuse replayed requests. */
         f->easy = curl_easy_init();
         int r = !f->easy ? -ENOMEM
                 : f->d.channel == CHANNEL_EMAIL ? mail_setup(f->easy, d->setup.cfg, &f->d, &f->mail)
-                                                : webhook_setup(f->easy, d->setup.cfg, &f->d, now, &f->webhook);
+                                                : webhook_setup(f->easy, d->setup.cfg, &f->d, real_now, &f->webhook);
         if (r >= 0)
-                r = f->d.channel == CHANNEL_EMAIL ? mailer_add(d->mailer, f->easy, on_delivered, f)
+                r = f->d.channel == CHANNEL_EMAIL ? mailer_add(d->mailer, f->easy, f->mail, on_delivered, f)
                                                   : curl_glue_add(d->glue, f->easy, on_webhook_done, f);
         if (r < 0) {
                 /* A row that cannot even be set up (a bad address) fails for good. */
@@ -329,19 +345,40 @@ static void start_flight(struct daemon *d, struct delivery *del, int64_t now) {
         }
 }
 
-/* Start as many due deliveries as there is room for. */
+/* Room for more deliveries: e-mails up to smtp.max_connections (one per SMTP session), webhooks up to
+ * delivery.max_parallel. */
+static size_t room(const struct daemon *d, enum delivery_channel channel) {
+        size_t max = channel == CHANNEL_EMAIL ? (size_t) d->setup.cfg->smtp_max_connections
+                                              : (size_t) d->setup.cfg->max_parallel;
+        size_t busy = channel == CHANNEL_EMAIL ? d->n_mail_flights : d->n_flights - d->n_mail_flights;
+        return d->stopping || busy >= max ? 0 : max - busy;
+}
+
+/* The channels with room for more deliveries, as outbox channel bits. */
+static unsigned open_channels(const struct daemon *d) {
+        return (room(d, CHANNEL_EMAIL) ? OUTBOX_EMAIL : 0u) | (room(d, CHANNEL_WEBHOOK) ? OUTBOX_WEBHOOK : 0u);
+}
+
+/* Start as many due deliveries as there is room for on each channel. */
 static int dispatch(struct daemon *d, int64_t now) {
-        if (d->stopping || d->n_flights >= (size_t) d->setup.cfg->max_parallel)
+        unsigned channels = open_channels(d);
+        if (!channels)
                 return 0;
         size_t n_busy;
         int64_t *busy = busy_ids(d, &n_busy);
         struct delivery *due = NULL;
         size_t n = 0;
-        int r = outbox_due(d->store, d->setup.cfg, now, busy, n_busy, (size_t) d->setup.cfg->max_parallel - d->n_flights,
-                           &due, &n);
+        int r = outbox_due(d->store, d->setup.cfg, now, busy, n_busy, channels,
+                           room(d, CHANNEL_EMAIL) + room(d, CHANNEL_WEBHOOK), &due, &n);
         free(busy);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                start_flight(d, &due[i], now);
+        int64_t real_now = (int64_t) time(NULL);
+        for (size_t i = 0; i < n; i++) {
+                /* Rows beyond a channel's room wait for the next dispatch. */
+                if (r >= 0 && room(d, due[i].channel) > 0)
+                        start_flight(d, &due[i], now, real_now);
+                else
+                        delivery_free(&due[i]);
+        }
         free(due);
         return r;
 }
@@ -349,10 +386,11 @@ static int dispatch(struct daemon *d, int64_t now) {
 /* Arm the one timer for the next due stage or retry (or sleep with none). */
 static int64_t arm(struct daemon *d) {
         int64_t next = notifier_next(d->store);
-        if (!d->stopping && d->n_flights < (size_t) d->setup.cfg->max_parallel) {
+        unsigned channels = open_channels(d);
+        if (channels) {
                 size_t n_busy;
                 int64_t *busy = busy_ids(d, &n_busy);
-                int64_t retry = outbox_next_attempt(d->store, busy, n_busy);
+                int64_t retry = outbox_next_attempt(d->store, busy, n_busy, channels);
                 free(busy);
                 if (retry < next)
                         next = retry;
@@ -427,6 +465,18 @@ static void start_http(struct daemon *d) {
                 log_error("the HTTP interface is off: merzimd goes on without it");
 }
 
+/* Say how merzimd will introduce itself to the mail relay, and warn about settings a relay may refuse. */
+static void report_mail_settings(const struct daemon *d) {
+        struct errlist warnings = {0};
+        mail_settings_warnings(d->setup.cfg, &warnings);
+        for (size_t i = 0; i < warnings.n; i++)
+                log_warning("%s", warnings.msgs[i]);
+        errlist_clear(&warnings);
+        _cleanup_free_ char *helo = mail_helo_name(d->setup.cfg);
+        log_info("e-mail goes through %s as %s: at most %d sessions, each closed after %d s idle",
+                 d->setup.cfg->smtp_url, helo, d->setup.cfg->smtp_max_connections, d->setup.cfg->smtp_idle_seconds);
+}
+
 static void reload(struct daemon *d) {
         uint64_t mono = 0;
         sd_event_now(d->event, CLOCK_MONOTONIC, &mono);
@@ -447,6 +497,8 @@ static void reload(struct daemon *d) {
                 setup_clear(&d->setup);
                 d->setup = fresh;
                 r = adopt_setup(d);
+                mailer_configure(d->mailer, d->setup.cfg->smtp_max_connections, d->setup.cfg->smtp_idle_seconds);
+                report_mail_settings(d);
                 start_http(d);
                 log_info("configuration reloaded from %s", d->setup.cfg->path ? d->setup.cfg->path : "defaults");
         }
@@ -579,7 +631,8 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
             (r = sd_event_add_inotify(d->event, &d->db_watch, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO,
                                       on_db_change, d)) < 0 ||
             (r = sd_event_set_watchdog(d->event, true)) < 0 || (r = curl_glue_new(d->event, &d->glue)) < 0 ||
-            (r = mailer_new(d->event, &d->mailer)) < 0) {
+            (r = mailer_new(d->event, d->setup.cfg->smtp_max_connections, d->setup.cfg->smtp_idle_seconds,
+                                &d->mailer)) < 0) {
                 log_error_errno(r, "cannot set up the event loop: %s", strerror(-r));
                 goto fail;
         }
@@ -590,6 +643,7 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         sd_event_source_set_priority(d->kick, SD_EVENT_PRIORITY_IDLE);
 
         report_contacts(d);
+        report_mail_settings(d);
         *ret = d;
         return 0;
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "calendar.h"
 #include "deadline.h"
 #include "utf8.h"
 #include "util.h"
@@ -687,6 +688,17 @@ int deadline_parse(const char *phrase, struct deadline *ret, char *err, size_t e
         return 0;
 }
 
+int deadline_read(const char *phrase, const struct deadline_context *ctx, struct deadline_rules *ret, char *err,
+                  size_t errlen) {
+        (void) ctx;
+        ret->n = 0;
+        int r = deadline_parse(phrase, &ret->rule[0], err, errlen);
+        if (r < 0)
+                return r;
+        ret->n = 1;
+        return 0;
+}
+
 void deadline_format(const struct deadline *dl, char *buf, size_t len) {
         static const char *const units[] = {"day", "month", "quarter", "half"};
         char range[16] = "";
@@ -703,10 +715,96 @@ void deadline_format(const struct deadline *dl, char *buf, size_t len) {
         case DEADLINE_QUARTERLY:
                 snprintf(buf, len, "quarterly %d%s", dl->day, range);
                 break;
+        case DEADLINE_RELATIVE: {
+                static const char *const steps[] = {"days", "workdays", "weeks", "months", "years"};
+                snprintf(buf, len, "relative %c%d %s %s «%s»", dl->before ? '-' : '+', dl->amount,
+                         (unsigned) dl->step < ELEMENTSOF(steps) ? steps[dl->step] : "days",
+                         dl->before ? "before" : "after", dl->event);
+                break;
+        }
+        case DEADLINE_EVENT:
+                snprintf(buf, len, "event «%s»", dl->event);
+                break;
         default:
                 snprintf(buf, len, "continuous");
                 break;
         }
+}
+
+void deadline_format_rules(const struct deadline_rules *r, char *buf, size_t len) {
+        size_t used = 0;
+        if (len)
+                buf[0] = 0;
+        for (size_t i = 0; i < r->n && used + 3 < len; i++) {
+                if (i > 0) {
+                        memcpy(buf + used, "; ", 3);
+                        used += 2;
+                }
+                deadline_format(&r->rule[i], buf + used, len - used);
+                used += strlen(buf + used);
+        }
+}
+
+bool deadline_waits(const struct deadline *dl) {
+        return dl->kind == DEADLINE_RELATIVE || dl->kind == DEADLINE_EVENT;
+}
+
+int deadline_relative_due(const struct deadline *dl, day_t event, const struct calendar *cal, day_t *ret) {
+        if (dl->kind != DEADLINE_RELATIVE || dl->amount < 0 || dl->amount > 3660)
+                return -EINVAL;
+        int sign = dl->before ? -1 : 1;
+        int y, m, d;
+        switch (dl->step) {
+        case DEADLINE_DAYS:
+                *ret = event + sign * dl->amount;
+                return 0;
+        case DEADLINE_WEEKS:
+                *ret = event + sign * 7 * dl->amount;
+                return 0;
+        case DEADLINE_WORKING_DAYS: {
+                day_t day = event;
+                for (int k = 0; k < dl->amount;) {
+                        day += sign;
+                        k += !cal || calendar_is_working_day(cal, day);
+                }
+                *ret = day;
+                return 0;
+        }
+        case DEADLINE_MONTHS:
+        case DEADLINE_YEARS: {
+                date_to_ymd(event, &y, &m, &d);
+                int months = (dl->step == DEADLINE_YEARS ? 12 : 1) * dl->amount * sign;
+                int total = y * 12 + (m - 1) + months;
+                y = total / 12, m = total % 12 + 1;
+                int last = date_days_in_month(y, m);
+                *ret = date_from_ymd(y, m, d < last ? d : last);
+                return 0;
+        }
+        }
+        return -EINVAL;
+}
+
+int deadline_expand_rules(const struct deadline_rules *r, int year_from, int year_to,
+                          struct deadline_occurrence **ret) {
+        struct deadline_occurrence *all = NULL;
+        int n = 0;
+        *ret = NULL;
+        for (size_t i = 0; i < r->n; i++) {
+                struct deadline_occurrence *occ = NULL;
+                int got = deadline_expand(&r->rule[i], year_from, year_to, &occ);
+                if (got < 0) {
+                        free(occ);
+                        free(all);
+                        return got;
+                }
+                all = xreallocarray(all, (size_t) n + (size_t) got + 1, sizeof(*all));
+                if (got > 0)
+                        memcpy(all + n, occ, (size_t) got * sizeof(*occ));
+                n += got;
+                free(occ);
+        }
+        *ret = all;
+        return n;
 }
 
 /* The label of the period a one-off deadline closes. */
@@ -734,7 +832,7 @@ int deadline_expand(const struct deadline *dl, int year_from, int year_to, struc
         struct deadline_occurrence *occ;
         int n = 0;
         *ret = NULL;
-        if (dl->kind == DEADLINE_CONTINUOUS)
+        if (dl->kind == DEADLINE_CONTINUOUS || deadline_waits(dl))
                 return 0;
         if (dl->kind == DEADLINE_ONCE) {
                 occ = xcalloc(1, sizeof(*occ));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -44,16 +45,25 @@ struct delivery_result {
 void delivery_free(struct delivery *d);
 void delivery_result_clear(struct delivery_result *r);
 
-/* E-mail through libcurl SMTP (mail.c). The job owns what the transfer reads from (MIME parts,
- * header and recipient lists) and must live until the transfer is done. */
+/* E-mail through libcurl SMTP (mail.c). The job owns what the transfer reads from (the message text,
+ * the recipient list) and must live until the transfer is done. */
 struct mail_job;
 int mail_setup(CURL *easy, const struct config *cfg, const struct delivery *d, struct mail_job **ret);
 void mail_result(struct mail_job *job, CURL *easy, CURLcode code, struct delivery_result *ret);
 void mail_job_free(struct mail_job *job);
-/* A header value for UTF-8 text: as is if it is plain printable ASCII, else RFC 2047 encoded-words
- * ("=?UTF-8?B?...?=", each at most 75 characters, split on character boundaries). CR and LF never
- * pass through. Caller frees. */
-char *mail_encode_header(const char *utf8);
+/* Whether a transfer failed because the reused session it went out on was already closed by the relay
+ * (no answer, 421, or 503 before anything was sent): then it goes again at once on a new session. */
+bool mail_session_lost(struct mail_job *job, CURL *easy, CURLcode code);
+/* Make the job ready to be sent again on the same easy handle. */
+void mail_job_rewind(struct mail_job *job);
+/* The EHLO name: smtp.helo_name, else the path of smtp.url, else the domain of smtp.from. Caller frees. */
+char *mail_helo_name(const struct config *cfg);
+/* When neither smtp.helo_name nor a path in smtp.url gives the EHLO name, take the machine's
+ * fully-qualified name if it has one (its host name, or what the resolver gives for it). */
+int mail_resolve_helo(struct config *cfg);
+/* Settings a relay may refuse or that leak a password (credentials without TLS, an EHLO name that is
+ * not fully qualified), as warnings. */
+void mail_settings_warnings(const struct config *cfg, struct errlist *warnings);
 
 /* Webhooks through libcurl (webhook.c): POST application/json with X-Merzim-Timestamp,
  * X-Merzim-Signature: sha256=HEX (HMAC-SHA256 of "TIMESTAMP.BODY" with the endpoint's secret) and

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 
+#include "dating.h"
 #include "import.h"
 #include "log.h"
 #include "tzone.h"
@@ -12,11 +13,15 @@
 
 #define IMPORT_CACHE_SIZE (-64 * 1024) /* PRAGMA cache_size during an import: 64 MiB at most */
 
-/* An agency met in this import: its id, and whether the plan's list has it already. */
+/* An agency met in this import, by its key: the spellings the plan uses, its id once written. */
 struct known_agency {
-        const char *code; /* points into the roadmap */
-        int64_t id;
-        bool listed;
+        char *key; /* NULL: an empty slot */
+        const char *code; /* the plan's most common spelling (points into the roadmap) */
+        unsigned count;   /* of that spelling */
+        const char *spellings[8]; /* distinct spellings seen, with counts */
+        unsigned counts[8];
+        bool group;
+        int64_t id; /* 0 until written */
 };
 
 struct importer {
@@ -80,11 +85,12 @@ static int upsert_plan(struct importer *im) {
 
         st = store_stmt(im->s,
                         "INSERT INTO plan (key, title, doc_number, doc_date, edition, year_from, year_to, coordinator, "
-                        "expected_results, source_name, source_sha256, imported_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                        "expected_results, source_name, source_sha256, imported_at, act_date) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                         "ON CONFLICT (key) DO UPDATE SET title = ?2, doc_number = ?3, doc_date = ?4, edition = ?5, "
                         "year_from = ?6, year_to = ?7, coordinator = coalesce(?8, coordinator), "
-                        "expected_results = ?9, source_name = ?10, source_sha256 = ?11, imported_at = ?12");
+                        "expected_results = ?9, source_name = ?10, source_sha256 = ?11, imported_at = ?12, "
+                        "act_date = ?13");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, key);
@@ -99,6 +105,7 @@ static int upsert_plan(struct importer *im) {
         stmt_bind_text(st, 10, o->source_name);
         stmt_bind_text(st, 11, o->sha256);
         stmt_bind_text(st, 12, im->now);
+        stmt_bind_text(st, 13, r->act_date);
         int rr = step_done(im, st, "cannot write the plan");
         if (rr < 0 || im->plan_id)
                 return rr;
@@ -159,50 +166,138 @@ static uint64_t hash_code(const char *s) {
         return h;
 }
 
-/* The slot of code in the table of agencies met so far: its entry, or the empty slot for it. */
-static struct known_agency *known_slot(struct importer *im, const char *code) {
+/* The slot of a key in the table of agencies met so far: its entry, or the empty slot for it. */
+static struct known_agency *known_slot(struct importer *im, const char *key) {
         if (im->n_agencies * 2 >= im->n_slots) {
                 struct known_agency *old = im->agencies;
                 size_t n_old = im->n_slots;
                 im->n_slots = n_old ? n_old * 2 : 256;
                 im->agencies = xcalloc(im->n_slots, sizeof(*im->agencies));
                 for (size_t i = 0; i < n_old; i++)
-                        if (old[i].code) {
-                                size_t k = hash_code(old[i].code) & (im->n_slots - 1);
-                                while (im->agencies[k].code)
+                        if (old[i].key) {
+                                size_t k = hash_code(old[i].key) & (im->n_slots - 1);
+                                while (im->agencies[k].key)
                                         k = (k + 1) & (im->n_slots - 1);
                                 im->agencies[k] = old[i];
                         }
                 free(old);
         }
-        size_t k = hash_code(code) & (im->n_slots - 1);
-        while (im->agencies[k].code && !streq(im->agencies[k].code, code))
+        size_t k = hash_code(key) & (im->n_slots - 1);
+        while (im->agencies[k].key && !streq(im->agencies[k].key, key))
                 k = (k + 1) & (im->n_slots - 1);
         return &im->agencies[k];
 }
 
-/* The id of an agency, written if it is new; the plan's list of agencies gets it once. */
+/* Note a spelling of an agency; the most common spelling in the plan becomes the code of a new one. */
+static void count_spelling(struct importer *im, const struct roadmap_executor *e) {
+        char *key = agency_key(e->code);
+        struct known_agency *a = known_slot(im, key);
+        if (!a->key) {
+                *a = (struct known_agency) {.key = key, .group = e->group};
+                im->n_agencies++;
+        } else {
+                free(key);
+        }
+        size_t i = 0;
+        while (i < ELEMENTSOF(a->spellings) && a->spellings[i] && !streq(a->spellings[i], e->code))
+                i++;
+        if (i == ELEMENTSOF(a->spellings))
+                return;
+        a->spellings[i] = e->code;
+        a->counts[i]++;
+        if (a->counts[i] > a->count)
+                a->code = e->code, a->count = a->counts[i];
+}
+
+/* Agencies written before keys existed get theirs. */
+static int fill_agency_keys(struct importer *im) {
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id, code FROM agency WHERE key IS NULL");
+        if (!st)
+                return -EIO;
+        int64_t *ids = NULL;
+        char **codes = NULL;
+        size_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                ids = xreallocarray(ids, n + 1, sizeof(*ids));
+                codes = xreallocarray(codes, n + 1, sizeof(*codes));
+                ids[n] = sqlite3_column_int64(st, 0);
+                codes[n++] = xstrdup(stmt_text(st, 1));
+        }
+        sqlite3_reset(st);
+        int rr = rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read agencies");
+        for (size_t i = 0; i < n; i++) {
+                if (rr >= 0) {
+                        _cleanup_free_ char *key = agency_key(codes[i]);
+                        st = store_stmt(im->s, "UPDATE agency SET key = ?, kind = ? WHERE id = ?");
+                        if (!st)
+                                rr = -EIO;
+                        else {
+                                stmt_bind_text(st, 1, key);
+                                stmt_bind_text(st, 2, executor_is_group(codes[i]) ? "group" : "agency");
+                                stmt_bind_int(st, 3, ids[i]);
+                                rr = step_done(im, st, "cannot write an agency's key");
+                        }
+                }
+                free(codes[i]);
+        }
+        free(ids);
+        free(codes);
+        return rr;
+}
+
+/* The id of an agency, by its key: the one already known under any spelling, or a new one under the
+ * plan's most common spelling. The plan's list of agencies gets it once. */
 static int agency_id(struct importer *im, const char *code, int64_t *ret) {
-        struct known_agency *known = known_slot(im, code);
-        if (known->code) {
+        _cleanup_free_ char *key = agency_key(code);
+        struct known_agency *known = known_slot(im, key);
+        if (known->key && known->id) {
                 *ret = known->id;
                 return 0;
         }
-        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO agency (code) VALUES (?) ON CONFLICT (code) DO NOTHING");
+        if (!known->key) { /* not counted: cannot happen, but be safe */
+                *known = (struct known_agency) {.key = xstrdup(key), .code = code};
+                im->n_agencies++;
+        }
+        sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM agency WHERE key = ? ORDER BY id LIMIT 1");
         if (!st)
                 return -EIO;
-        stmt_bind_text(st, 1, code);
-        int rr = step_done(im, st, "cannot write an agency");
+        stmt_bind_text(st, 1, key);
+        int rr = step_id(im, st, ret, "cannot read an agency");
         if (rr < 0)
                 return rr;
-        im->rep->agencies_added += sqlite3_changes(store_db(im->s));
-        st = store_stmt(im->s, "SELECT id FROM agency WHERE code = ?");
-        if (!st)
-                return -EIO;
-        stmt_bind_text(st, 1, code);
-        rr = step_id(im, st, ret, "cannot read an agency");
-        if (rr < 0)
-                return rr;
+        const char *name = roadmap_agency_name(im->r, known->code);
+        if (!*ret) {
+                st = store_stmt(im->s, "INSERT INTO agency (code, key, kind, name) VALUES (?, ?, ?, ?) "
+                                       "ON CONFLICT (code) DO UPDATE SET key = excluded.key");
+                if (!st)
+                        return -EIO;
+                stmt_bind_text(st, 1, known->code);
+                stmt_bind_text(st, 2, key);
+                stmt_bind_text(st, 3, known->group ? "group" : "agency");
+                stmt_bind_text(st, 4, name);
+                rr = step_done(im, st, "cannot write an agency");
+                if (rr < 0)
+                        return rr;
+                im->rep->agencies_added += sqlite3_changes(store_db(im->s));
+                st = store_stmt(im->s, "SELECT id FROM agency WHERE code = ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_text(st, 1, known->code);
+                rr = step_id(im, st, ret, "cannot read an agency");
+                if (rr < 0)
+                        return rr;
+        } else if (name) {
+                /* The plan's abbreviation key names it: keep the name once known. */
+                st = store_stmt(im->s, "UPDATE agency SET name = ? WHERE id = ? AND name IS NULL");
+                if (!st)
+                        return -EIO;
+                stmt_bind_text(st, 1, name);
+                stmt_bind_int(st, 2, *ret);
+                rr = step_done(im, st, "cannot name an agency");
+                if (rr < 0)
+                        return rr;
+        }
         st = store_stmt(im->s, "INSERT OR IGNORE INTO plan_agency (plan_id, agency_id) VALUES (?, ?)");
         if (!st)
                 return -EIO;
@@ -211,8 +306,7 @@ static int agency_id(struct importer *im, const char *code, int64_t *ret) {
         rr = step_done(im, st, "cannot list an agency in the plan");
         if (rr < 0)
                 return rr;
-        *known = (struct known_agency) {.code = code, .id = *ret, .listed = true};
-        im->n_agencies++;
+        known->id = *ret;
         return 0;
 }
 
@@ -246,6 +340,19 @@ static int write_assignments(struct importer *im, int64_t measure_id, bool new_m
         return rr;
 }
 
+/* The deadline as understood, stored with the measure: "once 2022-06-30 month", "undated", and for a
+ * plan with a deadline per stage "STAGE: RULE; STAGE: RULE". */
+static char *measure_rule(const struct roadmap_measure *m) {
+        struct buf b = {0};
+        for (size_t k = 0; k < m->n_dues; k++) {
+                char rule[1024];
+                dating_format_rules(m->dues[k].rule, m->dues[k].n_rules, rule, sizeof(rule));
+                buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
+                           m->dues[k].stage ? ": " : "", rule);
+        }
+        return b.len ? buf_steal(&b) : xstrdup("undated");
+}
+
 /* Insert or update a measure; *ret gets its id, *created whether it is new. A plan created by this
  * import has no measures to look up. */
 static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created) {
@@ -263,16 +370,20 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
                         return rr;
         }
 
-        char rule[128];
-        deadline_format(&m->deadline, rule, sizeof(rule));
+        _cleanup_free_ char *rule = measure_rule(m);
+        const char *undated = NULL;
+        for (size_t k = 0; k < m->n_dues && !undated; k++)
+                if (m->dues[k].undated)
+                        undated = m->dues[k].why;
         st = store_stmt(im->s,
                         "INSERT INTO measure (plan_id, section_id, number, name, form, deadline, rule, report_to, "
-                        "source_line, withdrawn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0) "
+                        "source_line, withdrawn, label, undated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11) "
                         "ON CONFLICT (plan_id, number) DO UPDATE SET section_id = ?2, name = ?4, form = ?5, "
-                        "deadline = ?6, rule = ?7, report_to = ?8, source_line = ?9, withdrawn = 0 "
+                        "deadline = ?6, rule = ?7, report_to = ?8, source_line = ?9, withdrawn = 0, label = ?10, "
+                        "undated = ?11 "
                         "WHERE section_id IS NOT ?2 OR name IS NOT ?4 OR form IS NOT ?5 OR deadline IS NOT ?6 "
-                        "OR rule IS NOT ?7 OR report_to IS NOT ?8 OR source_line IS NOT ?9 OR withdrawn")
-        ;
+                        "OR rule IS NOT ?7 OR report_to IS NOT ?8 OR source_line IS NOT ?9 OR withdrawn "
+                        "OR label IS NOT ?10 OR undated IS NOT ?11");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, im->plan_id);
@@ -287,6 +398,8 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
         stmt_bind_text(st, 7, rule);
         stmt_bind_text(st, 8, m->report_to);
         stmt_bind_int(st, 9, m->line);
+        stmt_bind_text(st, 10, m->label);
+        stmt_bind_text(st, 11, undated);
         rr = step_done(im, st, "cannot write a measure");
         if (rr < 0)
                 return rr;
@@ -340,6 +453,69 @@ static int load_existing(struct importer *im, int64_t measure_id, struct existin
         *ret = v;
         *n = k;
         return rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read occurrences");
+}
+
+/* The dates given to a measure's undated deadlines, kept while the cell says the same. */
+struct kept_dates {
+        char given[DATE_ISO_MAX], event[DATE_ISO_MAX]; /* "" if none */
+};
+
+/* Write a measure's deadlines: a cell that says what it said keeps the dates given to it. */
+static int write_dues(struct importer *im, int64_t measure_id, bool new_measure, const struct roadmap_measure *m,
+                      struct kept_dates *kept) {
+        int rr = 0;
+        for (size_t k = 0; rr >= 0 && k < m->n_dues; k++) {
+                const struct roadmap_due *due = &m->dues[k];
+                memset(&kept[k], 0, sizeof(kept[k]));
+                sqlite3_stmt *st;
+                if (!new_measure) {
+                        st = store_stmt(im->s, "SELECT given_date, event_date FROM due WHERE measure_id = ? AND "
+                                               "position = ? AND stage IS ? AND deadline = ?");
+                        if (!st)
+                                return -EIO;
+                        stmt_bind_int(st, 1, measure_id);
+                        stmt_bind_int(st, 2, (int64_t) k + 1);
+                        stmt_bind_text(st, 3, due->stage);
+                        stmt_bind_text(st, 4, due->text);
+                        int rc = sqlite3_step(st);
+                        if (rc == SQLITE_ROW) {
+                                snprintf(kept[k].given, sizeof(kept[k].given), "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+                                snprintf(kept[k].event, sizeof(kept[k].event), "%s", stmt_text(st, 1) ? stmt_text(st, 1) : "");
+                        }
+                        sqlite3_reset(st);
+                        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                                return store_error(im->s, "cannot read a deadline");
+                }
+                char rule[1024];
+                dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
+                st = store_stmt(im->s,
+                                "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, "
+                                "event_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                                "ON CONFLICT (measure_id, position) DO UPDATE SET stage = ?3, deadline = ?4, rule = ?5, "
+                                "waits = ?6, given_date = ?7, event_date = ?8, "
+                                "dated_by = CASE WHEN ?7 IS NULL AND ?8 IS NULL THEN NULL ELSE dated_by END, "
+                                "dated_at = CASE WHEN ?7 IS NULL AND ?8 IS NULL THEN NULL ELSE dated_at END");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, measure_id);
+                stmt_bind_int(st, 2, (int64_t) k + 1);
+                stmt_bind_text(st, 3, due->stage);
+                stmt_bind_text(st, 4, due->text);
+                stmt_bind_text(st, 5, rule);
+                stmt_bind_text(st, 6, due->why);
+                stmt_bind_text(st, 7, kept[k].given[0] ? kept[k].given : NULL);
+                stmt_bind_text(st, 8, kept[k].event[0] ? kept[k].event : NULL);
+                rr = step_done(im, st, "cannot write a deadline");
+        }
+        if (rr >= 0 && !new_measure) {
+                sqlite3_stmt *st = store_stmt(im->s, "DELETE FROM due WHERE measure_id = ? AND position > ?");
+                if (!st)
+                        return -EIO;
+                stmt_bind_int(st, 1, measure_id);
+                stmt_bind_int(st, 2, (int64_t) m->n_dues);
+                rr = step_done(im, st, "cannot remove a deadline");
+        }
+        return rr;
 }
 
 /* Withdraw a pending occurrence that the new edition no longer has: it is waived, with the reason. */
@@ -435,23 +611,119 @@ static int mark_fresh(struct importer *im) {
         return step_done(im, st, "cannot record new occurrences");
 }
 
-/* Bring a measure's occurrences in line with its deadline; matched by period, and a lone one-off
+/* The years a rule without its own gives: the plan's period, from the year of this edition when an
+ * amending act made it (periods before it were the earlier edition's). */
+static void rule_years(const struct importer *im, int *from, int *to) {
+        const struct import_options *o = im->o;
+        *from = o->year_from ? o->year_from : im->r->year_from;
+        *to = o->year_to ? o->year_to : im->r->year_to;
+        int edition = im->r->doc_date ? atoi(im->r->doc_date) : 0;
+        int act = im->r->act_date ? atoi(im->r->act_date) : 0;
+        if (!o->year_from && edition > act && edition > *from && edition <= *to)
+                *from = edition;
+}
+
+/* One occurrence per period: the same date twice is one occurrence ("1998" in two rows of a measure);
+ * two dates in one period are told apart by their dates ("ежегодно к 1 марта и к 1 сентября"). Returns
+ * the new count. */
+static int distinct_periods(struct deadline_occurrence *v, int n) {
+        for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n;) {
+                        if (!streq(v[i].period, v[j].period)) {
+                                j++;
+                                continue;
+                        }
+                        if (v[i].nominal == v[j].nominal) {
+                                memmove(&v[j], &v[j + 1], (size_t) (n - j - 1) * sizeof(*v));
+                                n--;
+                                continue;
+                        }
+                        char a[DATE_ISO_MAX], b[DATE_ISO_MAX];
+                        date_format(v[i].nominal, a);
+                        date_format(v[j].nominal, b);
+                        /* "2024" becomes "2024-03-01"; a stage keeps its name: "Минюст: 2024-03-01". */
+                        const char *colon = strrchr(v[i].period, ':');
+                        size_t keep = colon ? (size_t) (colon - v[i].period) + 2 : 0;
+                        snprintf(v[i].period + keep, sizeof(v[i].period) - keep, "%s", a);
+                        snprintf(v[j].period + keep, sizeof(v[j].period) - keep, "%s", b);
+                        j = i + 1; /* the new labels may meet others */
+                }
+        return n;
+}
+
+/* Every dated occurrence a measure's deadlines give, a stage's periods named after it. */
+static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m, const struct kept_dates *kept,
+                              struct deadline_occurrence **ret) {
+        int y0, y1;
+        rule_years(im, &y0, &y1);
+        struct deadline_occurrence *all = NULL;
+        int n = 0;
+        for (size_t k = 0; k < m->n_dues; k++) {
+                const struct roadmap_due *due = &m->dues[k];
+                struct deadline_occurrence *occ = NULL;
+                int got = 0;
+                for (size_t i = 0; got >= 0 && i < due->n_rules; i++) {
+                        struct deadline_occurrence *one = NULL;
+                        int n1 = deadline_expand(&due->rule[i], y0, y1, &one);
+                        if (n1 > 0) {
+                                occ = xreallocarray(occ, (size_t) got + (size_t) n1, sizeof(*occ));
+                                memcpy(occ + got, one, (size_t) n1 * sizeof(*occ));
+                                got += n1;
+                        } else if (n1 < 0) {
+                                got = n1;
+                        }
+                        free(one);
+                }
+                if (got >= 0 && kept && due->undated) {
+                        /* The date the coordinator gave it, or that its event gives it. */
+                        struct deadline_occurrence dated;
+                        if (dating_occurrence(NULL, due->rule, due->n_rules, kept[k].given, kept[k].event,
+                                              im->o->calendar, &dated) > 0) {
+                                occ = xreallocarray(occ, (size_t) got + 1, sizeof(*occ));
+                                occ[got++] = dated;
+                        }
+                }
+                if (got < 0) {
+                        free(occ);
+                        free(all);
+                        return log_error_errno(got, "%s: measure %s: the deadline \"%s\" gives no dates: %s",
+                                               m->where, m->label, due->text,
+                                               got == -EDOM ? "it names no years and the plan has no period; "
+                                                              "give --years FIRST-LAST"
+                                                            : strerror(-got));
+                }
+                all = xreallocarray(all, (size_t) n + (size_t) got + 1, sizeof(*all));
+                for (int i = 0; i < got; i++) {
+                        all[n] = occ[i];
+                        if (due->stage) {
+                                /* "в Правительство: 2024-03", the stage cut to fit on a character boundary. */
+                                size_t room = sizeof(all[n].period) - strlen(occ[i].period) - 3;
+                                size_t cut = utf8_prefix_for_width(due->stage, room);
+                                if (cut > room)
+                                        cut = room;
+                                while (cut > 0 && ((unsigned char) due->stage[cut] & 0xC0) == 0x80)
+                                        cut--;
+                                _cleanup_free_ char *label = xasprintf("%.*s: %s", (int) cut, due->stage,
+                                                                       occ[i].period);
+                                memcpy(all[n].period, label, strlen(label) + 1);
+                        }
+                        n++;
+                }
+                free(occ);
+        }
+        *ret = all;
+        return distinct_periods(all, n);
+}
+
+/* Bring a measure's occurrences in line with its deadlines; matched by period, and a lone one-off
  * occurrence follows its measure to a new date, keeping its status and history. */
 static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure,
-                            const struct roadmap_measure *m) {
+                            const struct roadmap_measure *m, const struct kept_dates *kept) {
         const struct import_options *o = im->o;
-        int y0 = o->year_from ? o->year_from : im->r->year_from;
-        int y1 = o->year_to ? o->year_to : im->r->year_to;
         struct deadline_occurrence *want = NULL;
-        int n_want = deadline_expand(&m->deadline, y0, y1, &want);
-        if (n_want < 0) {
-                free(want);
-                return log_error_errno(n_want, "%s:%d: measure %d: the deadline \"%s\" gives no dates: %s",
-                                       o->source_name, m->line, m->number, m->deadline_text,
-                                       n_want == -EDOM ? "it names no years and the plan has no period; "
-                                                         "give --years FIRST-LAST"
-                                                       : strerror(-n_want));
-        }
+        int n_want = wanted_occurrences(im, m, kept, &want);
+        if (n_want < 0)
+                return n_want;
 
         struct existing_occurrence *have = NULL;
         size_t n_have = 0;
@@ -466,7 +738,7 @@ static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_me
                                 break;
                         }
         }
-        if (rr >= 0 && n_want == 1 && n_have == 1 && match[0] < 0) {
+        if (rr >= 0 && n_want == 1 && n_have == 1 && match[0] < 0 && !have[0].matched) {
                 have[0].matched = true;
                 match[0] = 0;
         }
@@ -563,6 +835,10 @@ static int count_plan(struct importer *im) {
                                "WHERE m.plan_id = ? AND m.withdrawn = 0", &im->rep->n_occurrences);
         if (rr >= 0)
                 rr = count(im, "SELECT count(*) FROM plan_agency WHERE plan_id = ?", &im->rep->n_agencies);
+        if (rr >= 0)
+                rr = count(im, "SELECT count(*) FROM measure m WHERE m.plan_id = ? AND NOT m.withdrawn AND EXISTS "
+                               "(SELECT 1 FROM due x WHERE x.measure_id = m.id AND x.waits IS NOT NULL "
+                               "AND x.given_date IS NULL AND x.event_date IS NULL)", &im->rep->n_waiting);
         return rr;
 }
 
@@ -580,20 +856,29 @@ static int already_imported(struct importer *im, bool *ret) {
 }
 
 static int import_body(struct importer *im) {
+        for (size_t i = 0; i < im->r->n_measures; i++)
+                for (size_t k = 0; k < im->r->measures[i].n_executors; k++)
+                        count_spelling(im, &im->r->measures[i].executors[k]);
         int rr = occurrence_max(im);
+        if (rr >= 0)
+                rr = fill_agency_keys(im);
         if (rr >= 0)
                 rr = upsert_plan(im);
         if (rr >= 0)
                 rr = upsert_sections(im);
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
                 const struct roadmap_measure *m = &im->r->measures[i];
-                int64_t id;
+                int64_t id = 0;
                 bool created = false;
+                struct kept_dates *kept = xcalloc(m->n_dues + 1, sizeof(*kept));
                 rr = upsert_measure(im, m, &id, &created);
                 if (rr >= 0)
                         rr = write_assignments(im, id, created, m);
                 if (rr >= 0)
-                        rr = sync_occurrences(im, id, created, m);
+                        rr = write_dues(im, id, created, m, kept);
+                if (rr >= 0)
+                        rr = sync_occurrences(im, id, created, m, kept);
+                free(kept);
         }
         if (rr >= 0)
                 rr = history_created(im);
@@ -655,6 +940,8 @@ out:
         store_set_cache_size(s, cache_size);
         free(im.section_ids);
         free(im.edition);
+        for (size_t i = 0; i < im.n_slots; i++)
+                free(im.agencies[i].key);
         free(im.agencies);
         return rr;
 }

@@ -29,6 +29,7 @@ struct import_report {
         int agencies_added;
         /* The plan as it stands after the import. */
         int n_sections, n_measures, n_occurrences, n_agencies;
+        int n_waiting; /* measures with a deadline that gives no date and was given none */
 };
 
 /* The SHA-256 of a document in hex, which tells whether it was imported before. */

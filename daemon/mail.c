@@ -1,320 +1,204 @@
-/* E-mail through libcurl's SMTP and MIME API: one message to one recipient, with headers that text from
- * plans and configuration cannot break out of, and what the server's reply means for the delivery. */
+/* E-mail through libcurl's SMTP: one message to one recipient, on a session that may be reused. The
+ * relay's replies are followed line by line (its greeting, what EHLO offers, the answer to the message)
+ * so that merzim never sends without the credentials it was given, records the relay's own answer to
+ * each message, and knows a session the relay had already closed from a refusal of the message. */
 #include "config.h"
 
+#include <netdb.h>
 #include <stdio.h>
-#include <time.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "delivery.h"
-#include "utf8.h"
+#include "mail-text.h"
 #include "util.h"
 
-#define HEADER_LINE_MAX 78  /* RFC 5322: lines SHOULD be at most 78 characters */
-#define ENCODED_WORD_BYTES 42 /* UTF-8 bytes per encoded-word: 56 base64 characters, 68 in all */
-#define PLAIN_WORD_MAX 60   /* a longer word in plain text could not be folded; it is encoded instead */
-#define ADDRESS_MAX 254
-#define TOKEN_MAX 255
 #define REPLY_MAX 256
 
+/* Why a message was not sent although a username is configured. */
+enum auth_missing {
+        AUTH_FINE,
+        AUTH_NOT_OFFERED,         /* the relay offers no AUTH at all */
+        AUTH_ONLY_AFTER_STARTTLS, /* it offers STARTTLS, and AUTH after it, but smtp.tls is "none" */
+};
+
 struct mail_job {
-        curl_mime *mime;
-        struct curl_slist *headers;
+        char *text; /* the whole message, and how much of it curl has read */
+        size_t len, offset;
         struct curl_slist *recipients;
         char *mail_from; /* "<address>" for MAIL FROM */
+        char *url;       /* smtp.url with the EHLO name as its path */
+        bool need_auth;  /* a username is configured: never send without AUTH */
+        bool starttls;   /* curl upgrades the session if the relay offers STARTTLS */
+        /* What the relay said during this transfer. */
+        bool greeted, tls_started, in_ehlo, ehlo_auth, ehlo_starttls;
+        enum auth_missing auth_missing;
+        bool data_started; /* the relay said 354: the message went out */
+        long last_code;
         char last_reply[REPLY_MAX];
+        char answer[REPLY_MAX]; /* the relay's answer to the message itself, with its queue id */
         char error[CURL_ERROR_SIZE];
 };
 
-/* Whether an address is one plain mailbox that cannot break out of MAIL FROM, RCPT TO or a header. */
-static bool address_valid(const char *a) {
-        if (isempty(a) || strlen(a) > ADDRESS_MAX)
-                return false;
-        const char *at = strrchr(a, '@');
-        if (!at || at == a || at[1] == 0)
-                return false;
-        for (const unsigned char *p = (const unsigned char *) a; *p; p++)
-                if (*p <= ' ' || *p >= 0x7f || strchr("<>()[]\\,;:\"", *p))
-                        return false;
-        return true;
+/* Whether a name is fully qualified: it has a dot, and is not localhost under another name. */
+static bool fqdn(const char *name) {
+        return name && strchr(name, '.') && name[strlen(name) - 1] != '.' && strncasecmp(name, "localhost", 9) != 0;
 }
 
-/* Whether a key or host name may go into a header or a Message-ID as it is. */
-static bool token_valid(const char *s, const char *extra) {
-        if (isempty(s) || strlen(s) > TOKEN_MAX)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
-                    !strchr(extra, *p))
-                        return false;
-        return true;
+/* The path of smtp.url (decoded), or NULL if it has none. libcurl takes it as the EHLO name. */
+static char *url_path(const char *url) {
+        CURLU *u = curl_url();
+        char *path = NULL, *copy = NULL;
+        if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK && path && path[0] == '/' &&
+            path[1])
+                copy = xstrdup(path + 1);
+        curl_free(path);
+        curl_url_cleanup(u);
+        return copy;
 }
 
-/* Split the configured sender, "merzim <merzim@host>" or "merzim@host", into name and address. */
-static int sender_parse(const char *from, char **ret_name, char **ret_address) {
-        _cleanup_free_ char *text = xstrdup(isempty(from) ? "" : from);
+char *mail_helo_name(const struct config *cfg) {
+        if (!isempty(cfg->smtp_helo_name))
+                return xstrdup(cfg->smtp_helo_name);
+        char *path = url_path(cfg->smtp_url ? cfg->smtp_url : "");
+        if (path)
+                return path;
         _cleanup_free_ char *name = NULL, *address = NULL;
-        char *lt = strrchr(text, '<');
-        if (lt) {
-                char *gt = strchr(lt, '>');
-                if (!gt || !isempty(strstrip(gt + 1)))
-                        return -EINVAL;
-                address = xstrndup(lt + 1, (size_t) (gt - lt - 1));
-                *lt = 0;
-                name = xstrdup(strstrip(text));
-                size_t n = strlen(name);
-                if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
-                        memmove(name, name + 1, n - 2);
-                        name[n - 2] = 0;
-                }
-        } else {
-                address = xstrdup(strstrip(text));
+        if (mail_sender_parse(cfg->smtp_from, &name, &address) < 0)
+                return xstrdup("localhost");
+        return xstrdup(strrchr(address, '@') + 1);
+}
+
+int mail_resolve_helo(struct config *cfg) {
+        _cleanup_free_ char *path = url_path(cfg->smtp_url ? cfg->smtp_url : "");
+        if (!isempty(cfg->smtp_helo_name) || path)
+                return 0;
+        char host[256] = "";
+        if (gethostname(host, sizeof(host) - 1) < 0)
+                return -errno;
+        if (fqdn(host)) {
+                cfg->smtp_helo_name = xstrdup(host);
+                return 0;
         }
-        if (!address_valid(address))
-                return -EINVAL;
-        *ret_name = NULL;
-        if (!isempty(name)) {
-                *ret_name = name;
-                name = NULL;
-        }
-        *ret_address = address;
-        address = NULL;
+        /* The name the resolver gives the host (/etc/hosts, DNS): "mx1" may be "mx1.example.kz". */
+        struct addrinfo hints = {.ai_flags = AI_CANONNAME, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+        if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai && fqdn(ai->ai_canonname))
+                cfg->smtp_helo_name = xstrdup(ai->ai_canonname);
+        if (ai)
+                freeaddrinfo(ai);
         return 0;
 }
 
-/* Append base64 of n bytes. */
-static void base64_append(struct buf *b, const unsigned char *s, size_t n) {
-        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for (size_t i = 0; i < n; i += 3) {
-                uint32_t v = (uint32_t) s[i] << 16;
-                if (i + 1 < n)
-                        v |= (uint32_t) s[i + 1] << 8;
-                if (i + 2 < n)
-                        v |= s[i + 2];
-                buf_putc(b, alphabet[(v >> 18) & 63]);
-                buf_putc(b, alphabet[(v >> 12) & 63]);
-                buf_putc(b, i + 1 < n ? alphabet[(v >> 6) & 63] : '=');
-                buf_putc(b, i + 2 < n ? alphabet[v & 63] : '=');
-        }
+void mail_settings_warnings(const struct config *cfg, struct errlist *warnings) {
+        const char *file = cfg->path ? cfg->path : "built-in configuration";
+        if (!isempty(cfg->smtp_username) && cfg->smtp_tls == SMTP_TLS_NONE && cfg->smtp_url &&
+            strncmp(cfg->smtp_url, "smtps://", 8) != 0)
+                errlist_add(warnings, file, 0,
+                            "smtp.username is set but smtp.tls is \"none\": the password would cross the network in "
+                            "clear, and a relay that offers AUTH only after STARTTLS gets nothing from merzim; set "
+                            "tls = \"starttls\"");
+        _cleanup_free_ char *helo = mail_helo_name(cfg);
+        if (!fqdn(helo) && helo[0] != '[')
+                errlist_add(warnings, file, 0,
+                            "the EHLO name \"%s\" is not a fully-qualified domain name, which many relays refuse; "
+                            "set smtp.helo_name", helo);
 }
 
-/* Text for one header line: valid UTF-8, every run of control characters (CR and LF among them) or
- * line separators turned into one space. */
-static char *header_text_clean(const char *s) {
-        struct buf b = {0};
-        const char *end = s + strlen(s);
-        bool in_control = false;
-        while (s < end) {
-                int32_t cp = utf8_decode(&s, end);
-                bool control = cp >= 0 && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029);
-                if (control) {
-                        if (!in_control)
-                                buf_putc(&b, ' ');
-                } else {
-                        utf8_encode(&b, cp < 0 ? 0xFFFD : (uint32_t) cp);
-                }
-                in_control = control;
-        }
-        return buf_steal(&b);
+/* smtp.url with the EHLO name as its path, which is where libcurl takes it from. */
+static char *url_with_helo(const struct config *cfg) {
+        _cleanup_free_ char *helo = mail_helo_name(cfg);
+        CURLU *u = curl_url();
+        char *url = NULL, *copy = NULL;
+        _cleanup_free_ char *path = xasprintf("/%s", helo);
+        if (u && curl_url_set(u, CURLUPART_URL, cfg->smtp_url, 0) == CURLUE_OK &&
+            curl_url_set(u, CURLUPART_PATH, path, CURLU_URLENCODE) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK)
+                copy = xstrdup(url);
+        curl_free(url);
+        curl_url_cleanup(u);
+        return copy;
 }
 
-/* Whether clean text can stand in a header as it is: printable ASCII that no decoder would take for an
- * encoded-word, in words short enough to fold. */
-static bool header_text_plain(const char *s) {
-        size_t word = 0;
-        if (strstr(s, "=?"))
-                return false;
-        for (const char *p = s; *p; p++) {
-                if (*p < 0x20 || *p > 0x7e)
-                        return false;
-                word = *p == ' ' ? 0 : word + 1;
-                if (word > PLAIN_WORD_MAX)
-                        return false;
-        }
-        return true;
-}
-
-char *mail_encode_header(const char *utf8) {
-        _cleanup_free_ char *text = header_text_clean(utf8 ? utf8 : "");
-        if (header_text_plain(text)) {
-                char *plain = text;
-                text = NULL;
-                return plain;
-        }
-
-        struct buf b = {0};
-        const char *p = text, *end = text + strlen(text);
-        while (p < end) {
-                const char *word = p;
-                while (p < end) {
-                        const char *next = p;
-                        utf8_decode(&next, end);
-                        if (next - word > ENCODED_WORD_BYTES)
-                                break;
-                        p = next;
-                }
-                if (b.len > 0)
-                        buf_putc(&b, ' ');
-                buf_puts(&b, "=?UTF-8?B?");
-                base64_append(&b, (const unsigned char *) word, (size_t) (p - word));
-                buf_puts(&b, "?=");
-        }
-        return buf_steal(&b);
-}
-
-/* One header line, "Name: value", folded at spaces so that no line is longer than 78 characters where
- * the value allows it. */
-static char *header_fold(const char *name, const char *value) {
-        struct buf b = {0};
-        buf_printf(&b, "%s:", name);
-        size_t line = b.len;
-        bool first = true;
-        for (const char *p = value;;) {
-                const char *space = strchr(p, ' ');
-                size_t n = space ? (size_t) (space - p) : strlen(p);
-                if (!first && n > 0 && line + 1 + n > HEADER_LINE_MAX) {
-                        buf_puts(&b, "\r\n");
-                        line = 0;
-                }
-                buf_putc(&b, ' ');
-                buf_append(&b, p, n);
-                line += 1 + n;
-                first = false;
-                if (!space)
-                        break;
-                p = space + 1;
-        }
-        return buf_steal(&b);
-}
-
-/* A mailbox for From: or To:, the display name quoted if ASCII and encoded if not. */
-static char *mailbox_format(const char *name, const char *address) {
-        _cleanup_free_ char *clean = header_text_clean(name ? name : "");
-        strstrip(clean);
-        if (isempty(clean))
-                return xasprintf("<%s>", address);
-        if (header_text_plain(clean)) {
-                struct buf b = {0};
-                buf_putc(&b, '"');
-                for (const char *p = clean; *p; p++) {
-                        if (*p == '"' || *p == '\\')
-                                buf_putc(&b, '\\');
-                        buf_putc(&b, *p);
-                }
-                buf_printf(&b, "\" <%s>", address);
-                return buf_steal(&b);
-        }
-        /* RFC 2047 forbids encoded-words inside a quoted string: they stand alone as the phrase. */
-        _cleanup_free_ char *encoded = mail_encode_header(clean);
-        return xasprintf("%s <%s>", encoded, address);
-}
-
-/* The Date: header value for a moment, in RFC 5322 form and UTC. */
-static void date_format_rfc5322(int64_t when, char *buf, size_t size) {
-        static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-        static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-        time_t t = (time_t) when;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm)) {
-                t = 0;
-                gmtime_r(&t, &tm);
-        }
-        snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday % 7], tm.tm_mday,
-                 months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* The body as the MIME part sends it: lines ending in CRLF, malformed UTF-8 replaced. */
-static char *body_normalize(const char *s) {
-        struct buf b = {0};
-        const char *end = s + strlen(s);
-        while (s < end) {
-                if (*s == '\r' || *s == '\n') {
-                        buf_puts(&b, "\r\n");
-                        s += (s[0] == '\r' && s + 1 < end && s[1] == '\n') ? 2 : 1;
-                        continue;
-                }
-                int32_t cp = utf8_decode(&s, end);
-                utf8_encode(&b, cp < 0 ? 0xFFFD : (uint32_t) cp);
-        }
-        return buf_steal(&b);
-}
-
-/* Whether text is mostly ASCII: quoted-printable keeps such text readable, while Kazakh or Russian
- * text is about a third of the size in base64. */
-static bool text_mostly_ascii(const char *s) {
-        size_t total = 0, high = 0;
-        for (; *s; s++, total++)
-                high += (unsigned char) *s >= 0x80;
-        return high * 4 <= total;
-}
-
-/* Add a header line to the job's list. */
-static void header_add(struct mail_job *job, char *line) {
-        struct curl_slist *l = curl_slist_append(job->headers, line);
-        free(line);
-        if (!l)
-                abort(); /* out of memory, as xmalloc would */
-        job->headers = l;
-}
-
-/* Keep the server's last reply line, for the audit: curl hands SMTP replies to the header callback. */
-static size_t on_reply_line(char *data, size_t size, size_t n, void *userdata) {
+/* CURLOPT_READFUNCTION: the message, as much as curl asks for. */
+static size_t on_read(char *buffer, size_t size, size_t n, void *userdata) {
         struct mail_job *job = userdata;
-        size_t len = size * n, out = 0;
-        if (len < 3 || data[0] < '0' || data[0] > '9')
-                return len;
-        if (strncmp(data, "221", 3) == 0)
-                return len; /* the goodbye to QUIT when curl closes the connection says nothing */
-        for (size_t i = 0; i < len && out < sizeof(job->last_reply) - 1; i++) {
+        size_t room = size * n, left = job->len - job->offset;
+        size_t take = left < room ? left : room;
+        memcpy(buffer, job->text + job->offset, take);
+        job->offset += take;
+        return take;
+}
+
+/* Whether an EHLO line ("250-AUTH PLAIN LOGIN") names the keyword. */
+static bool ehlo_keyword(const char *line, size_t len, const char *keyword) {
+        size_t k = strlen(keyword);
+        return len >= 4 + k && strncasecmp(line + 4, keyword, k) == 0 &&
+               (len == 4 + k || line[4 + k] == ' ' || line[4 + k] == '=' || line[4 + k] == '\r' || line[4 + k] == '\n');
+}
+
+/* Copy a reply line for the audit: one line, no control characters. */
+static void reply_copy(char *dst, const char *data, size_t len) {
+        size_t out = 0;
+        for (size_t i = 0; i < len && out < REPLY_MAX - 1; i++) {
                 unsigned char c = (unsigned char) data[i];
                 if (c == '\r' || c == '\n')
                         break;
-                job->last_reply[out++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
+                dst[out++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
         }
-        job->last_reply[out] = 0;
+        dst[out] = 0;
+}
+
+/* CURLOPT_HEADERFUNCTION: curl hands every reply line of the relay here, in order. On a new session the
+ * first reply is the greeting (220), then EHLO's; a second 220 is the go-ahead for TLS, and EHLO is
+ * asked again. With a username configured, an EHLO reply that offers no AUTH (and no STARTTLS that curl
+ * will use) stops the transfer before MAIL FROM: returning less than len makes curl give up. */
+static size_t on_reply_line(char *data, size_t size, size_t n, void *userdata) {
+        struct mail_job *job = userdata;
+        size_t len = size * n;
+        if (len < 3 || data[0] < '0' || data[0] > '9' || data[1] < '0' || data[1] > '9' || data[2] < '0' ||
+            data[2] > '9')
+                return len;
+        long code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
+        if (job->in_ehlo) {
+                job->ehlo_auth = job->ehlo_auth || ehlo_keyword(data, len, "AUTH");
+                job->ehlo_starttls = job->ehlo_starttls || ehlo_keyword(data, len, "STARTTLS");
+        }
+        if (len > 3 && data[3] == '-')
+                return len; /* more lines of this reply follow */
+        if (code == 221)
+                return len; /* the goodbye to QUIT when curl closes the session says nothing */
+        job->last_code = code;
+        reply_copy(job->last_reply, data, len);
+
+        if (job->in_ehlo) {
+                job->in_ehlo = code >= 500; /* EHLO refused: curl asks HELO next */
+                if (code / 100 == 2 && job->need_auth && !job->ehlo_auth &&
+                    !(job->ehlo_starttls && job->starttls && !job->tls_started)) {
+                        job->auth_missing = job->ehlo_starttls ? AUTH_ONLY_AFTER_STARTTLS : AUTH_NOT_OFFERED;
+                        return 0;
+                }
+        } else if (code == 220) {
+                job->tls_started = job->greeted;
+                job->greeted = true;
+                job->in_ehlo = true;
+                job->ehlo_auth = job->ehlo_starttls = false;
+        } else if (code == 354) {
+                job->data_started = true;
+        } else if (job->data_started && !job->answer[0]) {
+                reply_copy(job->answer, data, len);
+        }
         return len;
 }
 
 /* Make the easy handle forget everything that points into the job, so that the job can be freed. */
 static void mail_detach(CURL *easy) {
-        curl_easy_setopt(easy, CURLOPT_MIMEPOST, NULL);
-        curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(easy, CURLOPT_READFUNCTION, NULL);
+        curl_easy_setopt(easy, CURLOPT_READDATA, NULL);
         curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, NULL);
         curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, NULL);
         curl_easy_setopt(easy, CURLOPT_HEADERDATA, NULL);
         curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
-}
-
-/* The MIME message: headers in the top-level list, one text/plain part in quoted-printable or base64. */
-static int mail_build(struct mail_job *job, CURL *easy, const struct delivery *d, const char *from_name,
-                      const char *from_address, const char *host) {
-        char date[64];
-        _cleanup_free_ char *from = mailbox_format(from_name, from_address);
-        _cleanup_free_ char *to = mailbox_format(d->to_name, d->address);
-        _cleanup_free_ char *subject = mail_encode_header(d->subject ? d->subject : "");
-        _cleanup_free_ char *body = body_normalize(d->body ? d->body : "");
-
-        date_format_rfc5322(d->created_at, date, sizeof(date));
-        header_add(job, xasprintf("Date: %s", date));
-        header_add(job, header_fold("From", from));
-        header_add(job, header_fold("To", to));
-        header_add(job, header_fold("Subject", subject));
-        header_add(job, xasprintf("Message-ID: <%s@%s>", d->key, host));
-        header_add(job, xstrdup("MIME-Version: 1.0"));
-        header_add(job, xstrdup("Auto-Submitted: auto-generated"));
-        header_add(job, xasprintf("X-Merzim-Key: %s", d->key));
-
-        job->mime = curl_mime_init(easy);
-        if (!job->mime)
-                return -ENOMEM;
-        curl_mimepart *part = curl_mime_addpart(job->mime);
-        if (!part)
-                return -ENOMEM;
-        if (curl_mime_data(part, body, CURL_ZERO_TERMINATED) != CURLE_OK || /* curl copies it */
-            curl_mime_type(part, "text/plain; charset=UTF-8") != CURLE_OK ||
-            curl_mime_encoder(part, text_mostly_ascii(body) ? "quoted-printable" : "base64") != CURLE_OK)
-                return -ENOMEM;
-        return 0;
 }
 
 /* Set the transfer's options; any failure means this libcurl cannot do what the configuration asks. */
@@ -328,7 +212,7 @@ static int mail_options(struct mail_job *job, CURL *easy, const struct config *c
         if (!c)
                 c = curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->error);
         if (!c)
-                c = curl_easy_setopt(easy, CURLOPT_URL, cfg->smtp_url);
+                c = curl_easy_setopt(easy, CURLOPT_URL, job->url);
         if (!c)
                 c = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         if (!c)
@@ -346,8 +230,8 @@ static int mail_options(struct mail_job *job, CURL *easy, const struct config *c
         }
         if (!c && cfg->timeout_seconds > 0)
                 c = curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long) cfg->timeout_seconds);
-        /* curl waits for the reply to QUIT when it closes a connection after a failure, and that wait
-         * obeys only this limit (120 s by default): no reply may take longer than the whole transfer. */
+        /* curl waits for the reply to QUIT when it closes a session, and that wait obeys only this limit
+         * (120 s by default): no reply may take longer than the whole transfer. */
         if (!c && cfg->timeout_seconds > 0)
                 c = curl_easy_setopt(easy, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long) cfg->timeout_seconds);
         if (!c)
@@ -357,9 +241,13 @@ static int mail_options(struct mail_job *job, CURL *easy, const struct config *c
         if (!c)
                 c = curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, job->recipients);
         if (!c)
-                c = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, job->headers);
+                c = curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
         if (!c)
-                c = curl_easy_setopt(easy, CURLOPT_MIMEPOST, job->mime);
+                c = curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t) job->len);
+        if (!c)
+                c = curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+        if (!c)
+                c = curl_easy_setopt(easy, CURLOPT_READDATA, job);
         if (!c)
                 c = curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_reply_line);
         if (!c)
@@ -376,22 +264,30 @@ int mail_setup(CURL *easy, const struct config *cfg, const struct delivery *d, s
 
         if (!easy || !cfg || !d || !ret || isempty(cfg->smtp_url))
                 return -EINVAL;
-        if (!address_valid(d->address) || !token_valid(d->key, "._-"))
+        if (!mail_address_valid(d->address) || !mail_token_valid(d->key, "._-"))
                 return -EINVAL;
-        r = sender_parse(cfg->smtp_from, &from_name, &from_address);
+        r = mail_sender_parse(cfg->smtp_from, &from_name, &from_address);
         if (r < 0)
                 return r;
         host = !isempty(cfg->hostname) ? cfg->hostname : strrchr(from_address, '@') + 1;
-        if (!token_valid(host, ".-"))
+        if (!mail_token_valid(host, ".-"))
                 return -EINVAL;
 
         struct mail_job *job = xcalloc(1, sizeof(*job));
+        job->text = mail_text(&(struct mail_fields) {
+                .from_name = from_name, .from_address = from_address,
+                .to_name = d->to_name, .to_address = d->address,
+                .subject = d->subject, .body = d->body,
+                .key = d->key, .host = host, .date = d->created_at,
+        });
+        job->len = strlen(job->text);
         job->mail_from = xasprintf("<%s>", from_address);
+        job->url = url_with_helo(cfg);
+        job->need_auth = !isempty(cfg->smtp_username);
+        job->starttls = cfg->smtp_tls != SMTP_TLS_NONE && strncmp(cfg->smtp_url, "smtps://", 8) != 0;
         _cleanup_free_ char *rcpt = xasprintf("<%s>", d->address);
         job->recipients = curl_slist_append(NULL, rcpt);
-        r = job->recipients ? mail_build(job, easy, d, from_name, from_address, host) : -ENOMEM;
-        if (r >= 0)
-                r = mail_options(job, easy, cfg);
+        r = !job->recipients ? -ENOMEM : !job->url ? -EINVAL : mail_options(job, easy, cfg);
         if (r < 0) {
                 mail_detach(easy);
                 mail_job_free(job);
@@ -399,6 +295,27 @@ int mail_setup(CURL *easy, const struct config *cfg, const struct delivery *d, s
         }
         *ret = job;
         return 0;
+}
+
+void mail_job_rewind(struct mail_job *job) {
+        job->offset = 0;
+        job->greeted = job->tls_started = job->in_ehlo = job->ehlo_auth = job->ehlo_starttls = false;
+        job->auth_missing = AUTH_FINE;
+        job->data_started = false;
+        job->last_code = 0;
+        job->last_reply[0] = job->answer[0] = job->error[0] = 0;
+}
+
+bool mail_session_lost(struct mail_job *job, CURL *easy, CURLcode code) {
+        long connects = 0;
+        if (code == CURLE_OK || !job || job->data_started || job->greeted)
+                return false;
+        if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK || connects > 0)
+                return false;
+        /* A session reused after the relay gave up on it: "421 ... timeout exceeded", "503 ... nested MAIL
+         * command" (a refusal the session did not recover from), or no answer at all. */
+        return job->last_code == 421 || job->last_code == 503 || code == CURLE_SEND_ERROR ||
+               code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING;
 }
 
 /* Whether a refusal is about the sender's own setup (credentials, TLS) rather than this message. */
@@ -422,13 +339,24 @@ void mail_result(struct mail_job *job, CURL *easy, CURLcode code, struct deliver
 
         if (code == CURLE_OK) {
                 ret->verdict = DELIVERY_SENT;
-                ret->reply = last ? xstrdup(last) : xasprintf("%ld", reply_code);
+                ret->reply = job && job->answer[0] ? xstrdup(job->answer)
+                             : last                ? xstrdup(last)
+                                                   : xasprintf("%ld", reply_code);
+        } else if (job && job->auth_missing != AUTH_FINE) {
+                ret->code = 0;
+                ret->reply = xstrdup(job->auth_missing == AUTH_ONLY_AFTER_STARTTLS
+                                             ? "not sent: the relay offers AUTH only after STARTTLS and smtp.tls is "
+                                               "\"none\", and merzim never sends without the configured username "
+                                               "(set smtp.tls = \"starttls\")"
+                                             : "not sent: the relay offers no AUTH, and merzim never sends without "
+                                               "the configured username (check smtp.url, smtp.tls and the relay)");
         } else if (code == CURLE_LOGIN_DENIED || (refused && reply_needs_operator(reply_code))) {
                 /* The server turned down merzim's credentials or plain text, not this message: keep it
                  * for when the settings are fixed. */
                 ret->reply = xasprintf("%s (check the smtp settings): %s", last ? last : "login refused", error);
         } else if (refused) {
-                ret->verdict = reply_code >= 500 ? DELIVERY_FAILED : DELIVERY_RETRY;
+                /* 503 is a command out of sequence: the session's fault, never the message's. */
+                ret->verdict = reply_code >= 500 && reply_code != 503 ? DELIVERY_FAILED : DELIVERY_RETRY;
                 ret->reply = last ? xstrdup(last) : xasprintf("%ld %s", reply_code, error);
         } else if (code == CURLE_SSL_CACERT_BADFILE) {
                 ret->reply = xasprintf("the CA file cannot be used (check smtp ca_file): %s", error);
@@ -447,9 +375,9 @@ void mail_result(struct mail_job *job, CURL *easy, CURLcode code, struct deliver
 void mail_job_free(struct mail_job *job) {
         if (!job)
                 return;
-        curl_mime_free(job->mime);
-        curl_slist_free_all(job->headers);
+        free(job->text);
         curl_slist_free_all(job->recipients);
         free(job->mail_from);
+        free(job->url);
         free(job);
 }

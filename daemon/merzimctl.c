@@ -20,10 +20,14 @@ static const struct command {
         const char *args;
         const char *summary;
 } commands[] = {
-        {"import", cmd_import, "FILE [--dry-run] [--coordinator CODE] [--years A-B]", "import a roadmap document"},
+        {"import", cmd_import, "FILE [--dry-run] [--strict] [--coordinator CODE] [--years A-B]",
+         "import a plan from its web page (HTML), Word document (.docx) or text"},
         {"deadline", cmd_deadline, "[--years A-B | --plan ID] PHRASE", "show the dates a deadline phrase gives"},
         {"plans", cmd_plans, "", "list the plans"},
-        {"measures", cmd_measures, "[--agency CODE] [--plan ID]", "list measures"},
+        {"measures", cmd_measures, "[--agency CODE] [--plan ID] [--undated]", "list measures"},
+        {"due", cmd_due, "MEASURE DATE [--stage S] [--note TEXT] [--plan ID]", "give an undated measure its date"},
+        {"event", cmd_event, "MEASURE DATE [--stage S] [--note TEXT] [--plan ID]",
+         "record the date of the event a measure's deadline counts from"},
         {"agencies", cmd_agencies, "[--plan ID]", "list agencies and how many measures each has"},
         {"occurrences", cmd_occurrences,
          "[--status pending|done|waived|overdue] [--agency CODE] [--measure N] [--plan ID]",
@@ -38,6 +42,8 @@ static const struct command {
         {"status", cmd_status, "[--plan ID]", "the morning status: agencies worst first, plan totals, the outbox"},
         {"report", cmd_report, "--format csv|json|md [--bom] [--plan ID] [--from DATE] [--to DATE]",
          "the execution report: one row per measure and period"},
+        {"outbox", cmd_outbox, "retry ID | retry --failed [--agency CODE]",
+         "send a failed delivery again, once its cause is fixed"},
         {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME]",
          "make a bearer token for the HTTP interface"},
 };

@@ -332,9 +332,11 @@ static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk)
         if (r < 0)
                 return r;
         for (size_t i = from; i < to; i++)
-                if (job->ids[i])
+                if (job->ids[i]) {
                         log_message(&sched->messages[i], job->ids[i], job->rows[i]);
-                else
+                        if (nt->written)
+                                nt->written(&sched->messages[i], job->ids[i], nt->written_data);
+                } else
                         log_info("a %s for %s is not sent: what it lists was settled meanwhile",
                                  sched->messages[i].kind, sched->messages[i].recipient);
         job->written = to;

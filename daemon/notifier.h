@@ -23,6 +23,10 @@ struct notifier {
         struct planner *planner;
         size_t chunk; /* messages written per step and transaction; 0: all of a wake-up's at once */
         struct notifier_job *job; /* the wake-up under way, if its messages are not all written */
+        /* If set, called for each message once it is in the outbox (its transaction committed), with its
+         * notification's id: the preview collects what the daemon would send this way. */
+        void (*written)(const struct message *m, int64_t notification_id, void *userdata);
+        void *written_data;
 };
 
 /* One step: read up to limit occurrences with a stage due by now (never splitting those due at one

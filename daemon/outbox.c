@@ -117,20 +117,22 @@ static char *id_list(const int64_t *ids, size_t n) {
 }
 
 int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
-               size_t limit, struct delivery **ret, size_t *n) {
+               unsigned channels, size_t limit, struct delivery **ret, size_t *n) {
         _cleanup_free_ char *list = id_list(busy, n_busy);
 
         sqlite3_stmt *st = store_stmt(s, "SELECT o.id, o.channel, o.address, o.attempts, n.key, n.recipient, "
                                          "n.subject, n.body, n.payload, n.created_at FROM outbox o "
                                          "JOIN notification n ON n.id = o.notification_id "
-                                         "WHERE o.state = 'pending' AND o.next_attempt_at <= ? "
-                                         "AND o.id NOT IN (SELECT value FROM json_each(?)) "
-                                         "ORDER BY o.next_attempt_at, o.id LIMIT ?");
+                                         "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 "
+                                         "AND o.id NOT IN (SELECT value FROM json_each(?2)) "
+                                         "AND ((?4 & 1 AND o.channel = 'email') OR (?4 & 2 AND o.channel = 'webhook')) "
+                                         "ORDER BY o.next_attempt_at, o.id LIMIT ?3");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, now);
         stmt_bind_text(st, 2, list);
         stmt_bind_int(st, 3, (int64_t) limit);
+        stmt_bind_int(st, 4, channels);
         struct delivery *v = NULL;
         size_t k = 0;
         int rc;
@@ -162,16 +164,18 @@ int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int
         return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the outbox");
 }
 
-int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy) {
+int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy, unsigned channels) {
         _cleanup_free_ char *list = id_list(busy, n_busy);
         /* The first in the index's order that is not busy, rather than min(): min() over a filtered set
          * reads every pending row, and this runs after each delivery. */
         sqlite3_stmt *st = store_stmt(s, "SELECT next_attempt_at FROM outbox WHERE state = 'pending' "
-                                         "AND id NOT IN (SELECT value FROM json_each(?)) "
+                                         "AND id NOT IN (SELECT value FROM json_each(?1)) "
+                                         "AND ((?2 & 1 AND channel = 'email') OR (?2 & 2 AND channel = 'webhook')) "
                                          "ORDER BY next_attempt_at LIMIT 1");
         if (!st)
                 return INT64_MAX;
         stmt_bind_text(st, 1, list);
+        stmt_bind_int(st, 2, channels);
         int64_t v = INT64_MAX;
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
                 v = sqlite3_column_int64(st, 0);
@@ -278,4 +282,122 @@ int outbox_cancel_settled(struct store *s, int64_t occurrence_id) {
         if (rc != SQLITE_DONE)
                 return store_error(s, "cannot cancel deliveries");
         return sqlite3_changes(store_db(s));
+}
+
+/* Whether the agency's configuration still lists an e-mail address (or says nothing of the agency). */
+static bool address_current(const struct agency_contact *a, const char *address) {
+        if (!a || !a->emails || !a->emails[0])
+                return true;
+        for (size_t i = 0; a->emails[i]; i++)
+                if (streq(a->emails[i], address))
+                        return true;
+        return false;
+}
+
+/* Cancel an e-mail row whose address the agency no longer has, and add rows for its current addresses. */
+static int retarget(struct store *s, const struct agency_contact *a, int64_t row, int64_t notification_id,
+                    int64_t now, struct outbox_retried *out) {
+        sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET state = 'cancelled', last_error = 'sent again to the "
+                                         "addresses the agency has now' WHERE id = ?");
+        if (st)
+                stmt_bind_int(st, 1, row);
+        int r = store_step_done(s, st, "cannot cancel a delivery");
+        size_t k = 0;
+        out->replaced_by = xcalloc(1, sizeof(char *));
+        for (size_t i = 0; r >= 0 && a->emails[i]; i++) {
+                r = add_row(s, notification_id, "email", a->emails[i], now);
+                if (r >= 0 && sqlite3_changes(store_db(s)) > 0) {
+                        out->replaced_by = xreallocarray(out->replaced_by, k + 2, sizeof(char *));
+                        out->replaced_by[k++] = xstrdup(a->emails[i]);
+                        out->replaced_by[k] = NULL;
+                }
+        }
+        return r;
+}
+
+int outbox_retry(struct store *s, const struct config *cfg, int64_t id, const char *agency, int64_t now,
+                 struct outbox_retried **ret, size_t *n) {
+        *ret = NULL;
+        *n = 0;
+        int r = store_begin(s);
+        if (r < 0)
+                return r;
+        sqlite3_stmt *st = store_stmt(s, "SELECT o.id, o.notification_id, o.channel, o.address, o.state, n.recipient, "
+                                         "min(o.next_attempt_at, ?3) "
+                                         "FROM outbox o JOIN notification n ON n.id = o.notification_id "
+                                         "WHERE (?1 <> 0 AND o.id = ?1) OR (?1 = 0 AND o.state = 'failed' "
+                                         "AND (?2 IS NULL OR n.recipient = ?2)) ORDER BY o.id");
+        if (!st) {
+                store_rollback(s);
+                return -EIO;
+        }
+        stmt_bind_int(st, 1, id);
+        stmt_bind_text(st, 2, agency);
+        stmt_bind_int(st, 3, now);
+        struct row {
+                int64_t id, notification_id, due;
+                struct outbox_retried out;
+                bool done;
+        } *rows = NULL;
+        size_t k = 0;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                rows = xreallocarray(rows, k + 1, sizeof(*rows));
+                rows[k++] = (struct row) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .notification_id = sqlite3_column_int64(st, 1),
+                        .due = sqlite3_column_int64(st, 6),
+                        .out = {.id = sqlite3_column_int64(st, 0), .channel = xstrdup(stmt_text(st, 2)),
+                                .address = xstrdup(stmt_text(st, 3)), .agency = xstrdup(stmt_text(st, 5))},
+                        .done = !streq(stmt_text(st, 4), "failed") && !streq(stmt_text(st, 4), "pending"),
+                };
+        }
+        sqlite3_reset(st);
+        r = rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the outbox");
+        if (r >= 0 && id && k == 0)
+                r = -ENOENT;
+        else if (r >= 0 && id && rows[0].done)
+                r = -EALREADY;
+        for (size_t i = 0; r >= 0 && i < k; i++) {
+                struct outbox_retried *out = &rows[i].out;
+                const struct agency_contact *a = config_agency(cfg, out->agency);
+                if (streq(out->channel, "email") && !address_current(a, out->address)) {
+                        r = retarget(s, a, rows[i].id, rows[i].notification_id, rows[i].due, out);
+                        continue;
+                }
+                st = store_stmt(s, "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, "
+                                   "last_error = NULL WHERE id = ?");
+                if (st) {
+                        stmt_bind_int(st, 1, rows[i].due);
+                        stmt_bind_int(st, 2, rows[i].id);
+                }
+                r = store_step_done(s, st, "cannot put a delivery back in line");
+        }
+        if (r >= 0)
+                r = store_commit(s);
+        else
+                store_rollback(s);
+        struct outbox_retried *v = xcalloc(k + 1, sizeof(*v));
+        for (size_t i = 0; i < k; i++)
+                v[i] = rows[i].out;
+        free(rows);
+        if (r < 0) {
+                outbox_retried_free(v, k);
+                return r;
+        }
+        *ret = v;
+        *n = k;
+        return 0;
+}
+
+void outbox_retried_free(struct outbox_retried *v, size_t n) {
+        for (size_t i = 0; v && i < n; i++) {
+                free(v[i].channel);
+                free(v[i].address);
+                free(v[i].agency);
+                for (char **p = v[i].replaced_by; p && *p; p++)
+                        free(*p);
+                free(v[i].replaced_by);
+        }
+        free(v);
 }

@@ -17,11 +17,18 @@
 int outbox_add(struct store *s, const struct config *cfg, const struct message *m, const struct rendered *r,
                int64_t now, int64_t *ret, int *rows);
 
-/* Up to limit rows due by now that are not among busy (rows in flight), oldest first. */
+/* The channels of outbox_due and outbox_next_attempt, as a bit set. */
+enum {
+        OUTBOX_EMAIL = 1 << 0,
+        OUTBOX_WEBHOOK = 1 << 1,
+        OUTBOX_ALL = OUTBOX_EMAIL | OUTBOX_WEBHOOK,
+};
+
+/* Up to limit rows on the channels given, due by now and not among busy (rows in flight), oldest first. */
 int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
-               size_t limit, struct delivery **ret, size_t *n);
-/* When the next pending row that is not among busy is due, or INT64_MAX if none. */
-int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy);
+               unsigned channels, size_t limit, struct delivery **ret, size_t *n);
+/* When the next pending row on the channels given that is not among busy is due, or INT64_MAX if none. */
+int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy, unsigned channels);
 /* How many rows are pending, and how many have failed for good. */
 int outbox_depth(struct store *s, int *pending, int *failed);
 
@@ -37,3 +44,21 @@ int outbox_record(struct store *s, const struct config *cfg, const struct delive
 /* Cancel the pending rows of notifications that no longer list a pending occurrence (inside the
  * caller's transaction); returns how many were cancelled. */
 int outbox_cancel_settled(struct store *s, int64_t occurrence_id);
+
+/* What outbox_retry did with one delivery. */
+struct outbox_retried {
+        int64_t id;
+        char *channel, *address, *agency;
+        char **replaced_by; /* e-mail: the agency's current addresses it goes to instead (NULL-terminated),
+                             * or NULL: the delivery itself goes out again */
+};
+
+/* Put deliveries back in line, due at once (at now, or when they last were if that is earlier: merzimd
+ * may run on another clock with --now): delivery id, or with id 0 every failed one (of agency, if not
+ * NULL). Each goes out again with its attempts counted afresh (those made stay in table attempt). An
+ * e-mail whose address the agency no longer has in the configuration is cancelled, and e-mails to its
+ * current addresses take its place. One transaction. Returns -ENOENT for an unknown id, -EALREADY for a
+ * delivery already delivered or cancelled. */
+int outbox_retry(struct store *s, const struct config *cfg, int64_t id, const char *agency, int64_t now,
+                 struct outbox_retried **ret, size_t *n);
+void outbox_retried_free(struct outbox_retried *v, size_t n);

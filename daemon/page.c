@@ -12,19 +12,19 @@
 /* The words of the page, in Kazakh and in Russian. */
 struct words {
         const char *lang, *title, *overdue, *due_soon, *on_time, *late, *agency, *oldest, *days_late, *outbox,
-                *waiting, *retrying, *failed, *no_problems, *as_of, *other, *attempts, *error;
+                *waiting, *retrying, *failed, *no_problems, *as_of, *other, *attempts, *error, *delivered_today;
 };
 
 static const struct words kk = {
         "kk", "Мерзімдердің орындалуы", "Мерзімі өткен", "30 күнде мерзімі келетін", "Мерзімінде орындалды",
         "Кешіктіріп орындалды", "Агенттік", "Ең ескі мерзім", "Кешігу, күн", "Хабарламалар",
         "Жіберілуін күтуде", "Қайта жіберілуде", "Жіберілмеді", "Жеткізу мәселелері жоқ.", "Жағдайы",
-        "Русский", "Әрекет", "Қате"};
+        "Русский", "Әрекет", "Қате", "Бүгін жеткізілді"};
 static const struct words ru = {
         "ru", "Исполнение сроков", "Просрочено", "Срок в ближайшие 30 дней", "Исполнено в срок",
         "Исполнено с опозданием", "Организация", "Самый ранний срок", "Опоздание, дн.", "Уведомления",
         "Ожидают отправки", "Повторная отправка", "Не доставлено", "Проблем с доставкой нет.", "Состояние на",
-        "Қазақша", "Попыток", "Ошибка"};
+        "Қазақша", "Попыток", "Ошибка", "Доставлено сегодня"};
 
 static const char style[] =
         "*{box-sizing:border-box}body{font-family:system-ui,'Segoe UI',sans-serif;margin:0;background:#eef1f4;"
@@ -87,6 +87,7 @@ static void agencies_table(struct buf *b, json_t *agencies, const struct words *
 
 static void outbox_section(struct buf *b, json_t *outbox, const struct words *w) {
         buf_printf(b, "<h2>%s</h2><div class=\"cards\">", w->outbox);
+        card(b, "good", w->delivered_today, num(outbox, "delivered_today"), "outbox-delivered-today");
         card(b, "soon", w->waiting, num(outbox, "pending"), "outbox-pending");
         card(b, "soon", w->retrying, num(outbox, "retrying"), "outbox-retrying");
         card(b, "bad", w->failed, num(outbox, "failed"), "outbox-failed");

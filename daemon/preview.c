@@ -1,63 +1,71 @@
-/* The timeline of messages the daemon would send over a window of time. */
+/* The messages the daemon would send over a window of time, by the daemon's own planner and notifier on
+ * a copy of the database. */
 #include "config.h"
 
 #include <stdio.h>
 
+#include "log.h"
+#include "notifier.h"
+#include "planner.h"
+#include "policy.h"
 #include "preview.h"
+#include "tzone.h"
 #include "util.h"
 
-struct handled {
-        int64_t occurrence_id;
-        char name[STAGE_NAME_MAX];
+#define PLAN_BATCH 20000    /* as merzimd */
+#define NOTIFY_BATCH 5000
+#define MAX_WAKEUPS 1000000 /* a bound, should a plan never move on */
+
+/* What the preview gathers as the notifier writes. */
+struct gather {
+        const struct config *cfg;
+        const char *agency;
+        bool on; /* the wake-up is in the window */
+        json_t *messages;
 };
 
-static int compare_handled(const void *a, const void *b) {
-        const struct handled *x = a, *y = b;
-        if (x->occurrence_id != y->occurrence_id)
-                return x->occurrence_id < y->occurrence_id ? -1 : 1;
-        return strcmp(x->name, y->name);
+static json_t *channels_json(unsigned channels) {
+        json_t *v = json_array();
+        if (channels & 1)
+                json_array_append_new(v, json_string("email"));
+        if (channels & 2)
+                json_array_append_new(v, json_string("webhook"));
+        return v;
 }
 
-/* Stages the daemon has already sent or written off: the preview leaves them out. */
-static int load_handled(struct store *s, struct handled **ret, size_t *n) {
-        sqlite3_stmt *st = store_stmt(s, "SELECT occurrence_id, name FROM stage");
-        if (!st)
-                return -EIO;
-        struct handled *v = NULL;
-        size_t k = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                v = xreallocarray(v, k + 1, sizeof(*v));
-                v[k].occurrence_id = sqlite3_column_int64(st, 0);
-                snprintf(v[k].name, sizeof(v[k].name), "%s", stmt_text(st, 1));
-                k++;
-        }
-        sqlite3_reset(st);
-        if (k)
-                qsort(v, k, sizeof(*v), compare_handled);
-        *ret = v;
-        *n = k;
-        return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the stages");
+static json_t *roles_json(unsigned roles) {
+        json_t *v = json_array();
+        for (unsigned bit = 1; bit <= ROLE_SUPERVISOR; bit <<= 1)
+                if (roles & bit)
+                        json_array_append_new(v, json_string(role_name((enum role) bit)));
+        return v;
 }
 
-/* Put one stage of one occurrence on the timeline, as the daemon would treat it. */
-static void place(struct schedule *sched, const struct policy *p, const struct preview_options *o,
-                  const struct occurrence_info *occ, const struct stage *st) {
-        if (o->start && st->at < o->now) {
-                if (o->now - st->at > (int64_t) p->late_after_minutes * 60) {
-                        if (p->catch_up == CATCH_UP_DIGEST && o->now >= o->from && o->now <= o->to)
-                                schedule_add(sched, occ, st, true, o->now);
-                        return;
-                }
-                /* Late, but within the grace: it goes out as soon as the daemon starts. */
-                struct stage now = *st;
-                now.at = o->now;
-                if (o->now >= o->from && o->now <= o->to)
-                        schedule_add(sched, occ, &now, false, 0);
-                return;
+/* A message as `merzimctl schedule --json` shows it. */
+static json_t *message_json(const struct config *cfg, const struct message *m) {
+        char at[TZ_ISO_MAX], nominal[DATE_ISO_MAX], effective[DATE_ISO_MAX];
+        json_t *items = json_array();
+        for (size_t i = 0; i < m->n_items; i++) {
+                const struct message_item *it = &m->items[i];
+                json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:b}", "plan", it->occ->plan->id, "measure",
+                                      it->occ->measure, "period", it->occ->period, "nominal_due",
+                                      date_format(it->occ->nominal, nominal), "effective_due",
+                                      date_format(it->occ->effective, effective), "stage", it->stage.name,
+                                      "by_agreement", it->by_agreement);
+                json_t *fwd = json_array();
+                for (size_t k = 0; k < it->n_forwarded; k++)
+                        json_array_append_new(fwd, json_string(it->forwarded[k].code));
+                json_object_set_new(o, "forwarded_for", fwd);
+                json_object_set_new(o, "roles", roles_json(it->roles));
+                json_object_set_new(o, "days_left", json_integer(it->occ->effective - m->day));
+                json_array_append_new(items, o);
         }
-        if (st->at >= o->from && st->at <= o->to)
-                schedule_add(sched, occ, st, false, 0);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "at", tz_format(m->at, at), "kind", m->kind, "stage", m->stage,
+                              "recipient", m->recipient);
+        json_object_set_new(o, "channels", channels_json(schedule_channels(cfg, m->recipient)));
+        json_object_set_new(o, "items", items);
+        json_object_set_new(o, "key", json_string(m->key));
+        return o;
 }
 
 /* Whether a message concerns the agency: to it, or meant for it. */
@@ -71,58 +79,82 @@ static bool concerns(const struct message *m, const char *agency) {
         return false;
 }
 
-int preview_build(struct store *s, const struct config *cfg, const struct calendar *cal, const struct policy *p,
-                  const struct preview_options *o, struct occurrence_set *occs, struct schedule *sched) {
-        *sched = (struct schedule) {.cfg = cfg};
-        int r = occurrences_load_pending(s, cfg, occs);
-        struct handled *handled = NULL;
-        size_t n_handled = 0;
-        if (r >= 0)
-                r = load_handled(s, &handled, &n_handled);
+/* The notifier wrote a message (in the copy). */
+static void on_written(const struct message *m, int64_t notification_id _unused_, void *userdata) {
+        struct gather *g = userdata;
+        if (g->on && (!g->agency || concerns(m, g->agency)))
+                json_array_append_new(g->messages, message_json(g->cfg, m));
+}
+
+/* One wake-up of merzimd at t: plan what needs planning, then write every message due by t. */
+static int wake_up(struct planner *pl, struct notifier *nt, int64_t t) {
+        int r;
+        do
+                r = planner_run(pl, t, PLAN_BATCH);
+        while (r == PLAN_BATCH);
+        bool more = r >= 0;
+        while (r >= 0 && more)
+                r = notifier_run(nt, t, NOTIFY_BATCH, &more);
+        notifier_drop(nt);
+        return r < 0 ? r : 0;
+}
+
+/* Run merzimd's steps on the copy over the window. */
+static int simulate(struct store *copy, const struct config *cfg, const struct calendar *cal,
+                    const struct templates *t, const struct preview_options *o, struct gather *g) {
+        struct policy policy;
+        policy_from_config(cfg, &policy);
+        _cleanup_free_ char *fingerprint = policy_fingerprint(&policy, cal, cfg->timezone);
+        struct planner pl = {.store = copy, .policy = &policy, .calendar = cal, .due_shift = cfg->due_shift};
+        int r = planner_revision(copy, fingerprint, &pl.rev);
+        if (r < 0)
+                return r;
+        struct notifier nt = {.store = copy, .cfg = cfg, .calendar = cal, .policy = &policy, .templates = t,
+                              .planner = &pl, .written = on_written, .written_data = g};
+
+        if (!o->start) {
+                /* As if merzimd had always run: every stage before the window went out in its time. */
+                struct policy before = policy;
+                before.catch_up = CATCH_UP_SKIP;
+                before.late_after_minutes = 0;
+                nt.policy = &before;
+                r = wake_up(&pl, &nt, o->from - 1);
+                nt.policy = &policy;
+                if (r < 0)
+                        return r;
+        }
+        int64_t at = o->start ? o->now : notifier_next(copy);
+        for (size_t i = 0; i < MAX_WAKEUPS && at <= o->to; i++) {
+                g->on = at >= o->from;
+                r = wake_up(&pl, &nt, at);
+                if (r < 0)
+                        return r;
+                int64_t next = notifier_next(copy);
+                if (next == INT64_MAX)
+                        break;
+                at = next > at ? next : at + 1;
+        }
+        return 0;
+}
+
+int preview_run(struct store *s, const struct config *cfg, const struct calendar *cal, const struct templates *t,
+                const struct preview_options *o, json_t **ret) {
+        struct store *copy;
+        int r = store_open_copy(s, &copy);
+        if (r < 0)
+                return r;
+        struct gather g = {.cfg = cfg, .agency = o->agency, .messages = json_array()};
+        /* merzimd's steps log every message they write, and warn about those that have no channel: the
+         * preview's are not news. Errors still show. */
+        int level = log_get_max_level();
+        log_set_max_level(level < LOG_ERR ? level : LOG_ERR);
+        r = simulate(copy, cfg, cal, t, o, &g);
+        log_set_max_level(level);
+        store_close(copy);
         if (r < 0) {
-                free(handled);
+                json_decref(g.messages);
                 return r;
         }
-
-        for (size_t i = 0; i < occs->n_items; i++) {
-                const struct occurrence_info *occ = &occs->items[i];
-                struct stage stages[POLICY_MAX_STAGES];
-                size_t n = policy_stages(p, cal, occ->effective, stages);
-                struct stage repeat = stages[n - 1];
-                for (;;) {
-                        for (size_t k = 0; k < n; k++) {
-                                struct handled key = {.occurrence_id = occ->id};
-                                memcpy(key.name, stages[k].name, sizeof(key.name));
-                                if (!n_handled ||
-                                    !bsearch(&key, handled, n_handled, sizeof(key), compare_handled))
-                                        place(sched, p, o, occ, &stages[k]);
-                        }
-                        /* Repeat escalations go on until the end of the window; those long before it are
-                         * skipped over. */
-                        int64_t start = o->start && o->now < o->from ? o->now : o->from;
-                        int64_t not_before = repeat.at > start - 1 ? repeat.at : start - 1;
-                        if (repeat.at > o->to ||
-                            !policy_next_repeat(p, cal, occ->effective, repeat.level, not_before, &repeat))
-                                break;
-                        if (repeat.at > o->to)
-                                break;
-                        stages[0] = repeat;
-                        n = 1;
-                }
-        }
-        free(handled);
-        schedule_finish(sched);
-
-        if (o->agency) {
-                size_t kept = 0;
-                for (size_t i = 0; i < sched->n_messages; i++) {
-                        if (concerns(&sched->messages[i], o->agency)) {
-                                sched->messages[kept++] = sched->messages[i];
-                        } else {
-                                message_clear(&sched->messages[i]);
-                        }
-                }
-                sched->n_messages = kept;
-        }
+        *ret = g.messages;
         return 0;
 }

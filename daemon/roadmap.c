@@ -1,29 +1,35 @@
-/* A roadmap document as merzim reads it: preamble, title, header row, then sections and measure rows. */
+/* Reading a plan out of a document: the header, the rows, the measures and their deadlines. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include "columns.h"
+#include "frame.h"
 #include "roadmap.h"
 #include "utf8.h"
 
-#define N_COLUMNS 5
 #define MEASURE_NUMBER_MAX 100000
-#define QUOTE_MAX 60 /* how much of an offending line an error message quotes */
-#define CELL_MAX 8192 /* bytes in a title, a section title or a cell: ten times the longest in real plans */
+#define QUOTE_MAX 60        /* how much of an offending row an error message quotes */
+#define CELL_MAX 32768      /* bytes in a title, a section title or a cell: a row of a real plan held 9 KB */
+#define EXECUTOR_WIDTH_MAX 400 /* columns of one executor's name: the longest in real plans has 230 */
+#define ERRORS_MAX 100      /* reported in full; past them, a count */
 
-struct parser {
-        const char *file;
+struct reader {
+        const struct document *d;
+        const struct roadmap_options *o;
         struct errlist *errs;
         struct roadmap *r;
-        char *last_text_line; /* the last non-row line before the header: the title */
-        int last_text_lineno;
-        int best_doc_day; /* the latest document date seen in the preamble */
-        int *first_line;  /* by measure number: the line it was first listed on, 0 if not yet */
-        size_t measures_cap;
+        struct plan_columns cols;
+        size_t header, end; /* the header's block; past the table's last row */
+        bool *plan_table;   /* by table number: a part of the plan's table */
+        size_t n_tables;
+        size_t row;         /* the block being read */
+        char *group;        /* the label of the numbered row whose measures are numbered in their names */
+        size_t errors_dropped;
 };
 
-/* A short quote of a line for an error message, cut on a character boundary. */
+/* A short quote of text for an error message, cut on a character boundary. */
 static char *quote(const char *s) {
         _cleanup_free_ char *q = utf8_squeeze(s);
         size_t cut = utf8_prefix_for_width(q, QUOTE_MAX);
@@ -32,552 +38,832 @@ static char *quote(const char *s) {
         return xasprintf("\"%.*s...\"", (int) cut, q);
 }
 
-/* Split a line at '|' into trimmed, space-squeezed cells. Returns the count (1 if no '|'). */
-static size_t split_cells(const char *line, char ***ret) {
-        char **cells = NULL;
-        size_t n = 0;
-        const char *start = line;
-        for (const char *p = line;; p++) {
-                if (*p == '|' || *p == 0) {
-                        _cleanup_free_ char *raw = xstrndup(start, (size_t) (p - start));
-                        cells = xreallocarray(cells, n + 1, sizeof(char *));
-                        cells[n++] = utf8_squeeze(raw);
-                        if (*p == 0)
-                                break;
-                        start = p + 1;
-                }
+/* The cells of a row as one line, for quoting. */
+static char *row_text(const struct doc_block *b) {
+        struct buf t = {0};
+        for (size_t k = 0; k < b->n_cells; k++) {
+                if (k > 0)
+                        buf_puts(&t, " | ");
+                buf_puts(&t, b->cells[k].text);
         }
-        *ret = cells;
-        return n;
+        return buf_steal(&t);
 }
 
-static void cells_free(char **cells, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(cells[i]);
-        free(cells);
-}
-
-static bool all_digits(const char *s) {
-        if (!*s)
-                return false;
-        for (; *s; s++)
-                if (*s < '0' || *s > '9')
-                        return false;
-        return true;
-}
-
-/* "12." or "12" or "12)" as a measure number. */
-static int parse_number(const char *cell, int *ret) {
-        _cleanup_free_ char *s = xstrdup(cell);
-        size_t n = strlen(s);
-        if (n > 0 && (s[n - 1] == '.' || s[n - 1] == ')'))
-                s[--n] = 0;
-        unsigned long v;
-        if (parse_uint(s, MEASURE_NUMBER_MAX, &v) < 0 || v == 0)
-                return -EINVAL;
-        *ret = (int) v;
-        return 0;
-}
-
-static bool is_agreement_marker(const char *paren) {
-        _cleanup_free_ char *f = utf8_fold(paren);
-        static const char *const markers[] = {"(келісу бойынша)", "(келісім бойынша)", "(по согласованию)",
-                                              "(by agreement)", "(upon agreement)", NULL};
-        for (size_t i = 0; markers[i]; i++)
-                if (streq(f, markers[i]))
-                        return true;
-        return false;
-}
-
-static void executor_flush(struct buf *cur, bool *agree, struct roadmap_executor **v, size_t *n) {
-        _cleanup_free_ char *code = utf8_squeeze(cur->data ? cur->data : "");
-        buf_free(cur);
-        if (isempty(code)) {
-                /* A marker after a separator belongs to the executor before it. */
-                if (*agree && *n > 0)
-                        (*v)[*n - 1].by_agreement = true;
-                *agree = false;
+static void add_error(struct reader *rd, const struct doc_block *b, const char *fmt, ...) _printf_(3, 4);
+static void add_error(struct reader *rd, const struct doc_block *b, const char *fmt, ...) {
+        if (rd->errs->n >= ERRORS_MAX) {
+                rd->errors_dropped++;
                 return;
         }
-        for (size_t i = 0; i < *n; i++)
-                if (streq((*v)[i].code, code)) { /* listed twice: keep the first */
-                        *agree = false;
-                        return;
-                }
-        *v = xreallocarray(*v, *n + 1, sizeof(**v));
-        (*v)[(*n)++] = (struct roadmap_executor) {.code = xstrdup(code), .by_agreement = *agree};
-        *agree = false;
-}
-
-size_t roadmap_split_executors(const char *cell, struct roadmap_executor **ret) {
-        _cleanup_free_ char *s = utf8_squeeze(cell);
-        size_t len = strlen(s);
-        while (len > 0 && strchr(".,; ", s[len - 1]))
-                s[--len] = 0;
-
-        struct roadmap_executor *v = NULL;
-        size_t n = 0;
-        struct buf cur = {0};
-        bool agree = false;
-        int depth = 0;
-        size_t paren_start = 0;
-        for (const char *p = s; *p; p++) {
-                char c = *p;
-                if (c == '(') {
-                        if (depth++ == 0)
-                                paren_start = cur.len;
-                } else if (c == ')' && depth > 0) {
-                        buf_putc(&cur, c);
-                        if (--depth == 0 && is_agreement_marker(cur.data + paren_start)) {
-                                /* The marker ends an executor even when the comma after it is missing. */
-                                cur.data[paren_start] = 0;
-                                cur.len = paren_start;
-                                agree = true;
-                                executor_flush(&cur, &agree, &v, &n);
-                        }
-                        continue;
-                } else if (depth == 0 && (c == ',' || c == ';' || (c == '.' && p[1] == ' '))) {
-                        /* A period before the next executor stands for a comma in some documents. */
-                        executor_flush(&cur, &agree, &v, &n);
-                        continue;
-                }
-                buf_putc(&cur, c);
-        }
-        executor_flush(&cur, &agree, &v, &n);
-        *ret = v;
-        return n;
-}
-
-void roadmap_executors_free(struct roadmap_executor *e, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(e[i].code);
-        free(e);
-}
-
-/* Whether text at p starts a Kazakh dative ending after a hyphen ("-ға", "-ге", "-қа", "-ке", "-на", "-не")
- * that ends the word. */
-static bool dative_suffix(const char *p, const char *end) {
-        static const char *const suffixes[] = {"ға", "ге", "қа", "ке", "на", "не", "а", "е", NULL};
-        for (size_t i = 0; suffixes[i]; i++) {
-                size_t n = strlen(suffixes[i]);
-                if ((size_t) (end - p) >= n && memcmp(p, suffixes[i], n) == 0) {
-                        const char *q = p + n;
-                        int32_t c = q < end ? utf8_decode(&q, end) : ' ';
-                        if (c < 0 || !unicode_is_letter((uint32_t) c))
-                                return true;
-                }
-        }
-        return false;
-}
-
-char *roadmap_report_recipient(const char *form) {
-        _cleanup_free_ char *s = utf8_squeeze(form);
-        const char *end = s + strlen(s);
-        const char *prev_word = NULL, *prev_end = NULL;
-        for (const char *p = s; p < end;) {
-                /* A word: a run of letters and digits. */
-                const char *start = p, *q = p;
-                int32_t c = utf8_decode(&q, end);
-                if (c < 0 || !(unicode_is_letter((uint32_t) c) || (c >= '0' && c <= '9'))) {
-                        p = q;
-                        continue;
-                }
-                size_t letters = 0, upper = 0;
-                const char *wend = p;
-                while (wend < end) {
-                        q = wend;
-                        c = utf8_decode(&q, end);
-                        if (c < 0 || !(unicode_is_letter((uint32_t) c) || (c >= '0' && c <= '9')))
-                                break;
-                        if (unicode_is_letter((uint32_t) c))
-                                letters++, upper += unicode_is_upper((uint32_t) c);
-                        wend = q;
-                }
-                bool code = letters >= 2 && upper == letters;
-                /* Kazakh: "ИИДМ-ға ақпарат". */
-                if (code && wend < end && *wend == '-' && dative_suffix(wend + 1, end))
-                        return xstrndup(start, (size_t) (wend - start));
-                /* Russian and English: "информация в МИИР", "report to MIID". */
-                if (code && prev_word) {
-                        _cleanup_free_ char *raw = xstrndup(prev_word, (size_t) (prev_end - prev_word));
-                        _cleanup_free_ char *w = utf8_fold(raw);
-                        if (streq(w, "в") || streq(w, "во") || streq(w, "to"))
-                                return xstrndup(start, (size_t) (wend - start));
-                }
-                prev_word = start;
-                prev_end = wend;
-                p = wend;
-        }
-        return NULL;
-}
-
-/* Find the date of a document named before a "№" in a preamble segment: a year, a day and a month
- * word in any order ("2022 жылғы 16 маусымдағы", "от 16 июня 2022 года"). */
-static int segment_date(const char *segment, day_t *ret) {
-        _cleanup_free_ char *f = utf8_fold(segment);
-        const char *end = f + strlen(f);
-        int year = 0, month = 0, day = 0;
-        for (const char *p = f; p < end;) {
-                const char *q = p;
-                int32_t c = utf8_decode(&q, end);
-                bool digit = c >= '0' && c <= '9';
-                if (c < 0 || !(digit || unicode_is_letter((uint32_t) c))) {
-                        p = q;
-                        continue;
-                }
-                const char *wend = q;
-                while (wend < end) {
-                        q = wend;
-                        int32_t d = utf8_decode(&q, end);
-                        bool d_digit = d >= '0' && d <= '9';
-                        if (d < 0 || d_digit != digit || !(d_digit || unicode_is_letter((uint32_t) d)))
-                                break;
-                        wend = q;
-                }
-                _cleanup_free_ char *word = xstrndup(p, (size_t) (wend - p));
-                unsigned long v;
-                if (digit && parse_uint(word, 9999, &v) >= 0) {
-                        if (strlen(word) == 4 && v >= 1900 && v < 2200)
-                                year = (int) v;
-                        else if (v >= 1 && v <= 31)
-                                day = (int) v;
-                } else if (!digit) {
-                        int m = deadline_month_from_word(word);
-                        if (m > 0)
-                                month = m;
-                }
-                p = wend;
-        }
-        if (!year || !month || !day || !date_valid(year, month, day))
-                return -ENOENT;
-        *ret = date_from_ymd(year, month, day);
-        return 0;
-}
-
-/* Look for "DATE № NUMBER" in a preamble line; the latest document wins: it made this edition. */
-static void scan_documents(struct parser *ps, const char *line) {
-        static const char numero[] = "\xe2\x84\x96"; /* № */
-        const char *seg = line;
-        /* The next "№" is looked for after the number: "№115-ө№116" is one number, not a segment that ends
-         * before it starts. */
-        for (const char *p = strstr(line, numero); p; p = strstr(seg, numero)) {
-                _cleanup_free_ char *segment = xstrndup(seg, (size_t) (p - seg));
-                p += strlen(numero);
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                const char *n_end = p;
-                while (*n_end && *n_end != ' ' && *n_end != '\t' && *n_end != ',')
-                        n_end++;
-                seg = n_end;
-                day_t d;
-                if (n_end == p || segment_date(segment, &d) < 0 || d < ps->best_doc_day)
-                        continue;
-                ps->best_doc_day = d;
-                free(ps->r->doc_number);
-                ps->r->doc_number = xstrndup(p, (size_t) (n_end - p));
-                char iso[DATE_ISO_MAX];
-                free(ps->r->doc_date);
-                ps->r->doc_date = xstrdup(date_format(d, iso));
-        }
-}
-
-/* A four-digit year at p (not inside a longer number); 0 if none. *end is set past it. */
-static int year_at(const char *start, const char *p, const char **end) {
-        if (p > start && p[-1] >= '0' && p[-1] <= '9')
-                return 0;
-        char *e;
-        unsigned long y = strtoul(p, &e, 10);
-        *end = e;
-        return e - p == 4 && y >= 1900 && y < 2200 ? (int) y : 0;
-}
-
-/* The plan's period from its title: "2019 – 2024 жылдарға арналған" or "2024 жылға дейінгі". */
-static void title_years(struct roadmap *r) {
-        _cleanup_free_ char *f = utf8_fold(r->title);
-        int last = 0;
-        for (const char *p = f; *p;) {
-                const char *e = p + 1;
-                int y = *p >= '0' && *p <= '9' ? year_at(f, p, &e) : 0;
-                p = e;
-                if (!y)
-                        continue;
-                const char *q = e;
-                while (*q == ' ')
-                        q++;
-                if (*q == '-') {
-                        for (q++; *q == ' '; q++)
-                                ;
-                        int y2 = year_at(f, q, &e);
-                        if (y2 >= y) {
-                                r->year_from = y, r->year_to = y2;
-                                return;
-                        }
-                }
-                last = y;
-        }
-        if (last) {
-                int doc_year = r->doc_date ? atoi(r->doc_date) : 0;
-                r->year_to = last;
-                r->year_from = doc_year && doc_year <= last ? doc_year : last;
-        }
-}
-
-/* When the title names no years, the plan spans the years of its deadlines. */
-static void deadline_years(struct roadmap *r) {
-        for (size_t i = 0; i < r->n_measures; i++) {
-                const struct deadline *d = &r->measures[i].deadline;
-                int lo = 0, hi = 0;
-                if (d->kind == DEADLINE_ONCE)
-                        lo = hi = d->year;
-                else if (d->year_from)
-                        lo = d->year_from, hi = d->year_to;
-                if (!lo)
-                        continue;
-                if (!r->year_from || lo < r->year_from)
-                        r->year_from = lo;
-                if (!r->year_to || hi > r->year_to)
-                        r->year_to = hi;
-        }
-}
-
-static bool is_expected_results(const char *line) {
-        _cleanup_free_ char *f = utf8_fold(line);
-        return strstr(f, "күтілетін нәтиже") || strstr(f, "ожидаемые результат") || strstr(f, "expected result");
-}
-
-/* Record a measure's problem, quoting its line (only then: quoting costs). */
-static void measure_error(struct parser *ps, int lineno, const char *line, const char *fmt, ...) _printf_(4, 5);
-static void measure_error(struct parser *ps, int lineno, const char *line, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         _cleanup_free_ char *what = xvasprintf(fmt, ap);
         va_end(ap);
-        _cleanup_free_ char *q = quote(line);
-        errlist_add(ps->errs, ps->file, lineno, "%s: %s", what, q);
+        _cleanup_free_ char *where = b ? doc_where(rd->d, b) : xstrdup(rd->d->file);
+        errlist_add(rd->errs, where, 0, "%s", what);
 }
 
-static void add_measure(struct parser *ps, int lineno, const char *line, char **cells) {
-        struct roadmap *r = ps->r;
-        int number;
-        if (parse_number(cells[0], &number) < 0) {
-                measure_error(ps, lineno, line, "the first column is not a measure number");
-                return;
-        }
-        static const char *const column_names[] = {"number", "name", "completion form", "deadline", "executors"};
-        for (size_t c = 1; c < N_COLUMNS; c++) {
-                if (isempty(cells[c])) {
-                        measure_error(ps, lineno, line, "measure %d: the %s column is empty", number, column_names[c]);
-                        return;
-                }
-                if (strlen(cells[c]) > CELL_MAX) {
-                        measure_error(ps, lineno, line, "measure %d: the %s column is too long (%zu bytes, at most %d)",
-                                      number, column_names[c], strlen(cells[c]), CELL_MAX);
-                        return;
-                }
-        }
-        if (!ps->first_line)
-                ps->first_line = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
-        if (ps->first_line[number]) {
-                measure_error(ps, lineno, line, "measure %d is listed twice (first on line %d)", number,
-                              ps->first_line[number]);
-                return;
-        }
+static void add_warning(struct reader *rd, const struct doc_block *b, const char *fmt, ...) _printf_(3, 4);
+static void add_warning(struct reader *rd, const struct doc_block *b, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *what = xvasprintf(fmt, ap);
+        va_end(ap);
+        _cleanup_free_ char *where = b ? doc_where(rd->d, b) : xstrdup(rd->d->file);
+        errlist_add(&rd->r->warnings, where, 0, "%s", what);
+}
 
+/* "12." or "12" or "12)" or "1.1." or "14-1" as a measure's label; NULL if the cell is not one. */
+static char *parse_label(const char *cell) {
+        _cleanup_free_ char *s = utf8_squeeze(cell);
+        size_t n = strlen(s);
+        while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ')'))
+                s[--n] = 0;
+        if (n == 0 || n > 24)
+                return NULL;
+        bool digit = false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] >= '0' && s[i] <= '9')
+                        digit = true;
+                else if (!((s[i] == '.' || s[i] == '-') && digit && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9'))
+                        return NULL;
+        }
+        if (strspn(s, "0.-") == n) /* "0", "0.0" */
+                return NULL;
+        return xstrdup(s);
+}
+
+/* The number a label is, if it is a plain number merzim can keep; 0 if not. */
+static int plain_number(const char *label) {
+        unsigned long v;
+        return parse_uint(label, MEASURE_NUMBER_MAX, &v) >= 0 && v > 0 && label[0] != '0' ? (int) v : 0;
+}
+
+/* The text of a row's cell under a header column; "" if the table has no such column. */
+static const char *cell(const struct reader *rd, const struct doc_block *b, int column) {
+        const struct doc_cell *c = columns_cell(&rd->cols, b, column);
+        return c ? c->text : "";
+}
+
+static bool cell_continued(const struct reader *rd, const struct doc_block *b, int column) {
+        const struct doc_cell *c = columns_cell(&rd->cols, b, column);
+        return c && c->continued;
+}
+
+/* The distinct texts of a row's cells, not counting the copies of merged cells. */
+static size_t distinct_texts(const struct doc_block *b, const char **first) {
+        size_t n = 0;
+        *first = NULL;
+        for (size_t k = 0; k < b->n_cells; k++) {
+                const char *t = b->cells[k].text;
+                if (isempty(t) || (*first && streq(t, *first)))
+                        continue;
+                if (!*first)
+                        *first = t;
+                n++;
+        }
+        return n;
+}
+
+static void add_section(struct reader *rd, const struct doc_block *b, const char *text) {
+        struct roadmap *r = rd->r;
+        if (strlen(text) > CELL_MAX) {
+                _cleanup_free_ char *q = quote(text);
+                add_error(rd, b, "a section title or paragraph is too long (%zu bytes, at most %d): %s", strlen(text),
+                          CELL_MAX, q);
+                return;
+        }
+        if (frame_expected_results(text)) {
+                free(r->expected_results);
+                r->expected_results = utf8_squeeze(text);
+                return;
+        }
+        _cleanup_free_ char *f = utf8_fold(text);
+        /* "Продолжение таблицы" between the pages of a table says nothing. */
+        if (strncmp(f, "продолжение", strlen("продолжение")) == 0 || strstr(f, "жалғасы"))
+                return;
+        r->sections = xreallocarray(r->sections, r->n_sections + 1, sizeof(*r->sections));
+        r->sections[r->n_sections++] = (struct roadmap_section) {utf8_squeeze(text), b->line};
+}
+
+static void due_free(struct roadmap_due *d) {
+        free(d->rule);
+        free(d->stage);
+        free(d->text);
+        free(d->why);
+}
+
+static void measure_free(struct roadmap_measure *m) {
+        free(m->label);
+        free(m->where);
+        free(m->short_where);
+        free(m->name);
+        free(m->form);
+        free(m->deadline_text);
+        free(m->report_to);
+        for (size_t k = 0; k < m->n_dues; k++)
+                due_free(&m->dues[k]);
+        free(m->dues);
+        executors_free(m->executors, m->n_executors);
+}
+
+/* What a measure's row says, column by column (for a row that holds several measures, one of them). */
+struct row_texts {
+        const char *name, *form, *executors;
+        const char *deadlines[DEADLINE_COLUMNS_MAX];
+        const char *unaligned; /* why the deadlines cannot be told apart: they are the measure's none */
+};
+
+static void row_texts(const struct reader *rd, const struct doc_block *b, struct row_texts *t) {
+        *t = (struct row_texts) {.name = cell(rd, b, rd->cols.name), .form = cell(rd, b, rd->cols.form),
+                                 .executors = cell(rd, b, rd->cols.executors)};
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                t->deadlines[k] = cell(rd, b, rd->cols.deadlines[k]);
+}
+
+/* Read the deadline cells of a row into the measure's dues. */
+static int read_dues(struct reader *rd, const struct doc_block *b, const struct row_texts *t,
+                     struct roadmap_measure *m) {
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
+                _cleanup_free_ char *text = utf8_squeeze(t->deadlines[k]);
+                if (strlen(text) > CELL_MAX) {
+                        add_error(rd, b, "measure %s: the deadline column is too long (%zu bytes, at most %d)",
+                                  m->label, strlen(text), CELL_MAX);
+                        return -EINVAL;
+                }
+                if (isempty(text) && rd->cols.n_deadlines > 1)
+                        continue; /* a stage this measure does not go through */
+                struct roadmap_due due = {.stage = rd->cols.stages[k] ? xstrdup(rd->cols.stages[k]) : NULL,
+                                          .text = TAKE_PTR(text)};
+                char err[256];
+                struct deadline_rules rules = {0};
+                struct deadline_context ctx = {
+                        .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
+                        .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
+                        .month_start = rd->o && rd->o->month_start,
+                };
+                if (t->unaligned) {
+                        due.undated = true;
+                        due.why = xstrdup(t->unaligned);
+                } else if (isempty(due.text)) {
+                        due.undated = true;
+                        due.why = xstrdup("the deadline cell is empty");
+                } else if (deadline_read(due.text, &ctx, &rules, err, sizeof(err)) < 0) {
+                        _cleanup_free_ char *dq = quote(due.text);
+                        if (rd->o && rd->o->strict) {
+                                add_error(rd, b, "measure %s: cannot read the deadline %s: %s", m->label, dq, err);
+                                due_free(&due);
+                                return -EINVAL;
+                        }
+                        due.undated = true;
+                        due.why = xstrdup(err);
+                }
+                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
+                if (!due.undated && rules.n > 0) {
+                        due.n_rules = rules.n;
+                        due.rule = xmalloc(rules.n * sizeof(*due.rule));
+                        memcpy(due.rule, rules.rule, rules.n * sizeof(*due.rule));
+                }
+                for (size_t i = 0; !due.undated && i < due.n_rules; i++)
+                        if (deadline_waits(&due.rule[i])) {
+                                due.undated = true;
+                                due.why = xasprintf("it waits for an event: «%s»", due.rule[i].event);
+                        }
+                if (due.undated) {
+                        _cleanup_free_ char *dq = quote(due.text);
+                        bool event = due.n_rules > 0;
+                        add_warning(rd, b, "measure %s is undated: %s %s (%s); %s", m->label,
+                                    event ? "its deadline" : "no date in its deadline", dq, due.why,
+                                    event ? "record the event's date with merzimctl event" :
+                                            "give it a date with merzimctl due");
+                }
+                m->dues = xreallocarray(m->dues, m->n_dues + 1, sizeof(*m->dues));
+                m->dues[m->n_dues++] = due;
+        }
+        return 0;
+}
+
+/* Add the executors of a row to the measure's, each once. */
+static int read_executors(struct reader *rd, const struct doc_block *b, const char *text,
+                          struct roadmap_measure *m) {
+        if (strlen(text) > CELL_MAX) {
+                add_error(rd, b, "measure %s: the executors column is too long (%zu bytes, at most %d)", m->label,
+                          strlen(text), CELL_MAX);
+                return -EINVAL;
+        }
+        struct roadmap_executor *v;
+        size_t n = executors_split(text, &v);
+        for (size_t i = 0; i < n; i++) {
+                if (utf8_width(v[i].code) > EXECUTOR_WIDTH_MAX) {
+                        _cleanup_free_ char *eq = quote(v[i].code);
+                        add_error(rd, b, "measure %s: an executor name is too long: %s", m->label, eq);
+                        for (size_t j = i; j < n; j++) /* those before are the measure's now */
+                                free(v[j].code);
+                        free(v);
+                        return -EINVAL;
+                }
+                _cleanup_free_ char *key = agency_key(v[i].code);
+                bool seen = false;
+                for (size_t j = 0; j < m->n_executors && !seen; j++) {
+                        _cleanup_free_ char *other = agency_key(m->executors[j].code);
+                        seen = streq(key, other);
+                }
+                if (seen) {
+                        free(v[i].code);
+                        continue;
+                }
+                m->executors = xreallocarray(m->executors, m->n_executors + 1, sizeof(*m->executors));
+                m->executors[m->n_executors++] = v[i];
+        }
+        free(v);
+        return 0;
+}
+
+static char *join_deadline_text(const struct roadmap_measure *m) {
+        if (m->n_dues == 1 && !m->dues[0].stage)
+                return xstrdup(m->dues[0].text);
+        struct buf t = {0};
+        for (size_t k = 0; k < m->n_dues; k++)
+                buf_printf(&t, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
+                           m->dues[k].stage ? ": " : "", m->dues[k].text);
+        return buf_steal(&t);
+}
+
+static void add_measure(struct reader *rd, const struct doc_block *b, char *label, const struct row_texts *t) {
+        struct roadmap *r = rd->r;
         struct roadmap_measure m = {
-                .number = number,
-                .line = lineno,
+                .label = label,
+                .number = plain_number(label),
+                .line = b->line,
+                .where = doc_where(rd->d, b),
+                .short_where = b->line > 0 ? xasprintf("line %d", b->line)
+                                           : xasprintf("table %d, row %d", b->table, b->row),
                 .section = r->n_sections ? r->n_sections - 1 : SIZE_MAX,
         };
-        char err[256];
-        if (deadline_parse(cells[3], &m.deadline, err, sizeof(err)) < 0) {
-                _cleanup_free_ char *dq = quote(cells[3]);
-                errlist_add(ps->errs, ps->file, lineno, "measure %d: cannot read the deadline %s: %s", number, dq,
-                            err);
-                return;
-        }
-        m.n_executors = roadmap_split_executors(cells[4], &m.executors);
-        if (m.n_executors == 0) {
-                measure_error(ps, lineno, line, "measure %d: no executors", number);
-                return;
-        }
-        for (size_t i = 0; i < m.n_executors; i++)
-                if (utf8_width(m.executors[i].code) > 200) {
-                        _cleanup_free_ char *eq = quote(m.executors[i].code);
-                        errlist_add(ps->errs, ps->file, lineno, "measure %d: an executor name is too long: %s",
-                                    number, eq);
-                        roadmap_executors_free(m.executors, m.n_executors);
+        const char *name = t->name, *form = t->form;
+        static const char *const names[] = {"name", "completion form"};
+        const char *texts[] = {name, form};
+        for (size_t c = 0; c < ELEMENTSOF(texts); c++)
+                if (strlen(texts[c]) > CELL_MAX) {
+                        add_error(rd, b, "measure %s: the %s column is too long (%zu bytes, at most %d)", label,
+                                  names[c], strlen(texts[c]), CELL_MAX);
+                        measure_free(&m);
                         return;
                 }
-        m.name = xstrdup(cells[1]);
-        m.form = xstrdup(cells[2]);
-        m.deadline_text = xstrdup(cells[3]);
-        m.report_to = roadmap_report_recipient(cells[2]);
-        ps->first_line[number] = lineno;
-        /* Grow by half: a plan may have a hundred thousand measures. */
-        if (r->n_measures == ps->measures_cap) {
-                ps->measures_cap = ps->measures_cap ? ps->measures_cap * 3 / 2 : 64;
-                r->measures = xreallocarray(r->measures, ps->measures_cap, sizeof(m));
+        if (read_dues(rd, b, t, &m) < 0 || read_executors(rd, b, t->executors, &m) < 0) {
+                measure_free(&m);
+                return;
+        }
+        m.name = utf8_squeeze(name);
+        m.form = utf8_squeeze(form);
+        if (isempty(m.name)) {
+                free(m.name);
+                m.name = isempty(m.form) ? xasprintf("(measure %s)", label) : xstrdup(m.form);
+                add_warning(rd, b, "measure %s has no name in the table", label);
+        }
+        if (m.n_executors == 0)
+                add_warning(rd, b, "measure %s has no executors: its reminders go to the plan's coordinator",
+                            label);
+        m.report_to = executors_report_recipient(m.form);
+        if (r->n_measures == r->measures_cap) {
+                r->measures_cap = r->measures_cap ? r->measures_cap * 3 / 2 : 64;
+                r->measures = xreallocarray(r->measures, r->measures_cap, sizeof(m));
         }
         r->measures[r->n_measures++] = m;
 }
 
-/* One line of the table part: a measure row, the numbering row, a section title or a paragraph. */
-static void table_line(struct parser *ps, int lineno, const char *line, char **cells, size_t n) {
-        struct roadmap *r = ps->r;
-        if (n == 1) {
-                if (strlen(cells[0]) > CELL_MAX) {
-                        _cleanup_free_ char *q = quote(line);
-                        errlist_add(ps->errs, ps->file, lineno, "a section title or paragraph is too long (%zu bytes, "
-                                    "at most %d): %s", strlen(cells[0]), CELL_MAX, q);
-                        return;
-                }
-                if (is_expected_results(cells[0])) {
-                        free(r->expected_results);
-                        r->expected_results = xstrdup(cells[0]);
-                        return;
-                }
-                r->sections = xreallocarray(r->sections, r->n_sections + 1, sizeof(*r->sections));
-                r->sections[r->n_sections++] = (struct roadmap_section) {xstrdup(cells[0]), lineno};
+/* A row that carries on the measure above it (its number and name merged over both rows): more
+ * deadlines and executors of that measure. */
+static void continue_measure(struct reader *rd, const struct doc_block *b) {
+        struct roadmap_measure *m = &rd->r->measures[rd->r->n_measures - 1];
+        size_t before = m->n_dues;
+        struct row_texts t;
+        row_texts(rd, b, &t);
+        if (read_dues(rd, b, &t, m) < 0 || read_executors(rd, b, t.executors, m) < 0)
                 return;
-        }
-        if (n != N_COLUMNS) {
-                _cleanup_free_ char *q = quote(line);
-                errlist_add(ps->errs, ps->file, lineno, "expected %d columns separated by \"|\", found %zu: %s",
-                            N_COLUMNS, n, q);
-                return;
-        }
-        bool numbering = true;
-        for (size_t c = 0; c < n; c++)
-                numbering = numbering && all_digits(cells[c]);
-        if (!numbering)
-                add_measure(ps, lineno, line, cells);
-}
-
-/* The line of a byte offset in the text. */
-static int line_at(const char *text, size_t offset) {
-        int line = 1;
-        for (size_t i = 0; i < offset; i++)
-                line += text[i] == '\n';
-        return line;
-}
-
-/* Check the text as a whole before reading lines: valid UTF-8, no NUL bytes, no control characters other
- * than white space (escape sequences would reach the operator's terminal). */
-static int check_text(struct parser *ps, const char *text, size_t len) {
-        size_t bad;
-        const char *nul = memchr(text, 0, len);
-        if (!utf8_valid(text, nul ? (size_t) (nul - text) : len, &bad)) {
-                errlist_add(ps->errs, ps->file, line_at(text, bad), "invalid UTF-8 (byte 0x%02x at offset %zu); "
-                            "save the document as UTF-8", (unsigned char) text[bad], bad);
-                return -EINVAL;
-        }
-        if (nul) {
-                errlist_add(ps->errs, ps->file, line_at(text, (size_t) (nul - text)),
-                            "NUL byte in the text: this is not a text document");
-                return -EINVAL;
-        }
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char) text[i];
-                unsigned next = i + 1 < len ? (unsigned char) text[i + 1] : 0;
-                bool c0 = (c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r') || c == 0x7F;
-                bool c1 = c == 0xC2 && next >= 0x80 && next <= 0x9F; /* U+0080..U+009F */
-                if (c0 || c1) {
-                        errlist_add(ps->errs, ps->file, line_at(text, i),
-                                    "control character U+%04X in the text: this is not a text document",
-                                    c1 ? next : c);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
-int roadmap_parse(const char *text, size_t len, const char *file, struct roadmap **ret, struct errlist *errs) {
-        struct parser ps = {.file = file, .errs = errs, .r = xcalloc(1, sizeof(struct roadmap)), .best_doc_day = INT32_MIN};
-        size_t errors_before = errs->n;
-
-        if (check_text(&ps, text, len) < 0)
-                goto fail;
-        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-                text += 3, len -= 3;
-
-        bool in_table = false;
-        int lineno = 0;
-        for (const char *p = text, *end = text + len; p < end;) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                const char *line_end = nl ? nl : end;
-                _cleanup_free_ char *line = xstrndup(p, (size_t) (line_end - p));
-                p = nl ? nl + 1 : end;
-                lineno++;
-
-                char **cells;
-                size_t n = split_cells(line, &cells);
-                if (n == 1 && isempty(cells[0])) {
-                        cells_free(cells, n);
+        /* The same deadline written again on the carried-on row is no new one. */
+        for (size_t k = before; k < m->n_dues;) {
+                bool same = false;
+                for (size_t j = 0; j < before && !same; j++)
+                        same = streq(m->dues[j].text, m->dues[k].text) && streq_ptr(m->dues[j].stage, m->dues[k].stage);
+                if (!same) {
+                        k++;
                         continue;
                 }
-                if (in_table) {
-                        table_line(&ps, lineno, line, cells, n);
-                } else if (n >= N_COLUMNS) {
-                        /* The header row starts the table; the text line before it is the title. */
-                        in_table = true;
-                        if (!ps.last_text_line)
-                                errlist_add(errs, file, lineno, "no title line before the table header");
-                        else if (strlen(ps.last_text_line) > CELL_MAX)
-                                errlist_add(errs, file, ps.last_text_lineno, "the title is too long (%zu bytes, "
-                                            "at most %d)", strlen(ps.last_text_line), CELL_MAX);
-                        ps.r->title = ps.last_text_line ? xstrdup(ps.last_text_line) : xstrdup("");
-                } else {
-                        scan_documents(&ps, line);
-                        if (n == 1) {
-                                free(ps.last_text_line);
-                                ps.last_text_line = xstrdup(cells[0]);
-                                ps.last_text_lineno = lineno;
-                        }
-                }
-                cells_free(cells, n);
+                due_free(&m->dues[k]);
+                memmove(&m->dues[k], &m->dues[k + 1], (m->n_dues - k - 1) * sizeof(*m->dues));
+                m->n_dues--;
         }
-        free(ps.last_text_line);
+}
 
-        if (!in_table)
-                errlist_add(errs, file, lineno, "no table found: expected a header row of %d columns separated "
-                            "by \"|\" (number | name | completion form | deadline | executors)", N_COLUMNS);
-        else if (ps.r->n_measures == 0 && errs->n == errors_before)
-                errlist_add(errs, file, lineno, "the table has no measures");
+/* The number a text starts with: "7. Выделять ..." gives "7" (also "11.№Шекараралық ...", as a mirror
+ * lost a space); NULL if it starts otherwise. */
+static char *leading_label(const char *text) {
+        size_t n = strspn(text, "0123456789.-");
+        if (n == 0 || n > 24 || (text[n - 1] != '.' && text[n] != ')'))
+                return NULL;
+        const char *rest = text + n + (text[n] == ')');
+        if (*rest != ' ' && strncmp(rest, "№", strlen("№")) != 0)
+                return NULL;
+        _cleanup_free_ char *first = xstrndup(text, n);
+        return parse_label(first);
+}
+
+/* Whether a line is a Roman-numbered heading: "I. Профилактика карантинных инфекций". */
+static bool roman_heading(const char *line) {
+        size_t n = strspn(line, "IVXLC");
+        return n > 0 && line[n] == '.' && line[n + 1] == ' ';
+}
+
+static size_t split_lines(const char *text, char ***ret) {
+        char **v = NULL;
+        size_t n = 0;
+        for (const char *p = text; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                v = xreallocarray(v, n + 1, sizeof(char *));
+                v[n++] = xstrndup(p, len);
+                p = nl ? nl + 1 : p + len;
+        }
+        *ret = v;
+        return n;
+}
+
+static void lines_free(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* A row that holds several measures in one cell, one per numbered line ("1. Обеспечить ...", "2. ...",
+ * as some akimats' plans are published): each line is a measure; another cell's lines go with them when
+ * there are as many, or else that cell is every measure's (its deadlines then tell no measure's date).
+ * Returns whether the row was one. */
+/* A cell's numbered items on lines of their own: "... участкам; 3. Организовать ..." when the numbers
+ * run 1, 2, 3 ... (again from 1 after a Roman-numbered heading), as a person reads a list; NULL if the
+ * cell is no such list. */
+static char *numbered_lines(const char *text) {
+        struct buf out = {0};
+        unsigned expect = 1, found = 0;
+        size_t copied = 0, len = strlen(text);
+        for (size_t i = 0; i < len; i++) {
+                bool boundary = i == 0 || text[i - 1] == '\n' ||
+                                (i >= 2 && text[i - 1] == ' ' && strchr(";.:)", text[i - 2]));
+                if (!boundary)
+                        continue;
+                size_t digits = strspn(text + i, "0123456789"), roman = strspn(text + i, "IVX");
+                size_t n = digits ? digits : roman;
+                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0;
+                if (n == 0 || n > 4 || text[i + n] != '.' || (text[i + n + 1] != ' ' && !numero))
+                        continue;
+                const char *after = text + i + n + 1 + (numero ? strlen("№") : 1);
+                int32_t c = utf8_decode(&after, text + len);
+                if (c <= 0 || !unicode_is_upper((uint32_t) c))
+                        continue;
+                if (digits) {
+                        unsigned v = (unsigned) strtoul(text + i, NULL, 10);
+                        if (v != expect && v != 1)
+                                continue;
+                        expect = v + 1;
+                        found++;
+                } else {
+                        expect = 1; /* a heading: its items count from 1 again */
+                }
+                buf_append(&out, text + copied, i - copied);
+                if (out.len > 0 && out.data[out.len - 1] == ' ')
+                        out.data[--out.len] = 0;
+                if (out.len > 0 && out.data[out.len - 1] != '\n')
+                        buf_putc(&out, '\n');
+                copied = i;
+        }
+        if (found < 2) {
+                buf_free(&out);
+                return NULL;
+        }
+        buf_append(&out, text + copied, len - copied);
+        return buf_steal(&out);
+}
+
+static bool packed_row(struct reader *rd, const struct doc_block *b, const struct row_texts *t) {
+        _cleanup_free_ char *listed = numbered_lines(t->name);
+        if (!listed)
+                return false;
+        char **names;
+        size_t n_names = split_lines(listed, &names), numbered = 0;
+        for (size_t i = 0; i < n_names; i++) {
+                _cleanup_free_ char *l = leading_label(names[i]);
+                numbered += l != NULL;
+        }
+        if (numbered < 2) {
+                lines_free(names, n_names);
+                return false;
+        }
+        /* The measures: a numbered line starts one, other lines go on with it; headings are sections. */
+        struct buf text = {0};
+        char *label = NULL;
+        char **items = NULL, **labels = NULL;
+        size_t n_items = 0;
+        for (size_t i = 0; i <= n_names; i++) {
+                char *own = i < n_names ? leading_label(names[i]) : NULL;
+                bool heading = i < n_names && !own && roman_heading(names[i]);
+                if ((own || heading || i == n_names) && label) {
+                        items = xreallocarray(items, n_items + 1, sizeof(char *));
+                        labels = xreallocarray(labels, n_items + 1, sizeof(char *));
+                        items[n_items] = buf_steal(&text);
+                        labels[n_items++] = TAKE_PTR(label);
+                }
+                if (i == n_names)
+                        break;
+                if (heading) {
+                        buf_free(&text);
+                        add_section(rd, b, names[i]);
+                } else if (own) {
+                        label = own;
+                        buf_free(&text);
+                        buf_puts(&text, names[i] + strcspn(names[i], " ") + 1);
+                } else if (label) {
+                        buf_printf(&text, " %s", names[i]);
+                }
+        }
+        buf_free(&text);
+        lines_free(names, n_names);
+
+        /* The other cells, line by line, if they have a line per measure. */
+        char **dl[DEADLINE_COLUMNS_MAX] = {0}, **ex = NULL;
+        size_t n_dl[DEADLINE_COLUMNS_MAX] = {0}, n_ex = split_lines(t->executors, &ex);
+        bool aligned = true;
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
+                n_dl[k] = split_lines(t->deadlines[k], &dl[k]);
+                aligned = aligned && n_dl[k] == n_items;
+        }
+        _cleanup_free_ char *why = xasprintf("the row holds %zu measures and its deadline cell cannot be told "
+                                             "apart into theirs", n_items);
+        if (!aligned)
+                add_warning(rd, b, "%s: each is undated", why);
+        if (n_ex != n_items)
+                add_warning(rd, b, "the row holds %zu measures and %zu lines of executors: every executor of the "
+                            "row is each measure's", n_items, n_ex);
+        for (size_t i = 0; i < n_items; i++) {
+                struct row_texts one = {.name = items[i], .form = t->form,
+                                        .executors = n_ex == n_items ? ex[i] : t->executors,
+                                        .unaligned = aligned ? NULL : why};
+                for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                        one.deadlines[k] = aligned ? dl[k][i] : t->deadlines[k];
+                add_measure(rd, b, labels[i], &one);
+                free(items[i]);
+        }
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                lines_free(dl[k], n_dl[k]);
+        lines_free(ex, n_ex);
+        free(items);
+        free(labels);
+        return true;
+}
+
+/* The table of the next row of the plan after block i, or -1. */
+static int next_plan_table(const struct reader *rd, size_t i) {
+        for (size_t k = i + 1; k < rd->end; k++) {
+                const struct doc_block *b = &rd->d->blocks[k];
+                if (b->table > 0 && rd->plan_table[b->table])
+                        return b->table;
+        }
+        return -1;
+}
+
+/* Whether a row says it was struck out of the plan: "5.1.3. Строка исключена - см. сноску". */
+static bool struck_out(const char *text) {
+        static const char *const words[] = {"исключен", "исключён", "алынып тасталд", "алып тасталд", NULL};
+        _cleanup_free_ char *f = utf8_fold(text);
+        for (size_t i = 0; words[i]; i++)
+                if (strstr(f, words[i]))
+                        return strlen(f) < 200;
+        return false;
+}
+
+/* The number-column label of the next numbered row of the plan after block i, or NULL. */
+static char *next_label(const struct reader *rd, size_t i) {
+        for (size_t k = i + 1; k < rd->end; k++) {
+                const struct doc_block *b = &rd->d->blocks[k];
+                if (b->table == 0 || !rd->plan_table[b->table] || !columns_fit(&rd->cols, b))
+                        continue;
+                const char *number = cell(rd, b, rd->cols.number);
+                char *label = parse_label(number);
+                if (label)
+                        return label;
+        }
+        return NULL;
+}
+
+/* Whether a numbered row only heads the measures numbered under it ("2." over "2.1", "2.2"): it has no
+ * deadline and no executors of its own. */
+static bool group_heading(const struct reader *rd, const struct row_texts *t, const char *label) {
+        if (!isempty(t->executors))
+                return false;
+        for (size_t k = 0; k < rd->cols.n_deadlines; k++)
+                if (!isempty(t->deadlines[k]))
+                        return false;
+        _cleanup_free_ char *next = next_label(rd, rd->row);
+        size_t n = strlen(label);
+        return next && strncmp(next, label, n) == 0 && next[n] == '.';
+}
+
+/* A row of sums under a table of expenses: "Итого: | | 20738 | 21562". */
+static bool totals_row(const struct doc_block *b) {
+        static const char *const words[] = {"итого", "всего", "барлығы", "жиыны", "total", NULL};
+        for (size_t k = 0; k < b->n_cells; k++) {
+                if (isempty(b->cells[k].text))
+                        continue;
+                _cleanup_free_ char *f = utf8_fold(b->cells[k].text);
+                size_t n = strlen(f);
+                while (n > 0 && strchr(":. ", f[n - 1]))
+                        f[--n] = 0;
+                for (size_t i = 0; words[i]; i++)
+                        if (streq(f, words[i]))
+                                return true;
+                return false; /* only the first cell with text says it */
+        }
+        return false;
+}
+
+/* One row of the plan's table. */
+static void table_row(struct reader *rd, const struct doc_block *b) {
+        const struct plan_columns *c = &rd->cols;
+        const char *only;
+        size_t distinct = distinct_texts(b, &only);
+        if (distinct == 0 || columns_numbering_row(b) || columns_same_header(c, b) || totals_row(b))
+                return;
+        if (distinct == 1 && struck_out(only))
+                return;
+        if (!columns_fit(c, b)) {
+                if (distinct == 1) {
+                        add_section(rd, b, only);
+                        return;
+                }
+                _cleanup_free_ char *line = row_text(b);
+                _cleanup_free_ char *q = quote(line);
+                add_error(rd, b, "expected %zu columns as in the header, found %zu: %s", c->n_logical, b->n_cells, q);
+                return;
+        }
+        struct row_texts t;
+        row_texts(rd, b, &t);
+        const char *number = c->number >= 0 ? cell(rd, b, c->number) : NULL;
+        char *label = number ? parse_label(number) : NULL;
+        if (label && !cell_continued(rd, b, c->number)) {
+                free(rd->group);
+                rd->group = NULL;
+                if (group_heading(rd, &t, label)) {
+                        add_section(rd, b, t.name);
+                        free(label);
+                        return;
+                }
+                /* Numbered twice, in its column and in its name ("1." and "1. Разработать ..."): the
+                 * column numbers groups (instructions) and the names their measures: "1:1", "1:2" ... */
+                char *own = leading_label(t.name);
+                if (own) {
+                        rd->group = label;
+                        label = xasprintf("%s:%s", rd->group, own);
+                }
+                free(own);
+                add_measure(rd, b, label, &t);
+                return;
+        }
+        free(label);
+        bool unnumbered = c->number < 0 || isempty(number) || cell_continued(rd, b, c->number);
+        bool named = c->name >= 0 && !isempty(t.name) && !cell_continued(rd, b, c->name);
+        if (unnumbered && distinct > 1 && packed_row(rd, b, &t))
+                return;
+        if (unnumbered && named && distinct > 1) {
+                /* Its number in its name ("7. Выделять микрокредиты ..."), or a part of the measure above
+                 * with deadlines of its own ("- больницы и школы"). */
+                char *own = leading_label(t.name);
+                if (own) {
+                        if (rd->group) {
+                                char *in_group = xasprintf("%s:%s", rd->group, own);
+                                free(own);
+                                own = in_group;
+                        }
+                        add_measure(rd, b, own, &t);
+                        return;
+                }
+                if (rd->r->n_measures > 0 && c->number >= 0) {
+                        continue_measure(rd, b);
+                        return;
+                }
+        } else if (unnumbered && c->number >= 0 && rd->r->n_measures > 0 && distinct > 1) {
+                continue_measure(rd, b);
+                return;
+        }
+        if (distinct == 1) {
+                add_section(rd, b, only);
+                return;
+        }
+        if (c->number < 0) {
+                add_measure(rd, b, xasprintf("%zu", rd->r->n_measures + 1), &t);
+                return;
+        }
+        _cleanup_free_ char *line = row_text(b);
+        _cleanup_free_ char *q = quote(line);
+        add_error(rd, b, "the number column (%s) is not a measure number: %s", number, q);
+}
+
+/* Whether a row starts with a measure's number and has more to say: a measure, even if cut short. */
+static bool numbered_row(const struct doc_block *b) {
+        size_t k = 0;
+        while (k < b->n_cells && isempty(b->cells[k].text))
+                k++;
+        if (k + 1 >= b->n_cells)
+                return false;
+        _cleanup_free_ char *label = parse_label(b->cells[k].text);
+        return label != NULL;
+}
+
+/* Which tables are parts of the plan's: the header's, and the tables after it that repeat its header
+ * or have its columns. */
+static void find_plan_tables(struct reader *rd) {
+        int header_table = rd->d->blocks[rd->header].table;
+        for (size_t i = 0; i < rd->d->n_blocks; i++)
+                if ((size_t) rd->d->blocks[i].table > rd->n_tables)
+                        rd->n_tables = (size_t) rd->d->blocks[i].table;
+        rd->plan_table = xcalloc(rd->n_tables + 1, sizeof(bool));
+        rd->plan_table[header_table] = true;
+        for (size_t i = rd->header + 1; i < rd->d->n_blocks; i++) {
+                const struct doc_block *b = &rd->d->blocks[i];
+                if (b->table <= header_table || b->row != 1)
+                        continue;
+                rd->plan_table[b->table] = columns_fit(&rd->cols, b);
+        }
+        /* The table ends with its last row that has the header's columns. */
+        rd->end = rd->header + 1;
+        for (size_t i = rd->header + 1; i < rd->d->n_blocks; i++) {
+                const struct doc_block *b = &rd->d->blocks[i];
+                if (b->table > 0 && rd->plan_table[b->table] && (columns_fit(&rd->cols, b) || numbered_row(b)))
+                        rd->end = i + 1;
+        }
+}
+
+static bool find_header(struct reader *rd) {
+        for (size_t i = 0; i < rd->d->n_blocks; i++)
+                if (columns_read(rd->d->blocks, rd->d->n_blocks, i, &rd->cols)) {
+                        rd->header = i;
+                        return true;
+                }
+        return false;
+}
+
+/* When the document's numbers are not plain distinct numbers ("1.1", or one repeated), measures are
+ * known by their place in the table. */
+static void number_measures(struct reader *rd) {
+        struct roadmap *r = rd->r;
+        bool plain = true;
+        int *seen = xcalloc(MEASURE_NUMBER_MAX + 1, sizeof(int));
+        for (size_t i = 0; i < r->n_measures; i++) {
+                const struct roadmap_measure *m = &r->measures[i];
+                if (m->number <= 0) {
+                        if (plain)
+                                add_warning(rd, NULL, "measure numbers such as \"%s\" (%s) are not plain numbers: "
+                                            "merzim numbers the measures by their place in the table and keeps the "
+                                            "document's numbers as labels", m->label, m->short_where);
+                        plain = false;
+                } else if (seen[m->number]) {
+                        add_warning(rd, NULL, "measure %d is listed twice (%s and %s): merzim numbers the measures "
+                                    "by their place in the table and keeps the document's numbers as labels",
+                                    m->number, r->measures[seen[m->number] - 1].short_where, m->short_where);
+                        plain = false;
+                } else {
+                        seen[m->number] = (int) i + 1;
+                }
+        }
+        free(seen);
+        if (!plain)
+                for (size_t i = 0; i < r->n_measures; i++)
+                        r->measures[i].number = (int) i + 1;
+}
+
+int roadmap_read(const struct document *d, const struct roadmap_options *o, struct roadmap **ret,
+                 struct errlist *errs) {
+        struct reader rd = {.d = d, .o = o, .errs = errs, .r = xcalloc(1, sizeof(struct roadmap))};
+        size_t errors_before = errs->n;
+        rd.r->format = d->format;
+        *ret = NULL;
+
+        if (!find_header(&rd)) {
+                const struct doc_block *first = NULL;
+                for (size_t i = 0; i < d->n_blocks && !first; i++)
+                        if (d->blocks[i].table > 0)
+                                first = &d->blocks[i];
+                if (first) {
+                        _cleanup_free_ char *line = row_text(first);
+                        _cleanup_free_ char *q = quote(line);
+                        add_error(&rd, first, "no header row found: merzim looks for %s; the first table row is %s",
+                                  columns_wanted, q);
+                } else {
+                        const struct doc_block *last = d->n_blocks ? &d->blocks[d->n_blocks - 1] : NULL;
+                        add_error(&rd, last, "no table found: merzim looks for a table with %s", columns_wanted);
+                }
+                goto fail;
+        }
+        find_plan_tables(&rd);
+        frame_read_preamble(rd.r, d, rd.header);
+        if (!rd.r->title)
+                add_error(&rd, &d->blocks[rd.header], "no title before the table: merzim takes the plan's title "
+                          "from the line before the table's header");
+        else if (strlen(rd.r->title) > CELL_MAX)
+                add_error(&rd, &d->blocks[rd.header], "the title is too long (%zu bytes, at most %d)",
+                          strlen(rd.r->title), CELL_MAX);
+
+        int last_table = d->blocks[rd.header].table;
+        for (size_t i = rd.header + rd.cols.header_rows; i < rd.end; i++) {
+                const struct doc_block *b = &d->blocks[i];
+                if (b->table == 0) {
+                        /* Between the rows of one table (the text layout), a paragraph is a section; between
+                         * two tables, it is no part of the plan, unless an abbreviation key. */
+                        if (next_plan_table(&rd, i) == last_table)
+                                add_section(&rd, b, b->cells[0].text);
+                        else
+                                frame_read_key(rd.r, d, i, i + 1);
+                } else if (rd.plan_table[b->table]) {
+                        last_table = b->table;
+                        rd.row = i;
+                        table_row(&rd, b);
+                } else {
+                        frame_read_key(rd.r, d, i, i + 1);
+                }
+        }
+        frame_read_key(rd.r, d, rd.end, d->n_blocks);
+        if (rd.r->n_measures == 0 && errs->n == errors_before)
+                add_error(&rd, &d->blocks[rd.header], "the table has no measures");
+        if (rd.errors_dropped)
+                errlist_add(errs, d->file, 0, "and %zu more errors", rd.errors_dropped);
         if (errs->n > errors_before)
                 goto fail;
 
-        title_years(ps.r);
-        if (!ps.r->year_from)
-                deadline_years(ps.r);
-        free(ps.first_line);
-        *ret = ps.r;
+        number_measures(&rd);
+        for (size_t i = 0; i < rd.r->n_measures; i++) {
+                struct roadmap_measure *m = &rd.r->measures[i];
+                m->deadline_text = m->n_dues ? join_deadline_text(m) : xstrdup("");
+                bool undated = false;
+                for (size_t k = 0; k < m->n_dues; k++)
+                        undated = undated || m->dues[k].undated;
+                rd.r->n_undated += undated;
+        }
+        if (!rd.r->year_from)
+                frame_years_from_deadlines(rd.r);
+        columns_done(&rd.cols);
+        free(rd.plan_table);
+        free(rd.group);
+        *ret = rd.r;
         return 0;
 
 fail:
-        free(ps.first_line);
-        roadmap_free(ps.r);
-        *ret = NULL;
+        columns_done(&rd.cols);
+        free(rd.plan_table);
+        free(rd.group);
+        roadmap_free(rd.r);
         return -EINVAL;
+}
+
+int roadmap_parse(const char *data, size_t len, const char *file, const struct roadmap_options *o,
+                  struct roadmap **ret, struct errlist *errs) {
+        struct document *d;
+        *ret = NULL;
+        if (doc_read(file, data, len, &d, errs) < 0)
+                return -EINVAL;
+        int r = roadmap_read(d, o, ret, errs);
+        doc_free(d);
+        return r;
+}
+
+const char *roadmap_agency_name(const struct roadmap *r, const char *code) {
+        if (r->n_names == 0)
+                return NULL;
+        _cleanup_free_ char *key = agency_key(code);
+        for (size_t i = 0; i < r->n_names; i++) {
+                _cleanup_free_ char *k = agency_key(r->names[i].code);
+                if (streq(k, key))
+                        return r->names[i].name;
+        }
+        return NULL;
 }
 
 void roadmap_free(struct roadmap *r) {
         if (!r)
                 return;
         free(r->title);
+        free(r->act_date);
         free(r->doc_number);
         free(r->doc_date);
         free(r->expected_results);
         for (size_t i = 0; i < r->n_sections; i++)
                 free(r->sections[i].title);
         free(r->sections);
-        for (size_t i = 0; i < r->n_measures; i++) {
-                struct roadmap_measure *m = &r->measures[i];
-                free(m->name);
-                free(m->form);
-                free(m->deadline_text);
-                free(m->report_to);
-                roadmap_executors_free(m->executors, m->n_executors);
-        }
+        for (size_t i = 0; i < r->n_measures; i++)
+                measure_free(&r->measures[i]);
         free(r->measures);
+        for (size_t i = 0; i < r->n_names; i++) {
+                free(r->names[i].code);
+                free(r->names[i].name);
+        }
+        free(r->names);
+        errlist_clear(&r->warnings);
         free(r);
 }

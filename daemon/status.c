@@ -155,6 +155,21 @@ static int build_agencies(struct store *s, const struct config *cfg, int64_t pla
         return r;
 }
 
+/* How many measures of a plan (0: every plan) wait for a date: undated, none given yet. */
+static int count_undated(struct store *s, int64_t plan_id, json_int_t *ret) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM measure m WHERE NOT m.withdrawn "
+                                         "AND (?1 = 0 OR m.plan_id = ?1) AND EXISTS (SELECT 1 FROM due x "
+                                         "WHERE x.measure_id = m.id AND x.waits IS NOT NULL AND x.given_date IS NULL "
+                                         "AND x.event_date IS NULL)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, plan_id);
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_error(s, "cannot count undated measures");
+}
+
 /* The figures of each plan, each occurrence once, and their sum. */
 static int build_plans(struct store *s, int64_t plan_id, day_t today, json_t *plans, json_t *totals) {
         sqlite3_stmt *st = store_stmt(s, "SELECT p.id, p.title, o.status, o.effective_due, o.done_at FROM plan p "
@@ -179,34 +194,49 @@ static int build_plans(struct store *s, int64_t plan_id, day_t today, json_t *pl
         int r = rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the plans' occurrences");
 
         struct tally sum = {0};
+        json_int_t undated_sum = 0;
         for (size_t i = 0; i < n; i++) {
                 json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t) list[i].id, "title", list[i].title);
                 tally_to_json(&list[i].tally, today, o);
+                json_int_t undated = 0;
+                if (r >= 0)
+                        r = count_undated(s, list[i].id, &undated);
+                json_object_set_new(o, "undated", json_integer(undated));
+                undated_sum += undated;
                 json_array_append_new(plans, o);
                 tally_merge(&sum, &list[i].tally);
                 free(list[i].title);
         }
         free(list);
         tally_to_json(&sum, today, totals);
+        json_object_set_new(totals, "undated", json_integer(undated_sum));
         return r;
 }
 
-/* The outbox: how many deliveries wait for a first try, are being retried or failed, and the last
- * error of each one retried or failed (failed first). */
-static int build_outbox(struct store *s, int64_t plan_id, json_t *ret) {
+/* The outbox: how many deliveries were delivered today and in the last 7 days (up to now), how many
+ * wait for a first try, are being retried or failed, and the last error of each one retried or failed
+ * (failed first). */
+static int build_outbox(struct store *s, int64_t plan_id, int64_t now, day_t today, json_t *ret) {
         sqlite3_stmt *st = store_stmt(s, "SELECT count(CASE WHEN b.state = 'pending' AND b.attempts = 0 THEN 1 END), "
                                          "count(CASE WHEN b.state = 'pending' AND b.attempts > 0 THEN 1 END), "
-                                         "count(CASE WHEN b.state = 'failed' THEN 1 END) "
+                                         "count(CASE WHEN b.state = 'failed' THEN 1 END), "
+                                         "count(CASE WHEN b.state = 'sent' AND b.sent_at >= ?2 AND b.sent_at <= ?4 THEN 1 END), "
+                                         "count(CASE WHEN b.state = 'sent' AND b.sent_at > ?3 AND b.sent_at <= ?4 THEN 1 END) "
                                          "FROM outbox b JOIN notification n ON n.id = b.notification_id "
                                          "WHERE ?1 = 0 OR n.plan_id = ?1");
         if (!st)
                 return -EIO;
         stmt_bind_int(st, 1, plan_id);
+        stmt_bind_int(st, 2, tz_instant(today, 0, 0, 0));
+        stmt_bind_int(st, 3, now - 7 * 86400);
+        stmt_bind_int(st, 4, now);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 json_object_set_new(ret, "pending", json_integer(sqlite3_column_int(st, 0)));
                 json_object_set_new(ret, "retrying", json_integer(sqlite3_column_int(st, 1)));
                 json_object_set_new(ret, "failed", json_integer(sqlite3_column_int(st, 2)));
+                json_object_set_new(ret, "delivered_today", json_integer(sqlite3_column_int(st, 3)));
+                json_object_set_new(ret, "delivered_7_days", json_integer(sqlite3_column_int(st, 4)));
         }
         sqlite3_reset(st);
         if (rc != SQLITE_ROW)
@@ -257,7 +287,7 @@ int status_build(struct store *s, const struct config *cfg, int64_t plan_id, int
         if (r >= 0)
                 r = build_plans(s, plan_id, today, plans, totals);
         if (r >= 0)
-                r = build_outbox(s, plan_id, outbox);
+                r = build_outbox(s, plan_id, now, today, outbox);
         if (r < 0) {
                 json_decref(o);
                 return r;

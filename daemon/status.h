@@ -19,8 +19,10 @@
  *   agencies: [{code, name, occurrences, pending, overdue, oldest_overdue, oldest_overdue_days, due_soon,
  *               done, done_on_time, done_late, waived}], worst first (an occurrence counts for each of
  *               its executors),
- *   plans: [{id, title, the same counts}], totals: {the same counts, each occurrence once},
- *   outbox: {pending, retrying, failed, problems: [{id, state, agency, kind, stage, channel, address,
+ *   plans: [{id, title, the same counts, undated}], totals: {the same counts, each occurrence once, undated
+ *   (measures that wait for a date: undated, and none given yet)},
+ *   outbox: {delivered_today (since local midnight), delivered_7_days (the 7 x 24 hours before now),
+ *            pending, retrying, failed, problems: [{id, state, agency, kind, stage, channel, address,
  *            attempts, last_error, last_attempt_at, next_attempt_at}]}.
  * Returns 0 or a negative errno (logged). */
 int status_build(struct store *s, const struct config *cfg, int64_t plan_id, int64_t now, json_t **ret);

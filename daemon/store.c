@@ -166,6 +166,29 @@ void store_close(struct store *s) {
         free(s);
 }
 
+int store_open_copy(struct store *from, struct store **ret) {
+        struct store *s = xcalloc(1, sizeof(*s));
+        s->path = xasprintf("%s (a copy in memory)", from->path);
+        if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+                store_close(s);
+                return -ENOMEM;
+        }
+        sqlite3_extended_result_codes(s->db, 0);
+        /* One read transaction of the file: a consistent copy even while merzimd writes. */
+        sqlite3_backup *b = sqlite3_backup_init(s->db, "main", from->db, "main");
+        int rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(s->db);
+        if (b)
+                sqlite3_backup_finish(b);
+        int r = rc == SQLITE_DONE ? store_exec(s, "PRAGMA foreign_keys = ON") : store_error(from, "cannot copy the database");
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
 sqlite3 *store_db(struct store *s) {
         return s->db;
 }

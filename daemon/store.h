@@ -15,6 +15,9 @@ enum {
  * Errors are logged; returns 0 or a negative errno. */
 int store_open(const char *path, unsigned flags, struct store **ret);
 void store_close(struct store *s);
+/* A copy of the database in memory, to work on without touching the file (merzimctl schedule runs
+ * the daemon's own steps on one). */
+int store_open_copy(struct store *from, struct store **ret);
 sqlite3 *store_db(struct store *s);
 const char *store_path(struct store *s);
 /* The schema version this build knows, and the version of the open database. */

@@ -16,6 +16,8 @@
 
 static inline void freep(void *p) { free(*(void **) p); }
 #define _cleanup_free_ _cleanup_(freep)
+/* Hand over a pointer, leaving NULL behind (so that a cleanup does not free it). */
+#define TAKE_PTR(p) ({ __typeof__(p) _taken = (p); (p) = NULL; _taken; })
 
 static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
 static inline bool streq_ptr(const char *a, const char *b) {

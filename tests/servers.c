@@ -1,11 +1,17 @@
 /* Real servers on loopback for merzim's tests: start the Python servers in tests/servers/, wait for the
- * port they chose, stop them, read what they recorded; and make TLS material with openssl. */
+ * port they chose, stop them, read what they recorded; make TLS material with openssl; and run a real
+ * Postfix from a configuration directory of its own. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -254,6 +260,12 @@ int test_smtp_start(const char *dir, const struct smtp_options *o, struct test_s
                 args[n++] = "--delay";
                 args[n++] = delay;
         }
+        if (o->close_reused)
+                args[n++] = "--close-reused";
+        if (o->delay_rcpt) {
+                args[n++] = "--delay-rcpt";
+                args[n++] = o->delay_rcpt;
+        }
         args[n] = NULL;
         return server_start(dir, "smtp-sink.py", "smtp", args, ret);
 }
@@ -329,4 +341,270 @@ void test_strv_free(char **v) {
         for (char **p = v; *p; p++)
                 free(*p);
         free(v);
+}
+
+#define POSTFIX "/usr/sbin/postfix"
+#define POSTFIX_HOSTNAME "relay.merzim.test"
+
+bool test_postfix_available(void) {
+        return geteuid() == 0 && access(POSTFIX, X_OK) == 0 && access("/usr/sbin/saslpasswd2", X_OK) == 0 &&
+               getpwnam("postfix") != NULL;
+}
+
+/* A port free now, below the kernel's ephemeral range (32768 and up) where the Python servers and every
+ * client get theirs: none of those can take it before Postfix binds it. */
+static int free_fixed_port(unsigned *seed) {
+        for (int i = 0; i < 1000; i++) {
+                int port = 20000 + (int) (rand_r(seed) % 12000);
+                int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t) port),
+                                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+                bool ok = fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0;
+                if (fd >= 0)
+                        close(fd);
+                if (ok)
+                        return port;
+        }
+        return -EADDRINUSE;
+}
+
+/* Whether a socket listens on 127.0.0.1:port, from /proc/net/tcp: a test connection would be in the
+ * relay's log as a client that went away. */
+static bool listening(int port) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *local = xasprintf(" 0100007F:%04X 00000000:0000 0A ", (unsigned) port);
+        return read_file("/proc/net/tcp", &text, NULL) >= 0 && strstr(text, local) != NULL;
+}
+
+/* Write dir/name, or log why not. */
+static int write_in(const char *dir, const char *name, const char *text) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+        int r = write_text(path, text);
+        return r < 0 ? log_error_errno(r, "Failed to write %s: %m", path) : 0;
+}
+
+/* main.cf: a relay as strict as a ministry's, for merzim's client side. */
+static char *postfix_main_cf(const char *dir, const struct postfix_options *o, const struct passwd *pw) {
+        struct buf b = {0};
+        buf_printf(&b,
+                   "compatibility_level = 3.6\n"
+                   "myhostname = " POSTFIX_HOSTNAME "\n"
+                   "mydomain = merzim.test\n"
+                   "myorigin = $myhostname\n"
+                   "mydestination =\n"
+                   "inet_interfaces = 127.0.0.1\n"
+                   "inet_protocols = ipv4\n"
+                   "# An address the tests never connect from: no exception of mynetworks applies to them.\n"
+                   "mynetworks = 127.0.0.2/32\n"
+                   "queue_directory = %s/queue\n"
+                   "data_directory = %s/data\n"
+                   "maillog_file = %s/maillog\n"
+                   "maillog_file_prefixes = %s\n"
+                   "mail_owner = postfix\n"
+                   "setgid_group = postdrop\n"
+                   "alias_maps =\n"
+                   "alias_database =\n"
+                   "virtual_mailbox_domains = test.kz\n"
+                   "virtual_mailbox_base = %s/mail\n"
+                   "virtual_mailbox_maps = static:all/\n"
+                   "virtual_uid_maps = static:%u\n"
+                   "virtual_gid_maps = static:%u\n"
+                   "smtpd_helo_required = yes\n"
+                   "smtpd_helo_restrictions = reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname\n"
+                   "smtpd_forbid_bare_newline = reject\n"
+                   "smtpd_forbid_bare_newline_exclusions =\n"
+                   "smtpd_forbid_unauth_pipelining = yes\n"
+                   "smtpd_data_restrictions = reject_unauth_pipelining\n"
+                   "smtpd_timeout = %ds\n"
+                   "smtpd_client_event_limit_exceptions =\n"
+                   "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination\n"
+                   "smtpd_tls_cert_file = %s/server.pem\n"
+                   "smtpd_tls_key_file = %s/server.key\n",
+                   dir, dir, dir, dir, dir, (unsigned) pw->pw_uid, (unsigned) pw->pw_gid,
+                   o->timeout_seconds > 0 ? o->timeout_seconds : 5, dir, dir);
+        if (o->refuse_at_end_of_data)
+                buf_printf(&b, "smtpd_end_of_data_restrictions = check_recipient_access "
+                               "inline:{ { %s = 550 5.7.1 refused at end of data } }\n", o->refuse_at_end_of_data);
+        if (o->connection_limit > 0)
+                buf_printf(&b, "smtpd_client_connection_count_limit = %d\n", o->connection_limit);
+        return buf_steal(&b);
+}
+
+/* master.cf: the two listeners and the services a relay that delivers to a Maildir needs, none
+ * chrooted. */
+static char *postfix_master_cf(const struct test_postfix *p, const struct postfix_options *o) {
+        struct buf b = {0};
+        buf_printf(&b, "127.0.0.1:%d inet n - n - - smtpd\n", p->port);
+        buf_printf(&b, "127.0.0.1:%d inet n - n - - smtpd\n"
+                       "  -o smtpd_tls_security_level=may\n"
+                       "  -o smtpd_tls_auth_only=yes\n", p->auth_port);
+        if (o->auth)
+                buf_puts(&b, "  -o smtpd_sasl_auth_enable=yes\n"
+                             "  -o smtpd_sasl_type=cyrus\n"
+                             "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject\n");
+        buf_puts(&b, "pickup unix n - n 60 1 pickup\n"
+                     "cleanup unix n - n - 0 cleanup\n"
+                     "qmgr unix n - n 300 1 qmgr\n"
+                     "tlsmgr unix - - n 1000? 1 tlsmgr\n"
+                     "rewrite unix - - n - - trivial-rewrite\n"
+                     "bounce unix - - n - 0 bounce\n"
+                     "defer unix - - n - 0 bounce\n"
+                     "trace unix - - n - 0 bounce\n"
+                     "verify unix - - n - 1 verify\n"
+                     "flush unix n - n 1000? 0 flush\n"
+                     "proxymap unix - - n - - proxymap\n"
+                     "smtp unix - - n - - smtp\n"
+                     "relay unix - - n - - smtp\n"
+                     "showq unix n - n - - showq\n"
+                     "error unix - - n - - error\n"
+                     "retry unix - - n - - error\n"
+                     "discard unix - - n - - discard\n"
+                     "local unix - n n - - local\n"
+                     "virtual unix - n n - - virtual\n"
+                     "anvil unix - - n - 1 anvil\n"
+                     "scache unix - - n - 1 scache\n"
+                     "postlog unix-dgram n - n - 1 postlogd\n");
+        return buf_steal(&b);
+}
+
+/* The SASL user: Debian's Postfix reads Cyrus SASL's smtpd.conf from conf/sasl/; the sasldb must be
+ * readable by the user postfix. */
+static int postfix_sasl(const char *dir, const char *auth, const struct passwd *pw) {
+        _cleanup_free_ char *conf = xasprintf("%s/conf/sasl", dir), *db = xasprintf("%s/sasldb2", dir);
+        _cleanup_free_ char *user = xstrdup(auth), *output = xasprintf("%s/saslpasswd2.log", dir);
+        char *colon = strchr(user, ':');
+        if (!colon)
+                return -EINVAL;
+        *colon = 0;
+        _cleanup_free_ char *smtpd_conf = xasprintf("pwcheck_method: auxprop\nauxprop_plugin: sasldb\n"
+                                                    "mech_list: PLAIN LOGIN\nsasldb_path: %s\n", db);
+        if (mkdir(conf, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "Failed to create %s: %m", conf);
+        int r = write_in(conf, "smtpd.conf", smtpd_conf);
+        if (r < 0)
+                return r;
+        const char *argv[] = {"/bin/sh", "-c", "printf %s \"$1\" | /usr/sbin/saslpasswd2 -p -c -f \"$2\" -u \"$3\" \"$4\"",
+                              "sh", colon + 1, db, POSTFIX_HOSTNAME, user, NULL};
+        r = run(argv, output);
+        if (r >= 0 && chown(db, pw->pw_uid, pw->pw_gid) < 0)
+                r = log_error_errno(-errno, "Failed to give %s to postfix: %m", db);
+        return r;
+}
+
+int test_postfix_start(const char *dir, const struct postfix_options *o, struct test_postfix *ret) {
+        static const struct postfix_options none = {0};
+        const struct passwd *pw = getpwnam("postfix");
+        if (!o)
+                o = &none;
+        if (!pw)
+                return log_error_errno(-ENOENT, "there is no user postfix: install the postfix package");
+        *ret = (struct test_postfix) {.dir = xstrdup(dir)};
+        unsigned seed = (unsigned) getpid() ^ (unsigned) time(NULL);
+        ret->port = free_fixed_port(&seed);
+        do
+                ret->auth_port = free_fixed_port(&seed);
+        while (ret->auth_port == ret->port);
+        if (ret->port < 0 || ret->auth_port < 0)
+                return log_error_errno(-EADDRINUSE, "no free port for Postfix");
+
+        /* The user postfix enters dir's parent (the test's directory) to reach its queue and Maildir. */
+        _cleanup_free_ char *parent = path_dirname(dir);
+        struct stat st;
+        if (stat(parent, &st) == 0)
+                chmod(parent, (st.st_mode & 07777) | 0011);
+        static const char *const subdirs[] = {"", "/conf", "/queue", "/data", "/mail"};
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                _cleanup_free_ char *path = xasprintf("%s%s", dir, subdirs[i]);
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        return log_error_errno(-errno, "Failed to create %s: %m", path);
+                chmod(path, 0755);
+                if (i >= 3 && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+                        return log_error_errno(-errno, "Failed to give %s to postfix: %m", path);
+        }
+        int r = test_tls_material(dir);
+        _cleanup_free_ char *main_cf = postfix_main_cf(dir, o, pw), *master_cf = postfix_master_cf(ret, o);
+        _cleanup_free_ char *conf = xasprintf("%s/conf", dir), *output = xasprintf("%s/postfix.log", dir);
+        if (r >= 0)
+                r = write_in(conf, "main.cf", main_cf);
+        if (r >= 0)
+                r = write_in(conf, "master.cf", master_cf);
+        if (r >= 0 && o->auth)
+                r = postfix_sasl(dir, o->auth, pw);
+        if (r >= 0)
+                r = run((const char *const[]) {POSTFIX, "-c", conf, "start", NULL}, output);
+        if (r < 0)
+                return r;
+        long long deadline = now_ms() + START_TIMEOUT_MS;
+        while (!(listening(ret->port) && listening(ret->auth_port))) {
+                if (now_ms() > deadline) {
+                        log_output("Postfix did not listen", output);
+                        test_postfix_stop(ret);
+                        return -ETIMEDOUT;
+                }
+                sleep_ms(POLL_INTERVAL_MS);
+        }
+        return 0;
+}
+
+void test_postfix_stop(struct test_postfix *p) {
+        if (!p || !p->dir)
+                return;
+        _cleanup_free_ char *conf = xasprintf("%s/conf", p->dir), *output = xasprintf("%s/postfix.log", p->dir);
+        _cleanup_free_ char *pid_path = xasprintf("%s/queue/pid/master.pid", p->dir), *pid_text = NULL;
+        unsigned long pid = 0;
+        if (read_file(pid_path, &pid_text, NULL) >= 0)
+                parse_uint(strstrip(pid_text), INT32_MAX, &pid);
+        run((const char *const[]) {POSTFIX, "-c", conf, "stop", NULL}, output);
+        /* postfix stop only signals the master: wait for it, so that the directory can go. */
+        long long deadline = now_ms() + STOP_TIMEOUT_MS;
+        while (pid > 0 && kill((pid_t) pid, 0) == 0 && now_ms() < deadline)
+                sleep_ms(POLL_INTERVAL_MS);
+        free(p->dir);
+        *p = (struct test_postfix) {0};
+}
+
+char *test_postfix_log(const struct test_postfix *p) {
+        _cleanup_free_ char *path = xasprintf("%s/maillog", p->dir);
+        char *text = NULL;
+        if (read_file(path, &text, NULL) < 0)
+                text = xstrdup("");
+        return text;
+}
+
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+char **test_postfix_delivered(const struct test_postfix *p, size_t min, int timeout_ms) {
+        _cleanup_free_ char *maildir = xasprintf("%s/mail/all/new", p->dir);
+        long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+        for (;;) {
+                char **names = xcalloc(1, sizeof(char *));
+                size_t n = 0;
+                DIR *d = opendir(maildir);
+                for (struct dirent *e; d && (e = readdir(d));) {
+                        if (e->d_name[0] == '.')
+                                continue;
+                        names = xreallocarray(names, n + 2, sizeof(char *));
+                        names[n++] = xstrdup(e->d_name);
+                        names[n] = NULL;
+                }
+                if (d)
+                        closedir(d);
+                if (n >= min || now_ms() >= deadline) {
+                        if (n > 1)
+                                qsort(names, n, sizeof(char *), compare_names);
+                        for (size_t i = 0; i < n; i++) {
+                                _cleanup_free_ char *path = xasprintf("%s/%s", maildir, names[i]);
+                                char *text = NULL;
+                                if (read_file(path, &text, NULL) < 0)
+                                        text = xstrdup("");
+                                free(names[i]);
+                                names[i] = text;
+                        }
+                        return names;
+                }
+                test_strv_free(names);
+                sleep_ms(POLL_INTERVAL_MS);
+        }
 }

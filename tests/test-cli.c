@@ -71,13 +71,15 @@ Test(cli, dry_run_writes_nothing) {
         json_decref(plans);
 }
 
-Test(cli, a_broken_copy_is_refused_naming_the_line_and_leaves_the_database_empty) {
+Test(cli, an_unreadable_deadline_leaves_its_measure_undated_until_the_coordinator_dates_it) {
         _cleanup_free_ char *text = test_read(seed);
         _cleanup_free_ char *bad_text = test_replace(text, "2023 жылғы наурыз\t|\tИИДМ, \"Атамекен\" ҰКП",
                                                      "2023 жылғы 31 ақпанға дейін\t|\tИИДМ, \"Атамекен\" ҰКП");
         _cleanup_free_ char *bad = test_write(dir, "broken.txt", bad_text);
         _cleanup_free_ char *out = NULL, *err = NULL;
-        cr_assert_eq(CTL(&out, &err, "import", bad), 1);
+
+        /* --strict: all or nothing; the error names the file, the line and the text. */
+        cr_assert_eq(CTL(&out, &err, "import", "--strict", bad), 1);
         _cleanup_free_ char *where = xasprintf("%s:27:", bad);
         cr_assert(strstr(err, where), "names file and line: %s", err);
         cr_assert(strstr(err, "31 ақпанға"), "quotes the text: %s", err);
@@ -85,8 +87,51 @@ Test(cli, a_broken_copy_is_refused_naming_the_line_and_leaves_the_database_empty
         json_t *plans = ctl_json((const char *const[]) {"plans", NULL});
         cr_assert_eq(json_array_size(plans), 0);
         json_decref(plans);
-        json_t *occ = ctl_json((const char *const[]) {"occurrences", NULL});
-        cr_assert_eq(json_array_size(occ), 0);
+
+        /* By default every measure is imported; exit status 3 tells a script one waits for a date. */
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", bad), 3, "%s", err);
+        cr_assert(strstr(err, where) && strstr(err, "31 ақпанға"), "the warning names line and text: %s", err);
+        cr_assert(strstr(out, "1 measure is undated"), "%s", out);
+        json_t *undated = ctl_json((const char *const[]) {"measures", "--undated", NULL});
+        cr_assert_eq(json_array_size(undated), 1);
+        json_t *m = json_array_get(undated, 0);
+        int number = (int) json_integer_value(json_object_get(m, "number"));
+        cr_assert_str_eq(json_string_value(json_object_get(m, "deadline")), "2023 жылғы 31 ақпанға дейін");
+        json_decref(undated);
+        json_t *st = ctl_json((const char *const[]) {"status", NULL});
+        cr_assert_eq(json_integer_value(json_object_get(json_object_get(st, "totals"), "undated")), 1);
+        json_decref(st);
+        _cleanup_free_ char *num = xasprintf("%d", number);
+        json_t *occ = ctl_json((const char *const[]) {"occurrences", "--measure", num, NULL});
+        cr_assert_eq(json_array_size(occ), 0, "never reminded while undated");
+        json_decref(occ);
+
+        /* The coordinator gives it a date: it is reminded like any other, and kept by the next import. */
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "due", num, "2023-03-04", "--note", "31 February is 3 March"), 0, "%s", err);
+        cr_assert(strstr(out, "due 2023-03-04 (effective 2023-03-03"), "a Saturday moves to Friday: %s", out);
+        occ = ctl_json((const char *const[]) {"occurrences", "--measure", num, NULL});
+        cr_assert_eq(json_array_size(occ), 1);
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(occ, 0), "effective_due")), "2023-03-03");
+        json_decref(occ);
+        undated = ctl_json((const char *const[]) {"measures", "--undated", NULL});
+        cr_assert_eq(json_array_size(undated), 0);
+        json_decref(undated);
+        _cleanup_free_ char *again_text = xasprintf("%s\n", bad_text); /* another document: imported again */
+        _cleanup_free_ char *again = test_write(dir, "again.txt", again_text);
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", again), 0, "dated now: %s", err);
+        occ = ctl_json((const char *const[]) {"occurrences", "--measure", num, NULL});
+        cr_assert_eq(json_array_size(occ), 1, "the given date stays while the cell says the same");
+        json_decref(occ);
+
+        /* An amended edition that corrects the cell replaces the given date. */
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(CTL(&out, &err, "import", seed), 0, "%s", err);
+        occ = ctl_json((const char *const[]) {"occurrences", "--measure", num, "--status", "pending", NULL});
+        cr_assert_eq(json_array_size(occ), 1);
+        cr_assert_str_eq(json_string_value(json_object_get(json_array_get(occ, 0), "nominal_due")), "2023-03-31");
         json_decref(occ);
 }
 
@@ -190,12 +235,16 @@ Test(cli, one_of_a_thing_is_counted_in_the_singular) {
 Test(cli, agencies_and_occurrences) {
         import_seed();
         json_t *a = ctl_json((const char *const[]) {"agencies", NULL});
-        cr_assert_eq(json_array_size(a), 25);
+        /* The 25 executors, and БҒМ, which executes nothing but receives measure 23's proposal: merzim
+         * writes to it at the first escalation. */
+        cr_assert_eq(json_array_size(a), 26);
         size_t k;
-        json_t *ag, *iidm = NULL;
+        json_t *ag, *iidm = NULL, *bgm = NULL;
         json_array_foreach(a, k, ag) {
                 if (streq(json_string_value(json_object_get(ag, "code")), "ИИДМ"))
                         iidm = ag;
+                if (streq(json_string_value(json_object_get(ag, "code")), "БҒМ"))
+                        bgm = ag;
                 if (k > 0) /* most measures first */
                         cr_assert_geq(json_integer_value(json_object_get(json_array_get(a, k - 1), "measures")),
                                       json_integer_value(json_object_get(ag, "measures")));
@@ -203,7 +252,14 @@ Test(cli, agencies_and_occurrences) {
         cr_assert_not_null(iidm);
         cr_assert_eq(json_integer_value(json_object_get(iidm, "measures")), 23);
         cr_assert_eq(json_integer_value(json_object_get(iidm, "by_agreement")), 0);
+        cr_assert(json_is_true(json_object_get(iidm, "coordinator")));
+        cr_assert_not_null(bgm);
+        cr_assert_eq(json_integer_value(json_object_get(bgm, "measures")), 0);
+        cr_assert_eq(json_integer_value(json_object_get(bgm, "reports")), 1);
         json_decref(a);
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "agencies"), 0);
+        cr_assert(strstr(out, "БҒМ") && strstr(out, "26 agencies"), "%s", out);
 
         json_t *o = ctl_json((const char *const[]) {"occurrences", "--measure", "10", NULL});
         cr_assert_eq(json_array_size(o), 3);
@@ -289,7 +345,7 @@ Test(cli, deadline_command) {
 
         free(out), free(err), out = err = NULL;
         cr_assert_eq(CTL(&out, &err, "deadline", "тұрақты"), 0);
-        cr_assert_str_eq(out, "", "a continuous measure has no dates");
+        cr_assert_str_eq(out, "continuous\tno date: tracked, never due\n", "a continuous measure has no dates");
 
         free(out), free(err), out = err = NULL;
         cr_assert_eq(CTL(&out, &err, "deadline", "жыл сайын 30 маусымға қарай"), 1);
@@ -468,4 +524,52 @@ Test(cli, as_root_it_writes_as_the_owner_of_the_state_directory) {
         free(out), free(err), out = err = NULL;
         cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", owned, "done", "12", NULL}, NULL, &out, &err), 0,
                      "%s", err);
+}
+
+Test(cli, the_configuration_maps_spellings_and_groups_to_its_agencies) {
+        /* The seed's ҚМО (local executive bodies, a group) and Қаржымині reach configured agencies. */
+        free(conf);
+        conf = test_write(dir, "merzim.conf",
+                          "database = \"merzim.db\";\n"
+                          "agencies = (\n"
+                          "  { code = \"Облыс әкімдіктері\"; aliases = [\"ҚМО\", \"жергілікті атқарушы органдар\"];\n"
+                          "    email = \"akimats@example.kz\"; },\n"
+                          "  { code = \"ҚАРЖЫМИНІ\"; email = \"minfin@example.kz\"; }\n"
+                          ");\n");
+        import_seed();
+        json_t *a = ctl_json((const char *const[]) {"agencies", NULL});
+        size_t i;
+        json_t *g;
+        bool seen_group = false, seen_spelling = false;
+        json_array_foreach(a, i, g) {
+                const char *code = json_string_value(json_object_get(g, "code"));
+                if (streq(code, "ҚМО")) {
+                        seen_group = true;
+                        cr_assert_str_eq(json_string_value(json_object_get(g, "kind")), "group");
+                        cr_assert_str_eq(json_string_value(json_object_get(g, "configured_as")), "Облыс әкімдіктері");
+                        cr_assert(json_is_true(json_object_get(g, "reachable")));
+                } else if (streq(code, "Қаржымині")) {
+                        seen_spelling = true;
+                        cr_assert_str_eq(json_string_value(json_object_get(g, "configured_as")), "ҚАРЖЫМИНІ",
+                                         "case does not matter");
+                        cr_assert(json_is_true(json_object_get(g, "reachable")));
+                } else if (streq(code, "ИИДМ")) {
+                        cr_assert(json_is_false(json_object_get(g, "reachable")));
+                }
+        }
+        cr_assert(seen_group && seen_spelling);
+        json_decref(a);
+
+        /* One alias for two agencies cannot route a plan's executor: an error naming both. */
+        free(conf);
+        conf = test_write(dir, "merzim.conf",
+                          "database = \"merzim.db\";\n"
+                          "agencies = (\n"
+                          "  { code = \"Облыс әкімдіктері\"; aliases = [\"ҚМО\"]; email = \"a@example.kz\"; },\n"
+                          "  { code = \"Аудан әкімдіктері\"; aliases = [\"«ҚМО»\"]; email = \"b@example.kz\"; }\n"
+                          ");\n");
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "plans"), 1);
+        cr_assert(strstr(err, "merzim.conf:4:") && strstr(err, "Аудан әкімдіктері") && strstr(err, "Облыс әкімдіктері"),
+                  "%s", err);
 }

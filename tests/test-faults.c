@@ -203,6 +203,63 @@ Test(faults, a_refused_connection_is_retried_and_delivered_once_the_address_is_r
         daemon_pid = 0;
 }
 
+Test(faults, failed_deliveries_go_out_again_once_fixed_with_outbox_retry) {
+        /* ЭМ's second address is refused for good; the endpoint first says 404 (a permanent refusal),
+         * then, once fixed, 200. */
+        struct smtp_options o = {.reject_rcpt = "refused@test.kz"};
+        start_servers(&o, "{\"/hooks/iidm\": [404, 200]}");
+        write_config("/hooks/iidm", NULL);
+        import_seed();
+        daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
+        cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE state = 'failed'", 2, 10000), 2);
+        char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "status", "--now", "2024-06-27T09:05", NULL},
+                              NULL, &out, &err), 0, "%s", err);
+        free(err);
+        cr_assert(strstr(out, "outbox retry"), "status says how to send them again: %s", out);
+        free(out);
+
+        /* The administrator corrects ЭМ's address in the configuration and sends its failed mail again. */
+        _cleanup_free_ char *text = test_read(conf), *fixed = test_replace(text, "refused@test.kz", "em-new@test.kz");
+        free(test_write(dir, "merzim.conf", fixed));
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "outbox", "retry", "--failed", "--agency",
+                                                     "ЭМ", NULL}, NULL, &out, &err), 0, "%s", err);
+        cr_assert(strstr(out, "goes to em-new@test.kz instead"), "%s", out);
+        free(out);
+        free(err);
+        cr_assert_eq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE address = 'em-new@test.kz' AND state = 'sent'",
+                                   1, 10000), 1, "the message went to the corrected address");
+        cr_assert_eq(q("SELECT count(*) FROM outbox WHERE address = 'refused@test.kz' AND state = 'cancelled'"), 1);
+
+        /* The webhook, by its ID: the endpoint takes it now. */
+        int64_t hook = q("SELECT id FROM outbox WHERE channel = 'webhook' AND state = 'failed'");
+        cr_assert_gt(hook, 0);
+        _cleanup_free_ char *id = xasprintf("%lld", (long long) hook);
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "outbox", "retry", id, NULL}, NULL, &out,
+                              &err), 0, "%s", err);
+        free(out);
+        free(err);
+        _cleanup_free_ char *sent = xasprintf("SELECT count(*) FROM outbox WHERE id = %s AND state = 'sent'", id);
+        cr_assert_eq(test_wait_for(db, sent, 1, 10000), 1);
+        _cleanup_free_ char *attempts = xasprintf("SELECT count(*) FROM attempt WHERE outbox_id = %s", id);
+        cr_assert_eq(q(attempts), 2, "both attempts are kept");
+
+        /* Nothing is left failed; a delivered one cannot be sent again. */
+        cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'failed'"), 0);
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "outbox", "retry", id, NULL}, NULL, NULL,
+                              &err), 1);
+        cr_assert(strstr(err, "was delivered or cancelled"), "%s", err);
+        free(err);
+        cr_assert_eq(test_daemon_stop(daemon_pid), 0);
+        daemon_pid = 0;
+        char **mails = test_server_log(&smtp, "smtp.jsonl", 1, 2000);
+        bool got = false;
+        for (size_t i = 0; mails[i]; i++)
+                got = got || strstr(mails[i], "\"em-new@test.kz\"");
+        test_strv_free(mails);
+        cr_assert(got);
+}
+
 Test(faults, a_tls_handshake_failure_is_retried_not_sent) {
         start_servers(NULL, NULL);
         /* https:// to a plain HTTP server: the handshake fails. */

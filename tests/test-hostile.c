@@ -4,7 +4,10 @@
  *
  *   refused LINE TEXT   refused, with an error "FILE:LINE: ...TEXT..." (LINE 0: "FILE: ...TEXT...", for a
  *                       file with no line to name); may be given more than once
- *   imported            (roadmaps) imported
+ *   imported            (roadmaps) imported: exit status 0, or 3 when measures are undated
+ *   undated N           (roadmaps) N measures are undated (exit status 3 if N > 0)
+ *   warned LINE TEXT    (roadmaps) imported with a warning "FILE:LINE: ...TEXT..."
+ *   strict-refused LINE TEXT  (roadmaps) with --strict, refused with this error
  *   accepted            (configurations) accepted by both programs
  *   accepted-by PROGRAM (configurations) refused, but not by PROGRAM: merzimctl reads no secret files
  *   measures N          the database holds N measures
@@ -53,15 +56,18 @@ static void corpus_free(struct criterion_test_params *params) {
         cr_free(params->params);
 }
 
-/* Every file of tests/hostile/KIND ending in ext, sorted, as test parameters. */
+/* Every file of tests/hostile/KIND ending in ext (any but .expect for ext NULL, the name then keeping its
+ * extension), sorted, as test parameters. */
 static struct criterion_test_params corpus_params(const char *kind, const char *ext) {
         _cleanup_free_ char *dir = xasprintf("%s/tests/hostile/%s", test_srcdir(), kind);
         DIR *d = opendir(dir);
         size_t n = 0, cap = CORPUS_MAX;
         struct corpus_file *v = cr_calloc(cap, sizeof(*v));
         for (struct dirent *e; d && v && (e = readdir(d));) {
-                size_t len = strlen(e->d_name), elen = strlen(ext);
-                if (len <= elen || len - elen >= sizeof(v->name) || !streq(e->d_name + len - elen, ext) || n == cap)
+                size_t len = strlen(e->d_name), elen = ext ? strlen(ext) : 0;
+                if (e->d_name[0] == '.' || len <= elen || len - elen >= sizeof(v->name) || n == cap)
+                        continue;
+                if (ext ? !streq(e->d_name + len - elen, ext) : (len > 7 && streq(e->d_name + len - 7, ".expect")))
                         continue;
                 snprintf(v[n++].name, sizeof(v->name), "%.*s", (int) (len - elen), e->d_name);
         }
@@ -83,12 +89,13 @@ static void expectation_read(const char *path, struct expectation *x) {
                 char *sp = strchr(line, ' ');
                 d->verb = xstrndup(line, sp ? (size_t) (sp - line) : strlen(line));
                 const char *rest = sp ? sp + 1 : "";
-                if (streq(d->verb, "refused")) {
+                if (streq(d->verb, "refused") || streq(d->verb, "warned") || streq(d->verb, "strict-refused")) {
                         char *end;
                         d->line = (int) strtol(rest, &end, 10);
-                        cr_assert(end != rest && d->line >= 0, "%s: \"refused LINE TEXT\", not \"%s\"", path, line);
+                        cr_assert(end != rest && d->line >= 0, "%s: \"%s LINE TEXT\", not \"%s\"", path, d->verb,
+                                  line);
                         rest = *end == ' ' ? end + 1 : end;
-                        x->refused = true;
+                        x->refused = x->refused || streq(d->verb, "refused");
                 }
                 d->arg = xstrdup(rest);
         }
@@ -124,12 +131,17 @@ static bool has_error(const char *err, const char *file, int line, const char *t
         return false;
 }
 
-static void assert_refusals(const char *what, const struct expectation *x, const char *file, const char *err) {
+static void assert_messages(const char *what, const struct expectation *x, const char *verb, const char *file,
+                            const char *err) {
         for (size_t i = 0; i < x->n; i++)
-                if (streq(x->d[i].verb, "refused"))
+                if (streq(x->d[i].verb, verb))
                         cr_expect(has_error(err, file, x->d[i].line, x->d[i].arg),
-                                  "%s: no error \"%s:%d: ...%s...\" in:\n%s", what, file, x->d[i].line, x->d[i].arg,
-                                  err);
+                                  "%s: no %s \"%s:%d: ...%s...\" in:\n%s", what, verb, file, x->d[i].line,
+                                  x->d[i].arg, err);
+}
+
+static void assert_refusals(const char *what, const struct expectation *x, const char *file, const char *err) {
+        assert_messages(what, x, "refused", file, err);
 }
 
 static int64_t query_int(sqlite3 *db, const char *sql, const char *arg) {
@@ -165,6 +177,9 @@ static void assert_database(const char *what, const char *path, const struct exp
                 if (streq(d->verb, "measures"))
                         cr_expect_eq(query_int(db, "SELECT count(*) FROM measure", NULL), atoll(d->arg),
                                      "%s: not %s measures", what, d->arg);
+                else if (streq(d->verb, "undated"))
+                        cr_expect_eq(query_int(db, "SELECT count(*) FROM measure WHERE undated IS NOT NULL", NULL),
+                                     atoll(d->arg), "%s: not %s undated measures", what, d->arg);
                 else if (streq(d->verb, "agency"))
                         cr_expect_eq(query_int(db, "SELECT count(*) FROM agency WHERE code = ?", d->arg), 1,
                                      "%s: no agency \"%s\"", what, d->arg);
@@ -200,6 +215,7 @@ static bool has_directive(const struct expectation *x, const char *verb, const c
         return false;
 }
 
+/* Files of tests/hostile/KIND ending in ext; NULL: any but .expect. */
 static size_t count_files(const char *kind, const char *ext) {
         _cleanup_free_ char *dir = xasprintf("%s/tests/hostile/%s", test_srcdir(), kind);
         DIR *d = opendir(dir);
@@ -207,7 +223,12 @@ static size_t count_files(const char *kind, const char *ext) {
         size_t n = 0;
         for (struct dirent *e; (e = readdir(d));) {
                 size_t len = strlen(e->d_name);
-                n += len > strlen(ext) && streq(e->d_name + len - strlen(ext), ext);
+                if (e->d_name[0] == '.')
+                        continue;
+                if (!ext)
+                        n += !(len > 7 && streq(e->d_name + len - 7, ".expect"));
+                else
+                        n += len > strlen(ext) && streq(e->d_name + len - strlen(ext), ext);
         }
         closedir(d);
         return n;
@@ -215,7 +236,7 @@ static size_t count_files(const char *kind, const char *ext) {
 
 /* The parameterized tests below see nothing if the corpus is missing: make that a failure. */
 Test(hostile, the_corpus_is_there) {
-        size_t roadmaps = count_files("roadmaps", ".txt"), configs = count_files("configs", ".conf");
+        size_t roadmaps = count_files("roadmaps", NULL), configs = count_files("configs", ".conf");
         cr_assert_geq(roadmaps, 30);
         cr_assert_leq(roadmaps, CORPUS_MAX);
         cr_assert_eq(count_files("roadmaps", ".expect"), roadmaps, "every document needs its .expect");
@@ -225,12 +246,14 @@ Test(hostile, the_corpus_is_there) {
 }
 
 ParameterizedTestParameters(hostile, roadmap) {
-        return corpus_params("roadmaps", ".txt");
+        return corpus_params("roadmaps", NULL);
 }
 
 ParameterizedTest(struct corpus_file *f, hostile, roadmap, .init = suppress_library_leaks) {
-        _cleanup_free_ char *doc = xasprintf("%s/tests/hostile/roadmaps/%s.txt", test_srcdir(), f->name);
-        _cleanup_free_ char *expect_path = xasprintf("%s/tests/hostile/roadmaps/%s.expect", test_srcdir(), f->name);
+        _cleanup_free_ char *doc = xasprintf("%s/tests/hostile/roadmaps/%s", test_srcdir(), f->name);
+        const char *dot = strrchr(f->name, '.');
+        _cleanup_free_ char *expect_path = xasprintf("%s/tests/hostile/roadmaps/%.*s.expect", test_srcdir(),
+                                                     (int) (dot ? dot - f->name : (ptrdiff_t) strlen(f->name)), f->name);
         struct expectation x;
         expectation_read(expect_path, &x);
         cr_assert(x.refused != has_directive(&x, "imported", NULL), "%s: say either refused or imported", expect_path);
@@ -245,9 +268,28 @@ ParameterizedTest(struct corpus_file *f, hostile, roadmap, .init = suppress_libr
                 cr_expect_eq(status, 1, "%s: exit status %d, not 1 (refused):\n%s%s", f->name, status, out, err);
                 assert_refusals(f->name, &x, doc, err);
         } else {
-                cr_expect_eq(status, 0, "%s: exit status %d, not 0 (imported):\n%s", f->name, status, err);
+                int want = 0;
+                for (size_t i = 0; i < x.n; i++)
+                        if (streq(x.d[i].verb, "undated") && atoi(x.d[i].arg) > 0)
+                                want = 3;
+                cr_expect_eq(status, want, "%s: exit status %d, not %d (imported):\n%s", f->name, status, want, err);
+                assert_messages(f->name, &x, "warned", doc, err);
         }
         assert_database(f->name, db, &x);
+        if (has_directive(&x, "strict-refused", NULL)) {
+                _cleanup_free_ char *dir2 = test_mkdtemp();
+                _cleanup_free_ char *conf2 = test_write(dir2, "merzim.conf", "database = \"merzim.db\";\n");
+                _cleanup_free_ char *out2 = NULL, *err2 = NULL;
+                int st2 = test_run((const char *const[]) {"merzimctl", "-c", conf2, "import", "--strict", doc, NULL},
+                                   NULL, &out2, &err2);
+                assert_sane(f->name, st2, err2);
+                cr_expect_eq(st2, 1, "%s --strict: exit status %d, not 1:\n%s", f->name, st2, err2);
+                assert_messages(f->name, &x, "strict-refused", doc, err2);
+                _cleanup_free_ char *db2 = xasprintf("%s/merzim.db", dir2);
+                struct expectation refused = {.refused = true};
+                assert_database(f->name, db2, &refused);
+                test_rmdir(dir2);
+        }
         expectation_free(&x);
         test_rmdir(dir);
 }

@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "delivery.h"
 #include "helpers.h"
+#include "mail-text.h"
 #include "servers.h"
 #include "utf8.h"
 #include "util.h"
@@ -211,19 +212,27 @@ static char *decode_encoded_words(const char *value) {
         return buf_steal(&b);
 }
 
-/* Every header line that merzim writes is at most 78 characters (curl's own Content-Type with its long
- * boundary is not ours to fold). */
+/* Every header line is at most 78 characters. */
 static void assert_short_header_lines(const char *headers) {
-        bool in_content_type = false;
         for (const char *p = headers; *p;) {
                 const char *eol = strstr(p, "\r\n");
                 cr_assert_not_null(eol);
-                if (*p != ' ' && *p != '\t')
-                        in_content_type = strncasecmp(p, "Content-Type:", 13) == 0;
-                if (!in_content_type)
-                        cr_assert_leq(eol - p, 78, "header line of %d characters: %.*s", (int) (eol - p),
-                                      (int) (eol - p), p);
+                cr_assert_leq(eol - p, 78, "header line of %d characters: %.*s", (int) (eol - p), (int) (eol - p), p);
                 p = eol + 2;
+        }
+}
+
+/* Every line ends in CRLF: no bare CR or LF anywhere (a relay with smtpd_forbid_bare_newline refuses
+ * them), and no line longer than 998 characters. */
+static void assert_crlf_only(const char *raw) {
+        size_t line = 0;
+        for (const char *p = raw; *p; p++) {
+                if (*p == '\r')
+                        cr_assert_eq(p[1], '\n', "a bare CR at %zu", (size_t) (p - raw));
+                else if (*p == '\n')
+                        cr_assert(p > raw && p[-1] == '\r', "a bare LF at %zu", (size_t) (p - raw));
+                line = *p == '\n' ? 0 : line + 1;
+                cr_assert_leq(line, 998);
         }
 }
 
@@ -246,6 +255,7 @@ static json_t *python_parse(json_t *line) {
                 "to, frm = mailbox('To'), mailbox('From')\n"
                 "defects = [str(d) for part in msg.walk() for d in part.defects]\n"
                 "print(json.dumps({\n"
+                "    'top_type': msg.get_content_type(), 'multipart': msg.is_multipart(),\n"
                 "    'subject': str(msg['Subject']),\n"
                 "    'to_count': len(msg['To'].addresses), 'to_name': to[0], 'to_addr': to[1],\n"
                 "    'to_addr_parsed': msg['To'].addresses[0].addr_spec,\n"
@@ -358,6 +368,12 @@ Test(mail, kazakh_message_arrives_whole) {
         cr_assert_eq(json_integer_value(json_object_get(parsed, "date")), CREATED_AT);
         cr_assert_str_eq(member(parsed, "message_id"), "<" KEY "@" HOST ">");
         cr_assert_str_eq(member(parsed, "mime_version"), "1.0");
+        /* One text/plain part, as merzim.conf(5) says: no multipart around it. */
+        cr_assert_str_eq(member(parsed, "top_type"), "text/plain");
+        cr_assert(json_is_false(json_object_get(parsed, "multipart")));
+        _cleanup_free_ char *content_type = header_value(headers, "Content-Type");
+        cr_assert_str_eq(content_type, "text/plain; charset=UTF-8");
+        assert_crlf_only(raw);
         cr_assert_str_eq(member(parsed, "content_type"), "text/plain");
         cr_assert_str_eq(member(parsed, "charset"), "utf-8");
         cr_assert_str_eq(member(parsed, "cte"), "base64");
@@ -680,4 +696,124 @@ Test(mail, no_server_is_retried) {
         cr_assert_eq(res.code, 0);
         cr_assert(!isempty(res.reply));
         delivery_result_clear(&res);
+}
+
+Test(mail, the_relay_answer_to_each_message_is_recorded) {
+        start_smtp(NULL, false);
+        CURL *easy = curl_easy_init();
+        for (int i = 1; i <= 2; i++) {
+                struct delivery_result res = {0};
+                _cleanup_free_ char *key = xasprintf("cccc000%d", i);
+                struct delivery d = reminder("plan@industry.gov.kz", key);
+                cr_assert_eq(send_on(easy, &d, &res), 0);
+                /* The answer to the message itself, with the relay's queue id: not an earlier line. */
+                _cleanup_free_ char *want = xasprintf("250 OK queued as %04d", i);
+                cr_assert_eq(res.verdict, DELIVERY_SENT, "%s", res.reply);
+                cr_assert_str_eq(res.reply, want);
+                delivery_result_clear(&res);
+                delivery_free(&d);
+                curl_easy_reset(easy);
+        }
+        curl_easy_cleanup(easy);
+        json_t *first = log_line(0), *second = log_line(1);
+        cr_assert_eq(json_integer_value(json_object_get(first, "connection")),
+                     json_integer_value(json_object_get(second, "connection")), "one session for both");
+        json_decref(first);
+        json_decref(second);
+}
+
+Test(mail, ehlo_gives_the_whole_fully_qualified_name) {
+        start_smtp(NULL, false);
+        struct delivery_result res = {0};
+        /* Without a setting, the domain of smtp.from (libcurl alone would send the host name cut at its
+         * first dot). */
+        send_one(reminder("plan@industry.gov.kz", KEY), &res);
+        cr_assert_eq(res.verdict, DELIVERY_SENT, "%s", res.reply);
+        delivery_result_clear(&res);
+        set_string(&cfg->smtp_helo_name, "mx1.mail.merzim.test.kz");
+        send_one(reminder("plan@industry.gov.kz", KEY), &res);
+        cr_assert_eq(res.verdict, DELIVERY_SENT, "%s", res.reply);
+        delivery_result_clear(&res);
+        json_t *first = log_line(0), *second = log_line(1);
+        cr_assert_str_eq(member(first, "helo"), HOST);
+        cr_assert_str_eq(member(second, "helo"), "mx1.mail.merzim.test.kz");
+        json_decref(first);
+        json_decref(second);
+
+        /* smtp.helo_name wins over the machine's name; without it the machine's fully-qualified name
+         * or the sender's domain is used, never a bare host name. */
+        _cleanup_free_ char *name = mail_helo_name(cfg);
+        cr_assert_str_eq(name, "mx1.mail.merzim.test.kz");
+        set_string(&cfg->smtp_helo_name, NULL);
+        cr_assert_eq(mail_resolve_helo(cfg), 0);
+        _cleanup_free_ char *resolved = mail_helo_name(cfg);
+        cr_assert(strchr(resolved, '.'), "EHLO %s is not fully qualified", resolved);
+}
+
+Test(mail, a_username_is_never_left_unused) {
+        /* The relay offers no AUTH: merzim sends nothing rather than send without its credentials. */
+        start_smtp(NULL, false);
+        set_string(&cfg->smtp_username, "merzim");
+        set_string(&cfg->smtp_password, "s3cret");
+        struct delivery_result res = {0};
+        send_one(reminder("plan@industry.gov.kz", KEY), &res);
+        cr_assert_eq(res.verdict, DELIVERY_RETRY, "%s", res.reply);
+        cr_assert_not_null(strstr(res.reply, "offers no AUTH"), "%s", res.reply);
+        cr_assert_null(strstr(res.reply, "s3cret"));
+        delivery_result_clear(&res);
+        test_sleep_ms(300);
+        cr_assert_eq(stored_messages(), 0);
+
+        /* --check-config and the daemon's log say so before anything is sent. */
+        cfg->smtp_tls = SMTP_TLS_NONE;
+        struct errlist warnings = {0};
+        mail_settings_warnings(cfg, &warnings);
+        cr_assert_eq(warnings.n, 1);
+        cr_assert_not_null(strstr(warnings.msgs[0], "smtp.tls is \"none\""), "%s", warnings.msgs[0]);
+        errlist_clear(&warnings);
+        cfg->smtp_tls = SMTP_TLS_STARTTLS;
+        mail_settings_warnings(cfg, &warnings);
+        cr_assert_eq(warnings.n, 0, "%s", warnings.n ? warnings.msgs[0] : "");
+        errlist_clear(&warnings);
+}
+
+Test(mail, quoted_printable_keeps_lines_short_and_decodes_back) {
+        static const char text[] =
+                "A line of exactly seventy-six characters, no more and no less, for the test.\r\n"
+                "Trailing spaces must survive:   \r\n"
+                "Tab at the end\t\r\n"
+                "= signs = everywhere ========================================================== and more\r\n"
+                "Қазақша мәтін ұзын жолда: ӘҒҚҢӨҰҮҺІ әғқңөұүһі ӘҒҚҢӨҰҮҺІ әғқңөұүһі ӘҒҚҢӨҰҮҺІ\r\n"
+                "\r\n"
+                "end\r\n";
+        _cleanup_free_ char *qp = mail_quoted_printable(text);
+        assert_crlf_only(qp);
+        for (const char *p = qp; *p;) {
+                const char *eol = strstr(p, "\r\n");
+                cr_assert_not_null(eol);
+                cr_assert_leq(eol - p, 76, "a line of %d characters: %.*s", (int) (eol - p), (int) (eol - p), p);
+                cr_assert(eol == p || (eol[-1] != ' ' && eol[-1] != '\t'), "whitespace at the end of a line");
+                p = eol + 2;
+        }
+        /* Python's decoder gives the text back. */
+        _cleanup_free_ char *path = test_write(dir, "qp.txt", qp);
+        const char *argv[] = {"/usr/bin/python3", "-c",
+                              "import quopri, sys; sys.stdout.buffer.write(quopri.decodestring(open(sys.argv[1], 'rb').read()))",
+                              path, NULL};
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run(argv, NULL, &out, &err), 0, "%s", err);
+        cr_assert_str_eq(out, text);
+}
+
+Test(mail, check_config_warns_about_credentials_without_tls_and_names_the_ehlo) {
+        _cleanup_free_ char *conf = test_write(dir, "merzim.conf",
+                "database = \"merzim.db\";\n"
+                "smtp = { url = \"smtp://relay.example.kz:587\"; tls = \"none\"; from = \"merzim <merzim@example.kz>\";\n"
+                "         username = \"merzim\"; password = \"s3cret\"; helo_name = \"mx1.mail.example.kz\"; };\n");
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimd", "--check-config", "-c", conf, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        cr_assert(strstr(out, "configuration OK") && strstr(out, "EHLO name mx1.mail.example.kz"), "%s", out);
+        cr_assert(strstr(err, "warning: ") && strstr(err, "smtp.username is set but smtp.tls is \"none\""), "%s", err);
+        cr_assert_null(strstr(err, "s3cret"));
 }

@@ -129,6 +129,8 @@ static void check_every_agency(json_t *status, const char *today, const char *so
         json_t *g, *o;
         json_array_foreach(agencies, i, g) {
                 const char *code = json_string_value(json_object_get(g, "code"));
+                if (FIELD(g, "measures") == 0)
+                        continue; /* a report recipient that executes nothing (БҒМ) */
                 int overdue = 0, due_soon = 0, on_time = 0, late = 0;
                 const char *oldest = NULL;
                 json_array_foreach(occurrences, k, o) {
@@ -284,6 +286,32 @@ Test(status, the_screen_fits_100_columns_and_shows_a_failed_delivery) {
         const char *header = strstr(out, "AGENCY");
         cr_assert_not_null(header);
         cr_assert(strncmp(strchr(header, '\n') + 1, "\"Атамекен\" ҰКП", strlen("\"Атамекен\" ҰКП")) == 0, "%s", out);
+}
+
+Test(status, delivered_today_and_in_the_last_7_days) {
+        import_seed_and_report_two();
+        db_exec("INSERT INTO notification (id, key, plan_id, recipient, kind, stage, scheduled_at, created_at, "
+                "language, subject, body, payload) VALUES (1, 'k1', 1, 'ИИДМ', 'reminder', '7d', 1687496400, "
+                "1687496400, 'kk', 's', 'b', '{}');"
+                /* Now is 2023-07-01 12:00 in Almaty (UTC+6 then): delivered this morning, last evening,
+                 * six days ago, eight days ago, and (the clock of --now) an hour from now. */
+                "INSERT INTO outbox (notification_id, channel, address, state, attempts, next_attempt_at, sent_at) "
+                "VALUES (1, 'email', 'a@example.kz', 'sent', 1, 0, 1688176800),"
+                "(1, 'email', 'b@example.kz', 'sent', 1, 0, 1688133600),"
+                "(1, 'email', 'c@example.kz', 'sent', 1, 0, 1687590000),"
+                "(1, 'email', 'd@example.kz', 'sent', 1, 0, 1687496400),"
+                "(1, 'email', 'e@example.kz', 'sent', 1, 0, 1688194800),"
+                "(1, 'email', 'f@example.kz', 'failed', 1, 0, NULL);");
+        json_t *s = ctl_json((const char *const[]) {"status", "--now", "2023-07-01T12:00", NULL});
+        json_t *outbox = json_object_get(s, "outbox");
+        cr_assert_eq(FIELD(outbox, "delivered_today"), 1);
+        cr_assert_eq(FIELD(outbox, "delivered_7_days"), 3);
+        json_decref(s);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "status", "--now", "2023-07-01T12:00"), 0, "%s", err);
+        cr_assert(strstr(out, "Outbox: 1 delivered today, 3 in the last 7 days\n"), "%s", out);
+        cr_assert(strstr(out, "failed    #6 ИИДМ"), "a failed delivery is shown with its ID: %s", out);
+        cr_assert(strstr(out, "merzimctl outbox retry"), "%s", out);
 }
 
 /* Parse CSV with Python's csv module (strict: bad quoting is an error) into JSON rows. */

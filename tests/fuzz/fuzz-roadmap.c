@@ -33,7 +33,7 @@ static void check_roadmap(const struct roadmap *r) {
                         abort();
         for (size_t i = 0; i < r->n_measures; i++) {
                 const struct roadmap_measure *m = &r->measures[i];
-                if (m->number <= 0 || m->n_executors == 0 || !clean_text(m->name) || !clean_text(m->form) ||
+                if (m->number <= 0 || !clean_text(m->name) || !clean_text(m->form) || !clean_text(m->label) ||
                     !clean_text(m->deadline_text) || (m->section != SIZE_MAX && m->section >= r->n_sections))
                         abort();
                 for (size_t j = 0; j < i; j++)
@@ -42,17 +42,24 @@ static void check_roadmap(const struct roadmap *r) {
                 for (size_t k = 0; k < m->n_executors; k++)
                         if (!clean_text(m->executors[k].code) || isempty(m->executors[k].code))
                                 abort();
-                /* What the importer does with the deadline. */
-                struct deadline_occurrence *occ = NULL;
-                deadline_expand(&m->deadline, r->year_from, r->year_to, &occ);
-                free(occ);
+                /* What the importer does with the deadlines. */
+                for (size_t k = 0; k < m->n_dues; k++) {
+                        struct deadline_occurrence *occ = NULL;
+                        if (m->dues[k].undated != (m->dues[k].why != NULL))
+                                abort();
+                        for (size_t i = 0; i < m->dues[k].n_rules; i++) {
+                                deadline_expand(&m->dues[k].rule[i], r->year_from, r->year_to, &occ);
+                                free(occ);
+                                occ = NULL;
+                        }
+                }
         }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct roadmap *r = NULL;
         struct errlist errs = {0};
-        int ret = roadmap_parse((const char *) data, size, FILE_NAME, &r, &errs);
+        int ret = roadmap_parse((const char *) data, size, FILE_NAME, NULL, &r, &errs);
         if ((ret < 0) != (errs.n > 0) || (ret < 0) != (r == NULL))
                 abort();
         for (size_t i = 0; i < errs.n; i++) {

@@ -158,6 +158,9 @@ refuse_at('agency-code-crlf', 'code = "ПМК";', 'code = "ИИДМ\\r\\nBcc: ev
 refuse_at('agency-no-code', '                code = "ПМК";\n', '', 'An agency without a code.', 'an agency needs a code', needle='        {\n                name = "Премьер')
 refuse_at('agency-language', 'language = "ru";', 'language = "de";', 'A language merzim has no templates for.', 'language "de" of agency ПМК is not kk, ru or en')
 refuse_at('smtp-from-crlf', 'from = "merzim <merzim@localhost>";', 'from = "merzim@localhost\\r\\nBcc: evil@x";', 'A header after CRLF in From.', '"from" has a control character (U+000D)')
+refuse_at('smtp-helo-crlf', 'tls = "try";', 'tls = "try";\n        helo_name = "mx1.example.kz\\r\\nMAIL FROM:<evil@x>";', 'A second command after CRLF in the EHLO name.', '"helo_name" has a control character (U+000D)', needle='helo_name')
+refuse_at('smtp-helo-bare', 'tls = "try";', 'tls = "try";\n        helo_name = "vm";', 'An EHLO name that is not fully qualified: strict relays refuse it.', 'helo_name "vm" must be a fully-qualified domain name', needle='helo_name')
+refuse_at('smtp-max-connections-zero', 'tls = "try";', 'tls = "try";\n        max_connections = 0;', 'No SMTP session at all.', '"max_connections" = 0 is out of range 1..64', needle='max_connections')
 refuse_at('smtp-url-file', 'url = "smtp://127.0.0.1:25";', 'url = "file:///etc/shadow";', 'An SMTP URL with the file scheme.', 'smtp url must start with smtp:// or smtps://')
 
 refuse_at('agency-name-escape', 'name = "Премьер-Министрінің Кеңсесі";', 'name = "\\x1b[2J\\x1b]0;pwned\\x07";', 'Terminal escapes in a name, written as libconfig escapes.', '"name" has a control character (U+001B)')

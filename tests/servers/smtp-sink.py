@@ -43,10 +43,11 @@ class Journal:
 class Handler:
     """What the server does with recipients and messages."""
 
-    def __init__(self, journal, reject_rcpt, delay):
+    def __init__(self, journal, reject_rcpt, delay, delay_rcpt):
         self.journal = journal
         self.reject_rcpt = reject_rcpt
         self.delay = delay
+        self.delay_rcpt = delay_rcpt
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject_rcpt and address.lower() == self.reject_rcpt.lower():
@@ -57,13 +58,16 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay > 0:
+        slow = not self.delay_rcpt or any(r.lower() == self.delay_rcpt.lower() for r in envelope.rcpt_tos)
+        if self.delay > 0 and slow:
             await asyncio.sleep(self.delay)
         content = envelope.original_content or envelope.content or b""
         n, name = self.journal.store(content)
+        server.messages += 1
         self.journal.write({
             "n": n,
             "connection": server.connection,
+            "helo": session.host_name,
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "tls": server.implicit_tls or session.ssl is not None,
@@ -77,11 +81,24 @@ class Handler:
 class NumberedSMTP(SMTP):
     """aiosmtpd's SMTP protocol, one per TCP connection, numbered so that tests can see reuse."""
 
-    def __init__(self, journal, implicit_tls, *args, **kwargs):
+    def __init__(self, journal, implicit_tls, close_reused, *args, **kwargs):
         super().__init__(*args, **kwargs)
         journal.connections += 1
+        self.journal = journal
         self.connection = journal.connections
         self.implicit_tls = implicit_tls
+        self.close_reused = close_reused
+        self.messages = 0
+
+    async def smtp_MAIL(self, arg):
+        """With --close-reused, a session that already carried a message is closed at the next MAIL, the
+        way a relay that timed out the session answers a client that comes back too late."""
+        if self.close_reused and self.messages > 0:
+            self.journal.write({"closed": self.connection})
+            await self.push("421 4.4.2 merzim-test-smtp Error: timeout exceeded")
+            self.transport.close()
+            return
+        await super().smtp_MAIL(arg)
 
 
 def make_authenticator(credentials):
@@ -126,7 +143,7 @@ async def serve(args):
         tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls_context.load_cert_chain(os.path.join(args.dir, "server.pem"),
                                     os.path.join(args.dir, "server.key"))
-    handler = Handler(journal, args.reject_rcpt, args.delay)
+    handler = Handler(journal, args.reject_rcpt, args.delay, args.delay_rcpt)
     options = dict(hostname="merzim-test-smtp", data_size_limit=None)
     if args.auth:
         options.update(authenticator=make_authenticator(args.auth), auth_required=True,
@@ -136,7 +153,7 @@ async def serve(args):
 
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: NumberedSMTP(journal, args.implicit_tls, handler, **options),
+        lambda: NumberedSMTP(journal, args.implicit_tls, args.close_reused, handler, **options),
         host="127.0.0.1", port=0, backlog=1024,
         ssl=tls_context if args.implicit_tls else None)
     write_port(args.dir, "smtp.port", server.sockets[0].getsockname()[1])
@@ -153,6 +170,8 @@ def main():
     parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--auth", help="user:password")
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--delay-rcpt", help="delay only the messages to this address")
+    parser.add_argument("--close-reused", action="store_true", help="421 and close at a session's second MAIL")
     parser.add_argument("--parent", type=int, default=0)
     args = parser.parse_args()
 
