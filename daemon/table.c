@@ -43,10 +43,32 @@ struct table *table_new(const char *const *headers) {
         return t;
 }
 
+/* A copy of a cell's text with each run of white space as one ' ', where lines may break, except that a
+ * no-break space (U+00A0, U+202F) stays as it is: it joins what it stands between. */
+static char *squeeze_cell(const char *s) {
+        struct buf b = {0};
+        const char *p = s, *end = s + strlen(s);
+        bool space = false;
+        while (p < end) {
+                int32_t c = utf8_decode(&p, end);
+                if (c < 0)
+                        c = 0xFFFD;
+                if (c != 0xA0 && c != 0x202F && unicode_is_space((uint32_t) c)) {
+                        space = true;
+                        continue;
+                }
+                if (space && b.len > 0)
+                        buf_putc(&b, ' ');
+                space = false;
+                utf8_encode(&b, (uint32_t) c);
+        }
+        return b.data ? buf_steal(&b) : xstrdup("");
+}
+
 void table_add(struct table *t, const char *const *cells) {
         t->cells = xreallocarray(t->cells, (t->n_rows + 1) * t->n_cols, sizeof(char *));
         for (size_t i = 0; i < t->n_cols; i++)
-                t->cells[t->n_rows * t->n_cols + i] = utf8_squeeze(cells[i] ? cells[i] : "-");
+                t->cells[t->n_rows * t->n_cols + i] = squeeze_cell(cells[i] ? cells[i] : "-");
         t->n_rows++;
 }
 

@@ -10,7 +10,8 @@ struct table;
 
 /* headers is a NULL-terminated list; a header starting with '~' marks a column whose cells may wrap. */
 struct table *table_new(const char *const *headers);
-/* Add a row of as many cells as headers; NULL cells print as "-". */
+/* Add a row of as many cells as headers; NULL cells print as "-". Lines break at spaces, never at a
+ * no-break space (U+00A0): "10\u00a0(2024)" stays on one line. */
 void table_add(struct table *t, const char *const *cells);
 size_t table_rows(const struct table *t);
 /* Print with at most width columns per line (0: no limit), as far as the longest words and the columns

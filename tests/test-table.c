@@ -107,6 +107,25 @@ Test(table, a_word_longer_than_its_column_is_broken_not_cut) {
         json_decref(rows);
 }
 
+Test(table, a_no_break_space_joins_what_it_stands_between) {
+        struct table *t = table_new((const char *const[]) {"AT", "~MEASURES (PERIOD)", NULL});
+        table_add(t, (const char *const[]) {"2024-06-28", "10\u00a0(2024), 32\u00a0(2024), 26\u00a0(2022-06), 7\u00a0(2024)"});
+        _cleanup_free_ char *out = print(t, 30);
+        table_free(t);
+        assert_fits(out, 30);
+        json_t *rows = test_table_parse(out, " ");
+        cr_assert_str_eq(cell(rows, 1, 1), "10\u00a0(2024), 32\u00a0(2024), 26\u00a0(2022-06), 7\u00a0(2024)", "%s", out);
+        json_decref(rows);
+        /* No line ends with a measure's number: each stays with its period. */
+        char *save;
+        for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                size_t n = strlen(line);
+                cr_assert(n == 0 || line[n - 1] == ')' || line[n - 1] == ',' || line[n - 1] == 'D' ||
+                                  line[n - 1] == 'S',
+                          "a line ends inside a measure and its period: \"%s\"", line);
+        }
+}
+
 Test(table, a_table_that_fits_is_one_line_a_row) {
         struct table *t = table_new((const char *const[]) {"CODE", "~NAME", NULL});
         table_add(t, (const char *const[]) {"ИИДМ", iidm_name});
