@@ -1,4 +1,5 @@
-/* merzimctl ics: the deadlines as an iCalendar feed, for an agency's calendar program. */
+/* merzimctl ics: the deadlines as an iCalendar feed, for an agency's calendar program: tasks, or with
+ * --events all-day events. */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,9 +11,10 @@
 struct ics_args {
         int64_t plan;
         const char *agency;
+        bool events;
 };
 
-enum { OPT_PLAN = 0x2000, OPT_AGENCY };
+enum { OPT_PLAN = 0x2000, OPT_AGENCY, OPT_EVENTS };
 
 static int ics_option(struct ctl *ctl, int opt, const char *arg, void *userdata) {
         struct ics_args *a = userdata;
@@ -22,6 +24,9 @@ static int ics_option(struct ctl *ctl, int opt, const char *arg, void *userdata)
         case OPT_AGENCY:
                 a->agency = arg;
                 return 0;
+        case OPT_EVENTS:
+                a->events = true;
+                return 0;
         }
         return ctl_usage_error(ctl, "unexpected option");
 }
@@ -30,6 +35,7 @@ int cmd_ics(struct ctl *ctl, int argc, char **argv) {
         static const struct option opts[] = {
                 {"plan", required_argument, NULL, OPT_PLAN},
                 {"agency", required_argument, NULL, OPT_AGENCY},
+                {"events", no_argument, NULL, OPT_EVENTS},
                 {},
         };
         struct ics_args a = {0};
@@ -47,7 +53,7 @@ int cmd_ics(struct ctl *ctl, int argc, char **argv) {
         if (a.agency && (r = ctl_resolve_agency(ctl, a.agency, &agency)) >= 0)
                 return r;
 
-        struct ics_options o = {.plan = a.plan, .agency = agency, .now = ctl->now};
+        struct ics_options o = {.plan = a.plan, .agency = agency, .now = ctl->now, .events = a.events};
         _cleanup_free_ char *text = NULL;
         r = ics_build(ctl->store, ctl->config, ctl->calendar, &o, &text);
         if (r == -ENOENT) {

@@ -67,9 +67,12 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
         printf("  read from %s: %d measures in %d sections, %d occurrences, %d agencies\n",
                doc_format_name(r->format), rep->n_measures, rep->n_sections, rep->n_occurrences, rep->n_agencies);
         if (rep->n_waiting)
-                printf("  %d measure%s undated: %s deadline gives no date (see the warnings above); give each a "
-                       "date with merzimctl due, or its event's with merzimctl event\n", rep->n_waiting,
-                       rep->n_waiting == 1 ? " is" : "s are", rep->n_waiting == 1 ? "its" : "their");
+                printf(plural("  %d measure is undated: its deadline gives no date (see the warnings above); give it "
+                              "a date with merzimctl due, or its event's with merzimctl event\n",
+                              "  %d measures are undated: their deadline gives no date (see the warnings above); give "
+                              "each a date with merzimctl due, or its event's with merzimctl event\n",
+                              (unsigned long) rep->n_waiting),
+                       rep->n_waiting);
         if (rep->unchanged) {
                 printf("  this document was imported before: nothing changed\n");
                 return;
@@ -131,8 +134,10 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         for (size_t k = 0; k < errs.n; k++)
                 fprintf(stderr, "%s\n", errs.msgs[k]);
         if (r < 0) {
-                fprintf(stderr, "merzimctl import: %zu error%s in %s; nothing was imported\n", errs.n,
-                        errs.n == 1 ? "" : "s", file);
+                fprintf(stderr,
+                        plural("merzimctl import: %zu error in %s; nothing was imported\n",
+                               "merzimctl import: %zu errors in %s; nothing was imported\n", errs.n),
+                        errs.n, file);
                 errlist_clear(&errs);
                 return EXIT_FAILURE;
         }

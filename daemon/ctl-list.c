@@ -96,7 +96,7 @@ int cmd_plans(struct ctl *ctl, int argc, char **argv) {
         if (!st)
                 return EXIT_FAILURE;
         json_t *arr = json_array();
-        struct table *t = table_new((const char *const[]) {"ID", "~TITLE", "EDITION", "YEARS", "MEASURES",
+        struct table *t = table_new((const char *const[]) {"ID", "~TITLE", "~EDITION", "YEARS", "MEASURES",
                                                           "OCCURRENCES", "AGENCIES", "COORDINATOR", NULL});
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *coord = plan_coordinator(ctl, stmt_text(st, 1), stmt_text(st, 5));
@@ -216,8 +216,16 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf("%zu measures%s\n", table_rows(t),
-                       a.undated ? " undated: give each a date with merzimctl due, or the event's with merzimctl event" : "");
+                size_t n = table_rows(t);
+                if (a.undated)
+                        printf(plural("%zu measure undated: give it a date with merzimctl due, or the event's with "
+                                      "merzimctl event\n",
+                                      "%zu measures undated: give each a date with merzimctl due, or the event's with "
+                                      "merzimctl event\n",
+                                      n),
+                               n);
+                else
+                        printf(plural("%zu measure\n", "%zu measures\n", n), n);
         }
         table_free(t);
         return EXIT_SUCCESS;
@@ -352,7 +360,7 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf("%zu agencies\n", table_rows(t));
+                printf(plural("%zu agency\n", "%zu agencies\n", table_rows(t)), table_rows(t));
                 if (any_group)
                         printf("A group's messages go to the coordinator until an agency lists it among its aliases "
                                "in merzim.conf.\n");
@@ -429,7 +437,7 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
         else {
                 json_decref(arr);
                 table_print(t, stdout, table_default_width());
-                printf("%zu occurrences\n", table_rows(t));
+                printf(plural("%zu occurrence\n", "%zu occurrences\n", table_rows(t)), table_rows(t));
         }
         table_free(t);
         return EXIT_SUCCESS;

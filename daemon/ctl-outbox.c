@@ -60,7 +60,9 @@ static void print_retried(struct ctl *ctl, const struct outbox_retried *v, size_
                 ctl_print_json(arr);
         else {
                 json_decref(arr);
-                printf("put back in line: %zu; merzimd sends them as soon as it sees the change\n", n);
+                printf(plural("put back in line: %zu; merzimd sends it as soon as it sees the change\n",
+                              "put back in line: %zu; merzimd sends them as soon as it sees the change\n", n),
+                       n);
         }
 }
 

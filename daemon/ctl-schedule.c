@@ -47,7 +47,8 @@ static void print_table(json_t *messages) {
                 at[10] = ' ';
                 struct buf items = {0};
                 json_array_foreach(json_object_get(m, "items"), k, it)
-                        buf_printf(&items, "%s%" JSON_INTEGER_FORMAT " (%s)", k ? ", " : "",
+                        /* A no-break space: a measure and its period stay on one line of the cell. */
+                        buf_printf(&items, "%s%" JSON_INTEGER_FORMAT "\u00a0(%s)", k ? ", " : "",
                                    json_integer_value(json_object_get(it, "measure")),
                                    json_string_value(json_object_get(it, "period")));
                 json_t *channels = json_object_get(m, "channels");
@@ -64,7 +65,8 @@ static void print_table(json_t *messages) {
         }
         if (table_rows(t))
                 table_print(t, stdout, table_default_width());
-        printf("%zu messages\n", json_array_size(messages));
+        size_t n = json_array_size(messages);
+        printf(plural("%zu message\n", "%zu messages\n", n), n);
         table_free(t);
 }
 

@@ -96,8 +96,12 @@ static void print_plans(json_t *status) {
         table_free(t);
         json_int_t undated = json_integer_value(json_object_get(json_object_get(status, "totals"), "undated"));
         if (undated > 0)
-                printf("%lld measure%s undated, never reminded until given a date: merzimctl measures --undated\n",
-                       (long long) undated, undated == 1 ? " is" : "s are");
+                printf(plural("%lld measure is undated, never reminded until given a date: merzimctl measures "
+                              "--undated\n",
+                              "%lld measures are undated, never reminded until given a date: merzimctl measures "
+                              "--undated\n",
+                              (unsigned long) undated),
+                       (long long) undated);
 }
 
 /* Print a line cut to width columns, with an ellipsis if it had to be cut. */
@@ -150,20 +154,33 @@ static void print_outbox(json_t *status) {
         json_t *p;
         json_array_foreach(problems, i, p) {
                 if (i == STATUS_MAX_PROBLEMS) {
-                        printf("... and %zu more (merzimctl status --json lists them all)\n",
-                               json_array_size(problems) - STATUS_MAX_PROBLEMS);
+                        size_t more = json_array_size(problems) - STATUS_MAX_PROBLEMS;
+                        printf(plural("... and %zu more delivery (merzimctl status --json lists them all)\n",
+                                      "... and %zu more deliveries (merzimctl status --json lists them all)\n", more),
+                               more);
                         break;
                 }
                 json_int_t attempts = json_integer_value(json_object_get(p, "attempts"));
                 _cleanup_free_ char *next = short_time(p, "next_attempt_at");
-                _cleanup_free_ char *next_text = next ? xasprintf(", next %s", next) : xstrdup("");
-                _cleanup_free_ char *what = xasprintf(
-                        "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT " attempt%s%s, %s %s",
-                        json_string_value(json_object_get(p, "state")), json_integer_value(json_object_get(p, "id")),
-                        json_string_value(json_object_get(p, "agency")),
-                        json_string_value(json_object_get(p, "stage")), attempts, attempts == 1 ? "" : "s",
-                        next_text, json_string_value(json_object_get(p, "channel")),
-                        json_string_value(json_object_get(p, "address")));
+                const char *state = json_string_value(json_object_get(p, "state"));
+                json_int_t id = json_integer_value(json_object_get(p, "id"));
+                const char *agency = json_string_value(json_object_get(p, "agency"));
+                const char *stage = json_string_value(json_object_get(p, "stage"));
+                const char *channel = json_string_value(json_object_get(p, "channel"));
+                const char *address = json_string_value(json_object_get(p, "address"));
+                _cleanup_free_ char *what =
+                        next ? xasprintf(plural("%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempt, next %s, %s %s",
+                                                "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempts, next %s, %s %s",
+                                                (unsigned long) attempts),
+                                         state, id, agency, stage, attempts, next, channel, address)
+                             : xasprintf(plural("%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempt, %s %s",
+                                                "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
+                                                " attempts, %s %s",
+                                                (unsigned long) attempts),
+                                         state, id, agency, stage, attempts, channel, address);
                 _cleanup_free_ char *what_shown = utf8_printable(what);
                 print_fitted(what_shown, width);
                 const char *error = json_string_value(json_object_get(p, "last_error"));

@@ -204,14 +204,15 @@ static void log_result(const struct finished *fin, const char *state, int r) {
         const struct delivery_result *res = &fin->res;
         _cleanup_free_ char *f_outbox = xasprintf("MERZIM_OUTBOX=%lld", (long long) d->id);
         _cleanup_free_ char *f_key = xasprintf("MERZIM_KEY=%s", d->key);
+        _cleanup_free_ char *f_agency = xasprintf("MERZIM_AGENCY=%s", d->agency ? d->agency : "");
         const char *channel = d->channel == CHANNEL_EMAIL ? "e-mail" : "webhook";
         if (r < 0)
                 log_error_errno(r, "delivery %lld: cannot record its result; it will be sent again", (long long) d->id);
         else if (streq(state, "sent"))
-                log_fields(LOG_INFO, FIELDS(f_outbox, f_key), "%s %lld to %s delivered: %s", channel, (long long) d->id,
-                           d->address, res->reply ? res->reply : "");
+                log_fields(LOG_INFO, FIELDS(f_outbox, f_key, f_agency), "%s %lld to %s delivered: %s", channel,
+                           (long long) d->id, d->address, res->reply ? res->reply : "");
         else
-                log_fields(streq(state, "failed") ? LOG_ERR : LOG_WARNING, FIELDS(f_outbox, f_key),
+                log_fields(streq(state, "failed") ? LOG_ERR : LOG_WARNING, FIELDS(f_outbox, f_key, f_agency),
                            "%s %lld to %s %s after attempt %d: %s", channel, (long long) d->id, d->address,
                            streq(state, "failed") ? "FAILED for good" : "will be retried", d->attempts + 1,
                            res->reply ? res->reply : "no reply");
@@ -507,7 +508,9 @@ static void reload(struct daemon *d) {
 
 static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         struct daemon *d = userdata;
-        log_warning("%zu deliveries still in flight at shutdown: they will be retried after the restart",
+        log_warning(plural("%zu delivery still in flight at shutdown: it will be retried after the restart",
+                           "%zu deliveries still in flight at shutdown: they will be retried after the restart",
+                           d->n_flights),
                     d->n_flights);
         sd_event_exit(d->event, 0);
         return 0;
@@ -523,7 +526,9 @@ static void stop(struct daemon *d) {
                 sd_event_exit(d->event, 0);
                 return;
         }
-        log_info("stopping once %zu deliveries in flight are done", d->n_flights);
+        log_info(plural("stopping once %zu delivery in flight is done", "stopping once %zu deliveries in flight are done",
+                        d->n_flights),
+                 d->n_flights);
         uint64_t limit = (uint64_t) d->setup.cfg->timeout_seconds * 1000000ULL + STOP_GRACE_USEC;
         sd_event_add_time_relative(d->event, &d->stop_timer, CLOCK_MONOTONIC, limit, 0, on_stop_timeout, d);
 }
@@ -571,8 +576,12 @@ static void report_contacts(struct daemon *d) {
         }
         sqlite3_reset(st);
         if (unreachable)
-                log_notice("%d agencies have no e-mail or webhook; their messages go to their plan's coordinator, "
-                           "marked as meant for them: %s", unreachable, list.data);
+                log_notice(plural("%d agency has no e-mail or webhook; its messages go to its plan's coordinator, "
+                                  "marked as meant for it: %s",
+                                  "%d agencies have no e-mail or webhook; their messages go to their plan's "
+                                  "coordinator, marked as meant for them: %s",
+                                  (unsigned long) unreachable),
+                           unreachable, list.data);
         buf_free(&list);
 }
 

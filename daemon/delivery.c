@@ -12,6 +12,7 @@ void delivery_free(struct delivery *d) {
         free(d->address);
         free(d->key);
         free(d->to_name);
+        free(d->agency);
         free(d->subject);
         free(d->body);
         free(d->payload);

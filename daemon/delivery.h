@@ -20,6 +20,7 @@ struct delivery {
         char *address;    /* "plan@economy.gov.kz" or "https://hooks.example.kz/merzim" */
         char *key;        /* the notification's unique key (hex): Message-ID and Idempotency-Key */
         char *to_name;    /* the recipient agency's name (UTF-8), for the To: header */
+        char *agency;     /* the recipient agency's code, for the log's MERZIM_AGENCY= */
         char *subject;    /* e-mail: subject and plain-text body (UTF-8) */
         char *body;
         char *payload;    /* webhook: the JSON body */

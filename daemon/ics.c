@@ -1,4 +1,5 @@
-/* The iCalendar feed of the deadlines: occurrences as VTODOs, reminders as VALARMs, the zone as a VTIMEZONE. */
+/* The iCalendar feed of the deadlines: occurrences as VTODOs (or all-day VEVENTs), reminders as VALARMs, the
+ * zone as a VTIMEZONE. */
 #include "config.h"
 
 #include <openssl/evp.h>
@@ -18,8 +19,9 @@ struct ics_executor {
         bool by_agreement;
 };
 
-/* One occurrence with what its VTODO says. */
+/* One occurrence with what its VTODO or VEVENT says. */
 struct ics_item {
+        bool event; /* written as an all-day VEVENT rather than a VTODO */
         char *uid;
         int64_t measure_id;
         int number;
@@ -322,7 +324,7 @@ static char *dup_or_null(const char *s) {
 
 /* Read one occurrence of the feed with its executors: 0, -ENOENT if it is not there any more, or an
  * error. */
-static int load_item(struct store *s, int64_t id, struct ics_item *it) {
+static int load_item(struct store *s, int64_t id, bool event, struct ics_item *it) {
         sqlite3_stmt *st = store_stmt(s,
                 "SELECT p.key, p.title, p.edition, m.id, m.number, m.name, m.form, m.deadline, o.period, "
                 "o.nominal_due, o.effective_due, o.status, o.done_at, o.done_by, o.note, "
@@ -358,8 +360,11 @@ static int load_item(struct store *s, int64_t id, struct ics_item *it) {
         };
         date_parse(stmt_text(st, 9), &it->nominal);
         date_parse(stmt_text(st, 10), &it->effective);
-        it->uid = sqlite3_column_int(st, 17) == 1 ? xasprintf("occurrence-%s-%d@merzim", hash, it->number)
-                                                  : xasprintf("occurrence-%s-%d-%s@merzim", hash, it->number, it->period);
+        /* An event is another component than the task of the same occurrence: another UID, made alike. */
+        const char *kind = event ? "due" : "occurrence";
+        it->event = event;
+        it->uid = sqlite3_column_int(st, 17) == 1 ? xasprintf("%s-%s-%d@merzim", kind, hash, it->number)
+                                                  : xasprintf("%s-%s-%d-%s@merzim", kind, hash, it->number, it->period);
         sqlite3_reset(st);
 
         st = store_stmt(s, "SELECT a.code, x.by_agreement FROM assignment x JOIN agency a ON a.id = x.agency_id "
@@ -417,7 +422,8 @@ static char *describe(const struct ics_item *it, const struct labels *l) {
 }
 
 /* Append a DISPLAY alarm for each message merzimd sends before the deadline and on its day (at the
- * send time, on the working day the policy picks), relative to DUE; those already past are left out. */
+ * send time, on the working day the policy picks), relative to the start of the due day (a task's DUE,
+ * an event's DTSTART); those already past are left out. */
 static void put_alarms(struct buf *out, const struct ics_item *it, const char *summary, const struct policy *p,
                        const struct calendar *cal, const char *language, int64_t now) {
         struct stage stages[POLICY_MAX_STAGES];
@@ -431,15 +437,64 @@ static void put_alarms(struct buf *out, const struct ics_item *it, const char *s
                 _cleanup_free_ char *text = xasprintf("%s: %s", days, summary);
                 put_prop(out, "BEGIN", "VALARM");
                 put_prop(out, "ACTION", "DISPLAY");
-                put_prop(out, "TRIGGER;RELATED=END", trigger);
+                put_prop(out, it->event ? "TRIGGER;RELATED=START" : "TRIGGER;RELATED=END", trigger);
                 put_text(out, "DESCRIPTION", text);
                 put_prop(out, "END", "VALARM");
         }
 }
 
-/* Append the VTODO of an occurrence. */
+/* Append the executors' codes as CATEGORIES. */
+static void put_categories(struct buf *out, const struct ics_item *it) {
+        if (!it->n_executors)
+                return;
+        struct buf line = {0};
+        buf_puts(&line, "CATEGORIES:");
+        for (size_t i = 0; i < it->n_executors; i++) {
+                if (i)
+                        buf_putc(&line, ',');
+                ics_escape_text(&line, it->executors[i].code);
+        }
+        ics_put_line(out, line.data);
+        buf_free(&line);
+}
+
+/* Append the all-day VEVENT of an occurrence, for calendars that show no tasks (Outlook's and Google's
+ * subscriptions): on its effective due date, free time, its alarms while pending; a done one is
+ * CONFIRMED with "✓" before its summary, a waived one CANCELLED. */
+static void put_vevent(struct buf *out, const struct ics_item *it, const struct labels *l, const struct policy *p,
+                       const struct calendar *cal, const char *language, int64_t now) {
+        char stamp[20], modified[20], start[12], end[12];
+        put_prop(out, "BEGIN", "VEVENT");
+        put_text(out, "UID", it->uid);
+        put_prop(out, "DTSTAMP", format_utc(now, stamp));
+        put_prop(out, "LAST-MODIFIED", stored_instant(it->modified, now, modified));
+        _cleanup_free_ char *sequence = xasprintf("%d", it->sequence);
+        put_prop(out, "SEQUENCE", sequence);
+        _cleanup_free_ char *summary = summary_of(it, l);
+        bool done = streq(it->status, "done");
+        _cleanup_free_ char *shown = done ? xasprintf("✓ %s", summary) : xstrdup(summary);
+        put_text(out, "SUMMARY", shown);
+        _cleanup_free_ char *description = describe(it, l);
+        put_text(out, "DESCRIPTION", description);
+        put_prop(out, "DTSTART;VALUE=DATE", format_date(it->effective, start));
+        put_prop(out, "DTEND;VALUE=DATE", format_date(it->effective + 1, end));
+        put_prop(out, "TRANSP", "TRANSPARENT");
+        put_prop(out, "STATUS", streq(it->status, "waived") ? "CANCELLED" : "CONFIRMED");
+        if (streq(it->status, "pending") && it->effective < tz_day(now, NULL))
+                put_prop(out, "PRIORITY", "1"); /* overdue */
+        put_categories(out, it);
+        if (streq(it->status, "pending"))
+                put_alarms(out, it, summary, p, cal, language, now);
+        put_prop(out, "END", "VEVENT");
+}
+
+/* Append the VTODO of an occurrence (its VEVENT if the feed is of events). */
 static void put_vtodo(struct buf *out, const struct ics_item *it, const struct labels *l, const struct policy *p,
                       const struct calendar *cal, const char *language, int64_t now) {
+        if (it->event) {
+                put_vevent(out, it, l, p, cal, language, now);
+                return;
+        }
         char stamp[20], modified[20], due[12];
         put_prop(out, "BEGIN", "VTODO");
         put_text(out, "UID", it->uid);
@@ -464,17 +519,7 @@ static void put_vtodo(struct buf *out, const struct ics_item *it, const struct l
                 if (it->effective < tz_day(now, NULL))
                         put_prop(out, "PRIORITY", "1"); /* overdue */
         }
-        if (it->n_executors) {
-                struct buf line = {0};
-                buf_puts(&line, "CATEGORIES:");
-                for (size_t i = 0; i < it->n_executors; i++) {
-                        if (i)
-                                buf_putc(&line, ',');
-                        ics_escape_text(&line, it->executors[i].code);
-                }
-                ics_put_line(out, line.data);
-                buf_free(&line);
-        }
+        put_categories(out, it);
         if (streq(it->status, "pending"))
                 put_alarms(out, it, summary, p, cal, language, now);
         put_prop(out, "END", "VTODO");
@@ -494,6 +539,7 @@ struct ics_feed {
         const char *language;
         const struct labels *l;
         struct policy p;
+        bool events; /* each occurrence a VEVENT */
         bool header_done, end_done;
 };
 
@@ -576,6 +622,7 @@ int ics_feed_open(struct store *s, const struct config *cfg, const struct calend
         f->cfg = cfg;
         f->cal = cal;
         f->now = o->now;
+        f->events = o->events;
         f->agency = o->agency ? xstrdup(o->agency) : NULL;
         int r = load_outline(s, o, f);
         if (r < 0) {
@@ -597,7 +644,7 @@ bool ics_feed_next(struct ics_feed *f, struct store *s, struct buf *out) {
         } else if (f->next < f->n) {
                 /* One that went since the feed began (withdrawn, or the database failing) is left out. */
                 struct ics_item it = {0};
-                if (load_item(s, f->ids[f->next++], &it) >= 0)
+                if (load_item(s, f->ids[f->next++], f->events, &it) >= 0)
                         put_vtodo(out, &it, f->l, &f->p, f->cal, f->language, f->now);
                 item_free(&it);
         } else if (!f->end_done) {

@@ -22,6 +22,10 @@ struct ics_options {
         const char *agency;   /* only the measures this agency executes (its code as stored); NULL: all */
         const char *language; /* "kk", "ru" or "en"; NULL: the agency's, else the configuration's */
         int64_t now;          /* DTSTAMP; what is overdue; which alarms are still to come */
+        /* Each occurrence as an all-day VEVENT (DTSTART;VALUE=DATE the effective due date, DTEND the day
+         * after) instead of a VTODO, for calendars that ignore tasks: UIDs "due-HASH-MEASURE[-PERIOD]@merzim",
+         * as stable as the tasks' (another component, another UID). */
+        bool events;
 };
 
 /* The calendar of the occurrences of measures still in their plans, as CRLF-terminated text (caller

@@ -38,7 +38,7 @@ static const struct command {
         {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", "waive an occurrence, with a reason"},
         {"schedule", cmd_schedule, "[--from DATE] [--to DATE] [--agency CODE] [--now TIME]",
          "the messages the daemon would send (default: the next 30 days)"},
-        {"ics", cmd_ics, "[--agency CODE] [--plan ID]", "the deadlines as an iCalendar feed (RFC 5545), to stdout"},
+        {"ics", cmd_ics, "[--events] [--agency CODE] [--plan ID]", "the deadlines as an iCalendar feed (RFC 5545), to stdout"},
         {"status", cmd_status, "[--plan ID]", "the morning status: agencies worst first, plan totals, the outbox"},
         {"report", cmd_report, "--format csv|json|md [--bom] [--plan ID] [--from DATE] [--to DATE]",
          "the execution report: one row per measure and period"},

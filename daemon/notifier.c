@@ -205,12 +205,16 @@ static void log_message(const struct message *m, int64_t id, int rows) {
         _cleanup_free_ char *f_measure = xasprintf("MERZIM_MEASURE=%d", m->n_items ? m->items[0].occ->measure : 0);
         if (rows == 0)
                 log_fields(LOG_WARNING, FIELDS(f_id, f_agency, f_plan, f_measure),
-                           "notification %lld (%s, %s, %zu items) for %s: no e-mail or webhook to send it to",
+                           plural("notification %lld (%s, %s, %zu item) for %s: no e-mail or webhook to send it to",
+                                  "notification %lld (%s, %s, %zu items) for %s: no e-mail or webhook to send it to",
+                                  m->n_items),
                            (long long) id, m->kind, m->stage, m->n_items, m->recipient);
         else
                 log_fields(LOG_INFO, FIELDS(f_id, f_agency, f_plan, f_measure),
-                           "notification %lld (%s, %s, %zu items) for %s queued on %d channel%s", (long long) id,
-                           m->kind, m->stage, m->n_items, m->recipient, rows, rows == 1 ? "" : "s");
+                           plural("notification %lld (%s, %s, %zu item) for %s queued for delivery (outbox rows: %d)",
+                                  "notification %lld (%s, %s, %zu items) for %s queued for delivery (outbox rows: %d)",
+                                  m->n_items),
+                           (long long) id, m->kind, m->stage, m->n_items, m->recipient, rows);
 }
 
 /* A wake-up's work under way: its messages are written a chunk at a time, each chunk in a transaction

@@ -150,6 +150,7 @@ int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int
                         .attempts = sqlite3_column_int(st, 3),
                         .key = xstrdup(stmt_text(st, 4)),
                         .to_name = xstrdup(a && a->name ? a->name : recipient),
+                        .agency = xstrdup(recipient),
                         .subject = xstrdup(stmt_text(st, 6)),
                         .body = xstrdup(stmt_text(st, 7)),
                         .payload = xstrdup(stmt_text(st, 8)),

@@ -173,8 +173,9 @@ static void feed_free(void *feed) {
 }
 
 /* GET /calendar.ics?token=...: an agency's deadlines for its calendar program (the coordinator's token
- * gets every agency's, or ?agency=CODE). Calendar programs cannot send headers: the token is in the URL,
- * and must be a feed token. The occurrences are read at once; their text is made as the client reads. */
+ * gets every agency's, or ?agency=CODE; &events=1 gives all-day events instead of tasks). Calendar
+ * programs cannot send headers: the token is in the URL, and must be a feed token. The occurrences are
+ * read at once; their text is made as the client reads. */
 enum MHD_Result feed_handle(struct http_request *r) {
         enum MHD_Result result;
         if (!streq(r->method, "GET") && !streq(r->method, "HEAD"))
@@ -183,6 +184,8 @@ enum MHD_Result feed_handle(struct http_request *r) {
                 return result;
         const char *agency = r->token->agency ? r->token->agency : http_arg(r, "agency");
         struct ics_options o = {.agency = isempty(agency) ? NULL : agency, .now = r->now};
+        const char *events = http_arg(r, "events"); /* &events=1: all-day events instead of tasks */
+        o.events = events && (streq(events, "1") || streq(events, "true"));
         struct ics_feed *feed;
         int rr = ics_feed_open(r->store, r->cfg, r->calendar, &o, &feed);
         if (rr == -EBUSY)

@@ -49,7 +49,13 @@ int planner_revision(struct store *s, const char *fingerprint, int64_t *ret) {
         sqlite3_reset(st);
         r = store_commit(s);
         if (r >= 0) {
-                log_info("policy revision %lld: every pending occurrence will be planned again", (long long) rev);
+                if (rev == 1)
+                        log_info("first start with this database: working out when each pending deadline's "
+                                 "reminders and escalations are due");
+                else
+                        log_info("the schedule settings, the time zone or the working-day calendar changed since "
+                                 "the last start: working out again when each pending deadline's reminders and "
+                                 "escalations are due");
                 *ret = rev;
         }
         return r;

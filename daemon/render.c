@@ -120,8 +120,8 @@ char *render_days(int days, const char *language) {
                                   : xasprintf("просрочено на %d %s", n, ru_days(n));
         case 2:
                 return days == 0 ? xstrdup("due today")
-                       : days > 0 ? xasprintf("%d day%s left", n, n == 1 ? "" : "s")
-                                  : xasprintf("%d day%s overdue", n, n == 1 ? "" : "s");
+                       : days > 0 ? xasprintf(plural("%d day left", "%d days left", (unsigned long) n), n)
+                                  : xasprintf(plural("%d day overdue", "%d days overdue", (unsigned long) n), n);
         default:
                 return days == 0 ? xstrdup("мерзімі бүгін")
                        : days > 0 ? xasprintf("%d күн қалды", n)

@@ -250,3 +250,7 @@ int libconfig_text_check(const char *path, const char *text, size_t len, struct 
         }
         return errs->n > before ? -EINVAL : 0;
 }
+
+const char *plural(const char *one, const char *many, unsigned long n) {
+        return n == 1 ? one : many;
+}

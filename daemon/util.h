@@ -35,6 +35,11 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 
+/* The message for a count n: one if n is 1, else many (each a whole message with its number, such as
+ * "%zu measure\n" and "%zu measures\n"). Shaped like ngettext(3), which the translation of merzim's
+ * messages will call instead, so that every language gets its own plural forms. */
+const char *plural(const char *one, const char *many, unsigned long n) __attribute__((format_arg(1), format_arg(2)));
+
 /* A growable string. */
 struct buf {
         char *data;

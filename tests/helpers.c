@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "utf8.h"
 #include "util.h"
 
 extern char **environ;
@@ -94,6 +96,42 @@ static void drain(int out_fd, int err_fd, struct buf *out, struct buf *err) {
         }
 }
 
+/* Whether the variable "NAME=..." is one a service manager gives its own process only: a program the
+ * tests start must not see the ones of the process running the tests (a container's or CI's). */
+static bool is_service_manager_variable(const char *var) {
+        static const char *const names[] = {"NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID=", "LISTEN_FDS=",
+                                            "LISTEN_PID=", "LISTEN_FDNAMES=", NULL};
+        for (size_t i = 0; names[i]; i++)
+                if (strncmp(var, names[i], strlen(names[i])) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether var ("NAME=...") sets a name that one of list ("NAME=..." strings) sets too. */
+static bool is_set_in(const char *var, const char *const *list) {
+        size_t n = strcspn(var, "=");
+        for (size_t i = 0; list && list[i]; i++)
+                if (strncmp(var, list[i], n) == 0 && list[i][n] == '=')
+                        return true;
+        return false;
+}
+
+char **test_environ(const char *const *env) {
+        size_t n_env = 0, n_extra = 0;
+        while (environ[n_env])
+                n_env++;
+        while (env && env[n_extra])
+                n_extra++;
+        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
+        size_t n = 0;
+        for (size_t i = 0; i < n_extra; i++)
+                envp[n++] = (char *) env[i];
+        for (size_t i = 0; i < n_env; i++)
+                if (!is_service_manager_variable(environ[i]) && !is_set_in(environ[i], env))
+                        envp[n++] = environ[i];
+        return envp;
+}
+
 int test_run(const char *const *argv, const char *const *env, char **out, char **err) {
         _cleanup_free_ char *prog = strchr(argv[0], '/') ? xstrdup(argv[0])
                                                          : xasprintf("%s/daemon/%s", test_builddir(), argv[0]);
@@ -101,15 +139,7 @@ int test_run(const char *const *argv, const char *const *env, char **out, char *
         cr_assert_eq(pipe2(po, O_CLOEXEC), 0);
         cr_assert_eq(pipe2(pe, O_CLOEXEC), 0);
 
-        size_t n_env = 0, n_extra = 0;
-        while (environ[n_env])
-                n_env++;
-        while (env && env[n_extra])
-                n_extra++;
-        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
-        memcpy(envp, environ, n_env * sizeof(char *));
-        for (size_t i = 0; i < n_extra; i++)
-                envp[n_env + i] = (char *) env[i];
+        char **envp = test_environ(env);
 
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
@@ -157,15 +187,7 @@ pid_t test_daemon_start(const char *conf, const char *now, const char *const *en
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        size_t n_env = 0, n_extra = 0;
-        while (environ[n_env])
-                n_env++;
-        while (env && env[n_extra])
-                n_extra++;
-        char **envp = xcalloc(n_env + n_extra + 1, sizeof(char *));
-        memcpy(envp, environ, n_env * sizeof(char *));
-        for (size_t i = 0; i < n_extra; i++)
-                envp[n_env + i] = (char *) env[i];
+        char **envp = test_environ(env);
         pid_t pid;
         cr_assert_eq(posix_spawn(&pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
         posix_spawn_file_actions_destroy(&fa);
@@ -278,4 +300,52 @@ double test_cpu_seconds(pid_t pid) {
         if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
                 return -1;
         return (double) (utime + stime) / (double) sysconf(_SC_CLK_TCK);
+}
+
+/* The bytes of line that fall in terminal columns [from, to) (to 0: to the end), trimmed. Caller frees. */
+static char *columns_of(const char *line, size_t from, size_t to) {
+        size_t a = utf8_prefix_for_width(line, from);
+        size_t b = to ? utf8_prefix_for_width(line, to) : strlen(line);
+        if (b < a)
+                b = a;
+        while (a < b && line[a] == ' ')
+                a++;
+        while (b > a && line[b - 1] == ' ')
+                b--;
+        return xstrndup(line + a, b - a);
+}
+
+json_t *test_table_parse(const char *text, const char *joiner) {
+        _cleanup_free_ char *copy = xstrdup(text);
+        char *save, *line = strtok_r(copy, "\n", &save);
+        cr_assert_not_null(line, "no table: \"%s\"", text);
+        /* The columns start where the first header line's headers do: two spaces or more apart. */
+        size_t starts[64], n_cols = 0;
+        for (const char *p = line; *p && n_cols < ELEMENTSOF(starts);) {
+                _cleanup_free_ char *before = xstrndup(line, (size_t) (p - line));
+                starts[n_cols++] = utf8_width(before);
+                const char *gap = strstr(p, "  ");
+                if (!gap)
+                        break;
+                p = gap + strspn(gap, " ");
+        }
+        json_t *rows = json_array(), *row = NULL;
+        for (; line; line = strtok_r(NULL, "\n", &save)) {
+                for (size_t c = 0; c < n_cols; c++) {
+                        _cleanup_free_ char *piece = columns_of(line, starts[c], c + 1 < n_cols ? starts[c + 1] : 0);
+                        /* Text in the first column starts a row; the lines after it continue it. */
+                        if (c == 0 && (*piece || !row)) {
+                                row = json_array();
+                                for (size_t k = 0; k < n_cols; k++)
+                                        json_array_append_new(row, json_string(""));
+                                json_array_append_new(rows, row);
+                        }
+                        if (!*piece)
+                                continue;
+                        const char *had = json_string_value(json_array_get(row, c));
+                        _cleanup_free_ char *joined = *had ? xasprintf("%s%s%s", had, joiner, piece) : xstrdup(piece);
+                        json_array_set_new(row, c, json_string(joined));
+                }
+        }
+        return rows;
 }

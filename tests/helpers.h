@@ -1,6 +1,7 @@
 /* Helpers for merzim's tests: paths, temporary directories, files, and running programs. */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,10 +25,19 @@ char *test_read(const char *path);
 /* text with the first occurrence of old replaced by new (asserts that old occurs). Caller frees. */
 char *test_replace(const char *text, const char *old, const char *new_text);
 
+/* The environment for a program a test starts: env (NULL-terminated "K=V" list, may be NULL), then the
+ * tests' own environment without what env sets and without a service manager's NOTIFY_SOCKET,
+ * WATCHDOG_* and LISTEN_* (merzimd would talk to the manager of the tests instead of the test). Free the
+ * array only. */
+char **test_environ(const char *const *env);
 /* Run argv (argv[0] is looked up in the build tree's daemon/ if it has no slash) with the environment
  * plus env (NULL-terminated "K=V" list, may be NULL); collect stdout and stderr. Returns the exit status,
  * or 128+signal. */
 int test_run(const char *const *argv, const char *const *env, char **out, char **err);
+/* A table as merzimctl prints it, read back: an array of rows (the headers first), each an array of
+ * its cells' text, the lines of a wrapped cell joined with joiner (" " for text wrapped at spaces).
+ * Columns start where the headers of the first line do; a row, where the first column has text. */
+json_t *test_table_parse(const char *text, const char *joiner);
 /* Count lines of text that contain needle. */
 int test_count_lines(const char *text, const char *needle);
 

@@ -195,6 +195,54 @@ Test(cli, tables_fit_in_100_columns) {
         }
 }
 
+Test(cli, measure_names_wrap_whole_in_100_columns) {
+        import_seed();
+        json_t *m = ctl_json((const char *const[]) {"measures", "--agency", "ИИДМ", NULL});
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "measures", "--agency", "ИИДМ", NULL},
+                              (const char *const[]) {"COLUMNS=100", NULL}, &out, NULL),
+                     0);
+        cr_assert_null(strstr(out, "…"), "a cell is cut:\n%s", out);
+        /* The table without the count after it, read back column by column. */
+        char *count = strstr(out, "23 measures\n");
+        cr_assert_not_null(count, "%s", out);
+        *count = 0;
+        json_t *rows = test_table_parse(out, " ");
+        cr_assert_eq(json_array_size(rows), 24, "%s", out);
+        json_t *header = json_array_get(rows, 0);
+        cr_assert_str_eq(json_string_value(json_array_get(header, 1)), "NAME");
+        cr_assert_str_eq(json_string_value(json_array_get(header, 3)), "EXECUTORS (* by agreement)", "%s", out);
+        size_t i;
+        json_t *measure;
+        json_array_foreach(m, i, measure) {
+                json_t *row = json_array_get(rows, i + 1);
+                _cleanup_free_ char *no = xasprintf("%lld", json_integer_value(json_object_get(measure, "number")));
+                _cleanup_free_ char *name = utf8_squeeze(json_string_value(json_object_get(measure, "name")));
+                _cleanup_free_ char *deadline = utf8_squeeze(json_string_value(json_object_get(measure, "deadline")));
+                cr_assert_str_eq(json_string_value(json_array_get(row, 0)), no);
+                cr_assert_str_eq(json_string_value(json_array_get(row, 1)), name, "measure %s:\n%s", no, out);
+                cr_assert_str_eq(json_string_value(json_array_get(row, 2)), deadline, "measure %s:\n%s", no, out);
+        }
+        json_decref(rows);
+        json_decref(m);
+}
+
+Test(cli, one_of_a_thing_is_counted_in_the_singular) {
+        import_seed();
+        _cleanup_free_ char *out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "occurrences", "--measure", "1"), 0);
+        cr_assert(strstr(out, "\n1 occurrence\n"), "%s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "occurrences", "--measure", "10"), 0);
+        cr_assert(strstr(out, "\n3 occurrences\n"), "%s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "measures", "--agency", "QazTrade АҚ"), 0);
+        cr_assert(strstr(out, "\n1 measure\n"), "%s", out);
+        free(out), out = NULL;
+        cr_assert_eq(CTL(&out, NULL, "schedule", "--from", "2024-03-28", "--to", "2024-03-28", "--agency", "QazTrade АҚ"), 0);
+        cr_assert(strstr(out, "\n1 message\n"), "%s", out);
+}
+
 Test(cli, agencies_and_occurrences) {
         import_seed();
         json_t *a = ctl_json((const char *const[]) {"agencies", NULL});

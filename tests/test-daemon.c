@@ -21,8 +21,6 @@
 #include "servers.h"
 #include "util.h"
 
-extern char **environ;
-
 static char *dir, *conf, *seed;
 static struct test_server smtp, http;
 static pid_t daemon_pid;

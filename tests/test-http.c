@@ -25,7 +25,6 @@
 #include "servers.h"
 #include "util.h"
 
-extern char **environ;
 
 static char *dir, *conf, *seed, *base;
 static struct test_server smtp;
@@ -132,8 +131,10 @@ static void start_daemon(void) {
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        cr_assert_eq(posix_spawn(&daemon_pid, prog, &fa, NULL, (char *const *) argv, environ), 0);
+        char **envp = test_environ(NULL);
+        cr_assert_eq(posix_spawn(&daemon_pid, prog, &fa, NULL, (char *const *) argv, envp), 0);
         posix_spawn_file_actions_destroy(&fa);
+        free(envp);
 }
 
 static void teardown(void) {
@@ -657,7 +658,27 @@ Test(http, an_agency_subscribes_to_its_calendar_feed) {
         for (const char *p = ics; (p = strstr(p, "BEGIN:VTODO")); p++)
                 todos++;
         cr_assert_eq(todos, 9);
+        /* The same deadlines as all-day events, for calendars that ignore tasks (&events=1). */
+        _cleanup_free_ char *events_path = xasprintf("%s&events=1", path);
+        _cleanup_free_ char *events = NULL;
+        cr_assert_eq(request("GET", events_path, NULL, NULL, &events), 200);
+        int n_events = 0;
+        for (const char *p = events; (p = strstr(p, "BEGIN:VEVENT")); p++)
+                n_events++;
+        cr_assert_eq(n_events, 9);
+        cr_assert_null(strstr(events, "BEGIN:VTODO"), "events only");
+        cr_assert_not_null(strstr(events, "\r\nDTSTART;VALUE=DATE:"), "all day");
         cr_assert_eq(request("GET", "/calendar.ics?token=wrong", NULL, NULL, NULL), 401);
+}
+
+Test(http, starting_logs_no_warning_from_libmicrohttpd) {
+        json_t *h = request_json("GET", "/v1/health", NULL, NULL, 200);
+        json_decref(h);
+        _cleanup_free_ char *log_path = xasprintf("%s/merzimd.log", dir);
+        _cleanup_free_ char *log = test_read(log_path);
+        cr_assert(strstr(log, "http: listening on"), "%s", log);
+        /* The logger is given first, so that libmicrohttpd's own messages go through merzimd's log. */
+        cr_assert_null(strstr(log, "EXTERNAL_LOGGER"), "%s", log);
 }
 
 Test(http, secrets_never_appear_in_logs_or_merzimctl_output) {

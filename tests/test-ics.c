@@ -11,8 +11,9 @@
 #include "util.h"
 
 /* Parse the feed in argv[1] with python3-icalendar and print what it read as JSON: the raw line
- * checks, the calendar's properties, UTC offsets the VTIMEZONE gives, and every VTODO with its
- * alarms as local times (DUE's midnight plus the trigger). */
+ * checks, the calendar's properties, UTC offsets the VTIMEZONE gives, every VTODO with its alarms as
+ * local times (DUE's midnight plus the trigger), and every VEVENT with its alarms (DTSTART's midnight
+ * plus the trigger). */
 static const char parse_script[] =
         "import sys, json, datetime\n"
         "from icalendar import Calendar\n"
@@ -58,6 +59,20 @@ static const char parse_script[] =
         "                    'at': (midnight + a['TRIGGER'].dt).isoformat(),\n"
         "                    'description': str(a.get('DESCRIPTION', ''))} for a in t.walk('VALARM')]})\n"
         "out['todos'] = todos\n"
+        "events = []\n"
+        "for e in cal.walk('VEVENT'):\n"
+        "    start, end = e['DTSTART'].dt, e['DTEND'].dt\n"
+        "    midnight = datetime.datetime.combine(start, datetime.time())\n"
+        "    events.append({'uid': str(e['UID']), 'start': start.isoformat(), 'end': end.isoformat(),\n"
+        "        'all_day': not isinstance(start, datetime.datetime) and not isinstance(end, datetime.datetime),\n"
+        "        'days': (end - start).days, 'summary': str(e['SUMMARY']),\n"
+        "        'description': str(e.get('DESCRIPTION', '')), 'status': str(e['STATUS']),\n"
+        "        'transp': str(e.get('TRANSP', 'OPAQUE')),\n"
+        "        'priority': int(e['PRIORITY']) if 'PRIORITY' in e else None,\n"
+        "        'alarms': [{'action': str(a['ACTION']), 'related': a['TRIGGER'].params.get('RELATED', 'START'),\n"
+        "                    'at': (midnight + a['TRIGGER'].dt).isoformat(),\n"
+        "                    'description': str(a.get('DESCRIPTION', ''))} for a in e.walk('VALARM')]})\n"
+        "out['events'] = events\n"
         "print(json.dumps(out, ensure_ascii=False))\n";
 
 static char *dir, *conf, *seed;
@@ -131,31 +146,45 @@ static const char *str(json_t *o, const char *key) {
         return json_string_value(json_object_get(o, key));
 }
 
-/* The VTODO whose SUMMARY starts with prefix ("10-іс-шара (2024):"), which must be there once. */
-static json_t *todo(json_t *cal, const char *prefix) {
+/* The VTODO ("todos") or VEVENT ("events") whose SUMMARY starts with prefix ("10-іс-шара (2024):"),
+ * which must be there once. */
+static json_t *component(json_t *cal, const char *kind, const char *prefix) {
         json_t *found = NULL, *t;
         size_t i;
-        json_array_foreach(json_object_get(cal, "todos"), i, t)
+        json_array_foreach(json_object_get(cal, kind), i, t)
                 if (strncmp(str(t, "summary"), prefix, strlen(prefix)) == 0) {
-                        cr_assert_null(found, "two VTODOs \"%s\"", prefix);
+                        cr_assert_null(found, "two %s \"%s\"", kind, prefix);
                         found = t;
                 }
-        cr_assert_not_null(found, "no VTODO \"%s\"", prefix);
+        cr_assert_not_null(found, "no %s \"%s\"", kind, prefix);
         return found;
 }
 
-/* The alarms of a VTODO as "AT AT ..." (local times), checking each is a DISPLAY alarm relative to DUE. */
-static char *alarm_times(json_t *t) {
+static json_t *todo(json_t *cal, const char *prefix) {
+        return component(cal, "todos", prefix);
+}
+
+static json_t *event(json_t *cal, const char *prefix) {
+        return component(cal, "events", prefix);
+}
+
+/* The alarms of a VTODO or VEVENT as "AT AT ..." (local times), checking each is a DISPLAY alarm
+ * relative to related: DUE's "END" for a task, DTSTART's "START" for an event. */
+static char *related_alarm_times(json_t *t, const char *related) {
         struct buf b = {0};
         json_t *a;
         size_t i;
         json_array_foreach(json_object_get(t, "alarms"), i, a) {
                 cr_assert_str_eq(str(a, "action"), "DISPLAY");
-                cr_assert_str_eq(str(a, "related"), "END", "relative to DUE");
+                cr_assert_str_eq(str(a, "related"), related, "relative to the start of the due day");
                 cr_assert(!isempty(str(a, "description")));
                 buf_printf(&b, "%s%s", i ? " " : "", str(a, "at"));
         }
         return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+static char *alarm_times(json_t *t) {
+        return related_alarm_times(t, "END");
 }
 
 /* The content lines of iCalendar text, unfolded (RFC 5545 3.1). */
@@ -169,15 +198,19 @@ static char *unfold(const char *raw) {
         return buf_steal(&b);
 }
 
-/* The UIDs of a feed as a JSON object: UID -> its VTODO. */
-static json_t *by_uid(json_t *cal) {
+/* The UIDs of a feed's VTODOs (kind "todos") or VEVENTs ("events") as a JSON object: UID -> it. */
+static json_t *by_uid_of(json_t *cal, const char *kind) {
         json_t *map = json_object(), *t;
         size_t i;
-        json_array_foreach(json_object_get(cal, "todos"), i, t) {
+        json_array_foreach(json_object_get(cal, kind), i, t) {
                 cr_assert_null(json_object_get(map, str(t, "uid")), "UID %s twice", str(t, "uid"));
                 json_object_set(map, str(t, "uid"), t);
         }
         return map;
+}
+
+static json_t *by_uid(json_t *cal) {
+        return by_uid_of(cal, "todos");
 }
 
 Test(ics, the_seed_gives_one_todo_per_occurrence_due_on_its_effective_date) {
@@ -374,10 +407,83 @@ Test(ics, a_done_occurrence_is_completed) {
         json_decref(cal);
 }
 
+Test(ics, events_give_each_occurrence_as_an_all_day_event_with_the_tasks_alarms) {
+        import(seed);
+        json_t *tasks = feed((const char *const[]) {"--now", "2022-01-01", NULL}, NULL);
+        json_t *cal = feed((const char *const[]) {"--events", "--now", "2022-01-01", NULL}, NULL);
+        cr_assert_eq(json_array_size(json_object_get(cal, "todos")), 0, "events only");
+        cr_assert_eq(json_array_size(json_object_get(cal, "events")), 47);
+        json_t *uids = by_uid_of(cal, "events");
+        cr_assert_eq(json_object_size(uids), 47, "unique UIDs");
+        json_decref(uids);
+
+        json_t *occs = ctl_json((const char *const[]) {"occurrences", NULL});
+        json_t *o;
+        size_t i;
+        json_array_foreach(occs, i, o) {
+                _cleanup_free_ char *prefix = xasprintf("%lld-іс-шара (%s):",
+                                                        json_integer_value(json_object_get(o, "measure")),
+                                                        str(o, "period"));
+                json_t *e = event(cal, prefix), *t = todo(tasks, prefix);
+                /* All day on the effective due date: DTSTART;VALUE=DATE, DTEND the day after. */
+                cr_assert(json_is_true(json_object_get(e, "all_day")), "%s: DATE values", prefix);
+                cr_assert_str_eq(str(e, "start"), str(o, "effective_due"), "%s", prefix);
+                cr_assert_eq(json_integer_value(json_object_get(e, "days")), 1, "%s: DTEND is the next day", prefix);
+                cr_assert_str_eq(str(e, "status"), "CONFIRMED");
+                cr_assert_str_eq(str(e, "transp"), "TRANSPARENT", "a deadline does not make anyone busy");
+                cr_assert_str_eq(str(e, "summary"), str(t, "summary"));
+                cr_assert_str_eq(str(e, "description"), str(t, "description"));
+                /* The task's alarms, at the same local times. */
+                _cleanup_free_ char *event_alarms = related_alarm_times(e, "START");
+                _cleanup_free_ char *task_alarms = alarm_times(t);
+                cr_assert_str_eq(event_alarms, task_alarms, "%s", prefix);
+                cr_assert_eq(json_array_size(json_object_get(e, "alarms")), 4, "%s", prefix);
+                /* The same UID policy: the task's UID, another component. */
+                const char *task_uid = str(t, "uid");
+                cr_assert(strncmp(task_uid, "occurrence-", 11) == 0, "%s", task_uid);
+                _cleanup_free_ char *want = xasprintf("due-%s", task_uid + 11);
+                cr_assert_str_eq(str(e, "uid"), want);
+        }
+        _cleanup_free_ char *m10 = related_alarm_times(event(cal, "10-іс-шара (2024):"), "START");
+        cr_assert_str_eq(m10, "2024-05-29T09:00:00 2024-06-21T09:00:00 2024-06-27T09:00:00 2024-06-28T09:00:00");
+        cr_assert_str_eq(str(event(cal, "10-іс-шара (2024):"), "start"), "2024-06-28", "30 June 2024 is a Sunday");
+        json_decref(occs);
+        json_decref(tasks);
+        json_decref(cal);
+}
+
+Test(ics, events_done_waived_and_overdue) {
+        import(seed);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(CTL(&out, &err, "done", "10", "--period", "2023", "--by", "ЭМ", "--at", "2023-06-20",
+                         "--now", "2023-06-21"),
+                     0, "%s", err);
+        free(err), err = NULL;
+        cr_assert_eq(CTL(NULL, &err, "waive", "12", "--note", "Күші жойылды"), 0, "%s", err);
+        json_t *cal = feed((const char *const[]) {"--events", "--now", "2024-06-25T12:00", NULL}, NULL);
+        json_t *done = event(cal, "✓ 10-іс-шара (2023):");
+        cr_assert_str_eq(str(done, "status"), "CONFIRMED");
+        cr_assert(strstr(str(done, "description"), "\nОрындалды: 2023-06-20, ЭМ"), "%s", str(done, "description"));
+        cr_assert_eq(json_array_size(json_object_get(done, "alarms")), 0, "no reminders of a deadline met");
+        json_t *waived = event(cal, "12-іс-шара (2022-12):");
+        cr_assert_str_eq(str(waived, "status"), "CANCELLED");
+        cr_assert_eq(json_array_size(json_object_get(waived, "alarms")), 0);
+        json_t *late = event(cal, "10-іс-шара (2022):");
+        cr_assert_eq(json_integer_value(json_object_get(late, "priority")), 1, "overdue");
+        json_t *soon = event(cal, "10-іс-шара (2024):");
+        cr_assert(json_is_null(json_object_get(soon, "priority")), "not overdue yet");
+        _cleanup_free_ char *left = related_alarm_times(soon, "START");
+        cr_assert_str_eq(left, "2024-06-27T09:00:00 2024-06-28T09:00:00", "past alarms are left out");
+        json_decref(cal);
+}
+
 Test(ics, uids_survive_the_import_of_an_amended_edition) {
         import(seed);
         json_t *before = feed((const char *const[]) {"--now", "2022-01-01", NULL}, NULL);
         json_t *uids_before = by_uid(before);
+        json_t *events_before = feed((const char *const[]) {"--events", "--now", "2022-01-01", NULL}, NULL);
+        json_t *event_uids_before = by_uid_of(events_before, "events");
+        const char *event_uid12 = str(event(events_before, "12-іс-шара (2022-12):"), "uid");
         const char *uid12 = str(todo(before, "12-іс-шара (2022-12):"), "uid");
         const char *uid33 = str(todo(before, "33-іс-шара ("), "uid");
         const char *uid1 = str(todo(before, "1-іс-шара ("), "uid");
@@ -412,6 +518,22 @@ Test(ics, uids_survive_the_import_of_an_amended_edition) {
         cr_assert(strstr(str(json_object_get(uids_after, uid1), "description"), "2023-02-01 № 12-ө"));
         const char *uid34 = str(todo(after, "34-іс-шара ("), "uid");
         cr_assert_null(json_object_get(uids_before, uid34));
+
+        /* The events keep their UIDs alike. */
+        json_t *events_after = feed((const char *const[]) {"--events", "--now", "2022-01-01", NULL}, NULL);
+        json_t *event_uids_after = by_uid_of(events_after, "events");
+        cr_assert_eq(json_object_size(event_uids_after), 47);
+        size_t kept = 0;
+        json_object_foreach(event_uids_before, uid, t)
+                kept += json_object_get(event_uids_after, uid) != NULL;
+        cr_assert_eq(kept, 46, "all but measure 33's");
+        json_t *moved_event = json_object_get(event_uids_after, event_uid12);
+        cr_assert_not_null(moved_event, "the one deadline of measure 12 keeps its event's UID when it moves");
+        cr_assert_str_eq(str(moved_event, "start"), "2023-03-31");
+        json_decref(event_uids_before);
+        json_decref(event_uids_after);
+        json_decref(events_before);
+        json_decref(events_after);
         json_decref(uids_before);
         json_decref(uids_after);
         json_decref(before);

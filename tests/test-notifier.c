@@ -112,6 +112,21 @@ static int run_all(int64_t now) {
         return total;
 }
 
+Test(render, days_in_words_in_each_language) {
+        static const struct {
+                int days;
+                const char *language, *text;
+        } cases[] = {
+                {1, "en", "1 day left"},        {7, "en", "7 days left"},       {-1, "en", "1 day overdue"},
+                {-2, "en", "2 days overdue"},   {0, "en", "due today"},         {1, "ru", "осталось 1 день"},
+                {-2, "ru", "просрочено на 2 дня"}, {-11, "ru", "просрочено на 11 дней"}, {7, "kk", "7 күн қалды"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = render_days(cases[i].days, cases[i].language);
+                cr_assert_str_eq(text, cases[i].text, "%d %s", cases[i].days, cases[i].language);
+        }
+}
+
 Test(notifier, a_send_time_is_written_a_chunk_per_step_and_moves_on_with_the_last) {
         bool more = false;
         cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);

@@ -85,6 +85,15 @@ has_fields() { # notification: its journal entry has the merzim fields
         [ "$(ct journalctl -u merzim -o verbose MERZIM_NOTIFICATION="$1" --no-pager |
                 grep -c -e '^ *MERZIM_NOTIFICATION=' -e '^ *MERZIM_AGENCY=' -e '^ *MERZIM_PLAN=' -e '^ *MERZIM_MEASURE=')" -eq 4 ]
 }
+agency_delivered() { # agency, seconds: wait for a delivery line with MERZIM_AGENCY=agency in the journal
+        i=0
+        while [ "$i" -lt "$2" ]; do
+                ct journalctl -u merzim --no-pager -o cat MERZIM_AGENCY="$1" 2>/dev/null | grep -q ' delivered: ' && return 0
+                sleep 1
+                i=$((i + 1))
+        done
+        return 1
+}
 errors_name_lines() { # cursor: the journal since names the configuration file and a line
         journal_since "$1" -o cat | grep -q "^$conf:[0-9][0-9]*: "
 }
@@ -122,6 +131,7 @@ fi
 
 # --- 2. Build with the distribution's paths, as a package would. ---
 say "host: build"
+"$top/scripts/srcdir-clean" tests/deploy/nspawn.sh || exit 1
 [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null 2>&1) || die "autogen.sh failed"
 rm -rf "$build"
 mkdir -p "$build"
@@ -173,9 +183,8 @@ echo "root: $root (copy of $cache)"
         die "make install failed"
 }
 ok "make install DESTDIR=$root"
-# The seed roadmap is not installed by make install: the administrator brings the document.
-mkdir -p "$root/root"
-cp "$top/examples/$seed" "$root/root/$seed"
+examples=/usr/share/merzim/examples
+check "make install puts the seed roadmap in $examples" test -f "$root$examples/$seed"
 
 # An SMTP server for the container, to be started later: systemd accepts each connection and runs a
 # shell script that takes every message into /var/tmp/merzim-test-smtp and accepts any AUTH PLAIN.
@@ -280,7 +289,7 @@ show "sed -i -e 's|smtp://127.0.0.1:25\"|smtp://127.0.0.1:2525\"|' -e 's|retry_i
 if show "merzimd --check-config -c $conf"; then ok "merzimd --check-config: configuration OK"; else fail "merzimd --check-config"; fi
 
 say "container: import the roadmap, as root"
-show "merzimctl -c $conf import /root/$seed | tail -n 3" || fail "merzimctl import"
+show "merzimctl -c $conf import $examples/$seed | tail -n 3" || fail "merzimctl import"
 show 'ls -l /var/lib/merzim'
 check "merzimctl import as root: the database is merzim's" owned_by_merzim
 
@@ -297,7 +306,7 @@ main_pid=$(prop MainPID)
 
 say "container: no mail relay yet (nothing listens on 127.0.0.1:2525)"
 check "e-mail fails while the relay is down, and is retried" wait_journal "$c0" "will be retried" 30
-journal_since "$c0" -o short-iso | grep -e 'started' -e 'queued' -e 'will be retried' | head -n 8
+journal_since "$c0" -o short-iso | grep -e 'first start' -e 'started' -e 'queued' -e 'will be retried' | head -n 9
 
 say "container: structured journal fields"
 n=$(journal_since "$c0" -o verbose MERZIM_AGENCY=ИИДМ | sed -n 's/^ *MERZIM_NOTIFICATION=//p' | head -n 1)
@@ -322,6 +331,8 @@ check "the retried e-mails are delivered" wait_journal "$c2" "delivered" 60
 sleep 3
 journal_since "$c2" -o short-iso | grep -e 'delivered' | head -n 5
 show 'ls /var/tmp/merzim-test-smtp/ && grep -h -m1 "^Subject:" /var/tmp/merzim-test-smtp/*.eml | head -n 3'
+check "journalctl MERZIM_AGENCY=ИИДМ shows the delivery" agency_delivered ИИДМ 30
+show "journalctl -u merzim --no-pager -o cat MERZIM_AGENCY=ИИДМ | grep -e queued -e delivered | tail -n 2"
 show "tail -n 1 /var/tmp/merzim-test-smtp/auth | base64 -d | tr '\\000' ' '; echo"
 check "the relay was given the password of the credential" \
         test "$(sh_ct 'tail -n 1 /var/tmp/merzim-test-smtp/auth | base64 -d | tr "\000" " "')" = " merzim s3cret-test"
