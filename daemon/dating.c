@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "dating.h"
+#include "ledger.h"
 #include "log.h"
 #include "tzone.h"
 #include "utf8.h"
@@ -159,16 +160,9 @@ static int given_occurrence(struct store *s, const struct waiting_due *w, const 
 
 static int history_add(struct store *s, int64_t occurrence_id, const char *at, const char *actor,
                        const char *action, const char *note) {
-        sqlite3_stmt *st = store_stmt(s, "INSERT INTO history (occurrence_id, at, actor, action, old_status, "
-                                         "new_status, note) VALUES (?, ?, ?, ?, 'pending', 'pending', ?)");
-        if (!st)
-                return -EIO;
-        stmt_bind_int(st, 1, occurrence_id);
-        stmt_bind_text(st, 2, at);
-        stmt_bind_text(st, 3, actor);
-        stmt_bind_text(st, 4, action);
-        stmt_bind_text(st, 5, note);
-        return store_step_done(s, st, "cannot record the history");
+        return ledger_history_add(s, &(struct history_row) {.occurrence_id = occurrence_id, .at = at,
+                                                            .actor = actor, .action = action, .note = note,
+                                                            .old_status = "pending", .new_status = "pending"});
 }
 
 /* Write the date and its occurrence; inside a transaction. */

@@ -7,6 +7,7 @@
 
 #include "dating.h"
 #include "import.h"
+#include "ledger.h"
 #include "log.h"
 #include "tzone.h"
 #include "utf8.h"
@@ -55,18 +56,10 @@ static int step_id(struct importer *im, sqlite3_stmt *st, int64_t *ret, const ch
 
 static int history_add(struct importer *im, int64_t occurrence_id, const char *action, const char *old_status,
                        const char *new_status, const char *note) {
-        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO history (occurrence_id, at, actor, action, old_status, "
-                                             "new_status, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
-        if (!st)
-                return -EIO;
-        stmt_bind_int(st, 1, occurrence_id);
-        stmt_bind_text(st, 2, im->now);
-        stmt_bind_text(st, 3, im->o->actor);
-        stmt_bind_text(st, 4, action);
-        stmt_bind_text(st, 5, old_status);
-        stmt_bind_text(st, 6, new_status);
-        stmt_bind_text(st, 7, note);
-        return step_done(im, st, "cannot record history");
+        return ledger_history_add(im->s, &(struct history_row) {.occurrence_id = occurrence_id, .at = im->now,
+                                                                .actor = im->o->actor, .action = action,
+                                                                .note = note, .old_status = old_status,
+                                                                .new_status = new_status});
 }
 
 static int upsert_plan(struct importer *im) {

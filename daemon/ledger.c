@@ -63,6 +63,21 @@ int ledger_find(struct store *s, int64_t plan_id, int measure, const char *perio
         return -EUCLEAN;
 }
 
+int ledger_history_add(struct store *s, const struct history_row *h) {
+        sqlite3_stmt *st = store_stmt(s, "INSERT INTO history (occurrence_id, at, actor, action, old_status, "
+                                         "new_status, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, h->occurrence_id);
+        stmt_bind_text(st, 2, h->at);
+        stmt_bind_text(st, 3, h->actor);
+        stmt_bind_text(st, 4, h->action);
+        stmt_bind_text(st, 5, h->old_status);
+        stmt_bind_text(st, 6, h->new_status);
+        stmt_bind_text(st, 7, h->note);
+        return store_step_done(s, st, "cannot record the history");
+}
+
 int ledger_set_status(struct store *s, int64_t occurrence_id, const struct status_change *c) {
         int r = store_begin(s);
         if (r < 0)
@@ -123,26 +138,13 @@ int ledger_set_status(struct store *s, int64_t occurrence_id, const struct statu
                                             ? xasprintf("by %s at %s%s%s", c->done_by, at, c->note ? ": " : "",
                                                         c->note ? c->note : "")
                                             : (c->note ? xstrdup(c->note) : NULL);
-        st = store_stmt(s, "INSERT INTO history (occurrence_id, at, actor, action, old_status, new_status, note) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?)");
-        if (!st) {
-                store_rollback(s);
-                return -EIO;
-        }
-        stmt_bind_int(st, 1, occurrence_id);
-        stmt_bind_text(st, 2, now);
-        stmt_bind_text(st, 3, c->actor);
-        stmt_bind_text(st, 4, action);
-        stmt_bind_text(st, 5, old);
-        stmt_bind_text(st, 6, c->status);
-        stmt_bind_text(st, 7, note);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-                r = store_error(s, "cannot record the history");
-                sqlite3_reset(st);
+        r = ledger_history_add(s, &(struct history_row) {.occurrence_id = occurrence_id, .at = now,
+                                                          .actor = c->actor, .action = action, .note = note,
+                                                          .old_status = old, .new_status = c->status});
+        if (r < 0) {
                 store_rollback(s);
                 return r;
         }
-        sqlite3_reset(st);
         if (!streq(c->status, "pending")) {
                 r = outbox_cancel_settled(s, occurrence_id);
                 if (r < 0) {

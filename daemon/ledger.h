@@ -16,6 +16,17 @@ struct status_change {
         bool unless_waived; /* refuse (-EPERM) to change a waived occurrence: only the coordinator may */
 };
 
+/* One row of an occurrence's history: who did what when, the status before and after. */
+struct history_row {
+        int64_t occurrence_id;
+        const char *at;                     /* UTC, ISO 8601 */
+        const char *actor, *action, *note;  /* note may be NULL */
+        const char *old_status, *new_status; /* old_status NULL for "created" */
+};
+
+/* Write a history row, within the caller's transaction: 0 or a negative errno (logged). */
+int ledger_history_add(struct store *s, const struct history_row *h);
+
 /* Find the occurrence of a measure for a period. plan_id 0 means any plan; period NULL means the only
  * occurrence (or the only pending one). Problems are logged in words a user can act on; returns 0,
  * -ENOENT, or -EUCLEAN when the choice is ambiguous. */
