@@ -693,6 +693,13 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         free(label);
         bool unnumbered = c->number < 0 || isempty(number) || cell_continued(rd, b, c->number) || bullet(number);
         bool named = c->name >= 0 && !isempty(t.name) && !cell_continued(rd, b, c->name);
+        if (number && bullet(number) && !named) {
+                /* "- | | | | 2004 ж. | 14,5 млн. теңге": money by year, no part of a measure. */
+                _cleanup_free_ char *line = row_text(b);
+                _cleanup_free_ char *q = quote(line);
+                add_warning(rd, b, "a row marked \"%s\" with no text is left out (no measure has it): %s", number, q);
+                return;
+        }
         if (unnumbered && distinct > 1 && packed_row(rd, b, &t))
                 return;
         if (unnumbered && named && distinct > 1) {

@@ -374,6 +374,12 @@ Test(roadmap, bullet_rows_are_parts_of_the_measure_above) {
         const struct roadmap_measure *m = measure(r, 2);
         cr_assert_str_eq(m->deadline_text, "2004ж.");
         cr_assert_eq(m->n_executors, 2, "the districts are no executors");
+        /* The two rows after measure 10 hold only a year and an amount: no part of it. */
+        cr_assert_str_eq(measure(r, 10)->deadline_text, "2004 жылдың 2-3 тоқсаны");
+        size_t left_out = 0;
+        for (size_t i = 0; i < r->warnings.n; i++)
+                left_out += strstr(r->warnings.msgs[i], "with no text is left out") != NULL;
+        cr_assert_eq(left_out, 2);
         roadmap_free(r);
         errlist_clear(&errs);
 }
