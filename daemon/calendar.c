@@ -152,7 +152,7 @@ static void check_keys(struct loader *l, config_setting_t *g, const char *where,
                 for (size_t k = 0; allowed[k]; k++)
                         known = known || (name && streq(name, allowed[k]));
                 if (!known)
-                        ERR(l, m, "unknown setting \"%s\" in %s", name ? name : "?", where);
+                        ERR(l, m, _("unknown setting \"%s\" in %s"), name ? name : "?", where);
         }
 }
 
@@ -162,21 +162,21 @@ static const char *get_text(struct loader *l, config_setting_t *g, const char *k
         config_setting_t *s = config_setting_get_member(g, key);
         if (!s) {
                 if (required)
-                        ERR(l, g, "\"%s\" is missing in %s", key, where);
+                        ERR(l, g, _("\"%s\" is missing in %s"), key, where);
                 return NULL;
         }
         const char *v = config_setting_get_string(s);
         if (!v) {
-                ERR(l, s, "\"%s\" in %s must be a string", key, where);
+                ERR(l, s, _("\"%s\" in %s must be a string"), key, where);
                 return NULL;
         }
         size_t bad;
         if (!utf8_valid(v, strlen(v), &bad)) {
-                ERR(l, s, "\"%s\" in %s is not valid UTF-8 (byte %zu)", key, where, bad);
+                ERR(l, s, _("\"%s\" in %s is not valid UTF-8 (byte %zu)"), key, where, bad);
                 return NULL;
         }
         if (required && isempty(v)) {
-                ERR(l, s, "\"%s\" in %s is empty", key, where);
+                ERR(l, s, _("\"%s\" in %s is empty"), key, where);
                 return NULL;
         }
         return v;
@@ -188,12 +188,12 @@ static bool get_year(struct loader *l, config_setting_t *g, const char *key, con
         if (!s)
                 return false;
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
-                ERR(l, s, "\"%s\" in %s must be a year, a number", key, where);
+                ERR(l, s, _("\"%s\" in %s must be a year, a number"), key, where);
                 return false;
         }
         long long v = config_setting_get_int64(s);
         if (v < YEAR_MIN || v > YEAR_MAX) {
-                ERR(l, s, "year %lld in %s is out of range %d..%d", v, where, YEAR_MIN, YEAR_MAX);
+                ERR(l, s, _("year %lld in %s is out of range %d..%d"), v, where, YEAR_MIN, YEAR_MAX);
                 return false;
         }
         *ret = (int) v;
@@ -206,7 +206,7 @@ static void get_bool(struct loader *l, config_setting_t *g, const char *key, con
         if (!s)
                 return;
         if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-                ERR(l, s, "\"%s\" in %s must be true or false", key, where);
+                ERR(l, s, _("\"%s\" in %s must be true or false"), key, where);
                 return;
         }
         *ret = config_setting_get_bool(s);
@@ -241,11 +241,11 @@ static bool get_date(struct loader *l, config_setting_t *g, const char *key, con
                 return false;
         config_setting_t *s = config_setting_get_member(g, key);
         if (date_parse(text, ret) < 0) {
-                ERR(l, s, "invalid date \"%s\" in %s", text, where);
+                ERR(l, s, _("invalid date \"%s\" in %s"), text, where);
                 return false;
         }
         if (!in_years(l, *ret)) {
-                ERR(l, s, "date \"%s\" in %s is outside years %d..%d", text, where, l->cal->first_year,
+                ERR(l, s, _("date \"%s\" in %s is outside years %d..%d"), text, where, l->cal->first_year,
                     l->cal->last_year);
                 return false;
         }
@@ -257,11 +257,11 @@ static config_setting_t *get_list(struct loader *l, config_setting_t *root, cons
         config_setting_t *s = config_setting_get_member(root, key);
         if (!s) {
                 if (required)
-                        ERR(l, root, "\"%s\" is missing", key);
+                        ERR(l, root, _("\"%s\" is missing"), key);
                 return NULL;
         }
         if (!config_setting_is_list(s)) {
-                ERR(l, s, "%s must be a list of groups: %s = ( { ... }, ... );", key, key);
+                ERR(l, s, _("%s must be a list of groups: %s = ( { ... }, ... );"), key, key);
                 return NULL;
         }
         return s;
@@ -271,7 +271,7 @@ static config_setting_t *get_list(struct loader *l, config_setting_t *root, cons
 static void load_years(struct loader *l, config_setting_t *root) {
         config_setting_t *s = config_setting_get_member(root, "years");
         if (!s) {
-                ERR(l, root, "\"years\" is missing");
+                ERR(l, root, _("\"years\" is missing"));
                 return;
         }
         int v[2];
@@ -284,11 +284,11 @@ static void load_years(struct loader *l, config_setting_t *root) {
                 v[i] = (int) y;
         }
         if (!ok) {
-                ERR(l, s, "years must be [first, last], two years in %d..%d", YEAR_MIN, YEAR_MAX);
+                ERR(l, s, _("years must be [first, last], two years in %d..%d"), YEAR_MIN, YEAR_MAX);
                 return;
         }
         if (v[0] > v[1] || v[1] - v[0] >= YEARS_SPAN_MAX) {
-                ERR(l, s, "years [%d, %d] must be in order and span less than %d years", v[0], v[1],
+                ERR(l, s, _("years [%d, %d] must be in order and span less than %d years"), v[0], v[1],
                     YEARS_SPAN_MAX);
                 return;
         }
@@ -301,11 +301,11 @@ static void load_years(struct loader *l, config_setting_t *root) {
 static void load_weekend(struct loader *l, config_setting_t *root) {
         config_setting_t *s = config_setting_get_member(root, "weekend");
         if (!s) {
-                ERR(l, root, "\"weekend\" is missing");
+                ERR(l, root, _("\"weekend\" is missing"));
                 return;
         }
         if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-                ERR(l, s, "weekend must be a list of days: weekend = [\"sat\", \"sun\"];");
+                ERR(l, s, _("weekend must be a list of days: weekend = [\"sat\", \"sun\"];"));
                 return;
         }
         bool ok = true;
@@ -318,11 +318,11 @@ static void load_weekend(struct loader *l, config_setting_t *root) {
                         if (streq(name, weekday_names[k]))
                                 wd = k;
                 if (wd == 0) {
-                        ERR(l, e, "invalid day \"%s\" in weekend (mon tue wed thu fri sat sun)",
+                        ERR(l, e, _("invalid day \"%s\" in weekend (mon tue wed thu fri sat sun)"),
                             name ? name : "?");
                         ok = false;
                 } else if (l->cal->weekend[wd]) {
-                        ERR(l, e, "day \"%s\" is listed twice in weekend", name);
+                        ERR(l, e, _("day \"%s\" is listed twice in weekend"), name);
                         ok = false;
                 } else {
                         l->cal->weekend[wd] = true;
@@ -330,7 +330,7 @@ static void load_weekend(struct loader *l, config_setting_t *root) {
                 }
         }
         if (ok && n_weekend == 7) {
-                ERR(l, s, "weekend leaves no working day in the week");
+                ERR(l, s, _("weekend leaves no working day in the week"));
                 ok = false;
         }
         l->weekend_ok = ok;
@@ -363,7 +363,7 @@ static void load_fixed_holiday(struct loader *l, config_setting_t *g) {
         if (!text)
                 ok = false;
         else if (parse_month_day(text, &h.month, &h.day) < 0) {
-                ERR(l, config_setting_get_member(g, "date"), "invalid date \"%s\" in holidays (want MM-DD)",
+                ERR(l, config_setting_get_member(g, "date"), _("invalid date \"%s\" in holidays (want MM-DD)"),
                     text);
                 ok = false;
         }
@@ -372,7 +372,7 @@ static void load_fixed_holiday(struct loader *l, config_setting_t *g) {
         if (config_setting_get_member(g, "until") && !get_year(l, g, "until", "holidays", &h.until))
                 ok = false;
         if (ok && h.from > h.until) {
-                ERR(l, g, "holiday %s: from = %d is after until = %d", text, h.from, h.until);
+                ERR(l, g, _("holiday %s: from = %d is after until = %d"), text, h.from, h.until);
                 ok = false;
         }
         get_bool(l, g, "transfer", "holidays", &h.transfer);
@@ -380,7 +380,7 @@ static void load_fixed_holiday(struct loader *l, config_setting_t *g) {
                 const struct holiday *o = &l->cal->holidays[i];
                 if (!o->movable && o->month == h.month && o->day == h.day && o->from <= h.until &&
                     h.from <= o->until) {
-                        ERR(l, g, "holiday %s is listed twice for the same years", text);
+                        ERR(l, g, _("holiday %s is listed twice for the same years"), text);
                         ok = false;
                 }
         }
@@ -397,7 +397,7 @@ static void load_movable_holiday(struct loader *l, config_setting_t *g) {
         for (size_t i = 0; ok && i < l->cal->n_holidays; i++)
                 if (l->cal->holidays[i].movable && l->cal->holidays[i].date == h.date) {
                         char buf[DATE_ISO_MAX];
-                        ERR(l, g, "movable holiday on %s is listed twice", date_format(h.date, buf));
+                        ERR(l, g, _("movable holiday on %s is listed twice"), date_format(h.date, buf));
                         ok = false;
                 }
         load_names_and_add(l, g, "movable", &h, ok);
@@ -410,7 +410,7 @@ static void load_groups(struct loader *l, config_setting_t *root, const char *ke
         for (int i = 0; list && i < config_setting_length(list); i++) {
                 config_setting_t *g = config_setting_get_elem(list, (unsigned) i);
                 if (!config_setting_is_group(g))
-                        ERR(l, g, "each of %s must be a group { ... }", key);
+                        ERR(l, g, _("each of %s must be a group { ... }"), key);
                 else
                         load_one(l, g);
         }
@@ -448,13 +448,13 @@ static void load_transfer(struct loader *l, config_setting_t *g) {
         char buf[DATE_ISO_MAX];
         if (w->kind == DAY_HOLIDAY)
                 ERR(l, config_setting_get_member(g, "work"),
-                    "work day \"%s\" in transfers is a holiday (%s) and cannot become a working day",
+                    _("work day \"%s\" in transfers is a holiday (%s) and cannot become a working day"),
                     date_format(work, buf), cal->holidays[w->holiday].names[LANG_EN]);
         else if (w->kind != DAY_WEEKEND && w->kind != DAY_CARRIED)
-                ERR(l, config_setting_get_member(g, "work"), "work day \"%s\" in transfers is not a weekend day",
+                ERR(l, config_setting_get_member(g, "work"), _("work day \"%s\" in transfers is not a weekend day"),
                     date_format(work, buf));
         else if (o->kind != DAY_WORKING)
-                ERR(l, config_setting_get_member(g, "off"), "off day \"%s\" in transfers is not a working day",
+                ERR(l, config_setting_get_member(g, "off"), _("off day \"%s\" in transfers is not a working day"),
                     date_format(off, buf));
         else {
                 *w = (struct day_status) {DAY_DECREED_WORKING, -1};
@@ -471,7 +471,7 @@ static void check_working_days(struct loader *l, config_setting_t *root) {
                 run = (k == DAY_WORKING || k == DAY_DECREED_WORKING) ? 0 : run + 1;
                 if (run == DAYS_OFF_IN_A_ROW_MAX) {
                         char first[DATE_ISO_MAX], last[DATE_ISO_MAX];
-                        ERR(l, root, "no working day from %s to %s",
+                        ERR(l, root, _("no working day from %s to %s"),
                             date_format(cal->start + (day_t) (i + 1 - run), first),
                             date_format(cal->start + (day_t) i, last));
                 }
@@ -531,12 +531,12 @@ int calendar_load_file(const char *path, struct calendar **ret, struct errlist *
         size_t len;
         int r = read_file_max(path, CALENDAR_FILE_MAX, &text, &len);
         if (r == -EFBIG) {
-                errlist_add(errs, path, 0, "cannot read: larger than %d bytes: this is not a calendar",
+                errlist_add(errs, path, 0, _("cannot read: larger than %d bytes: this is not a calendar"),
                             CALENDAR_FILE_MAX);
                 return r;
         }
         if (r < 0) {
-                errlist_add(errs, path, 0, "cannot read: %s", strerror(-r));
+                errlist_add(errs, path, 0, _("cannot read: %s"), strerror(-r));
                 return r;
         }
         if (libconfig_text_check(path, text, len, errs) < 0)

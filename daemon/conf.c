@@ -135,7 +135,7 @@ static void check_keys(struct loader *l, config_setting_t *s, const char *where,
                 for (size_t k = 0; allowed[k]; k++)
                         ok = ok || (name && streq(name, allowed[k]));
                 if (!ok)
-                        ERR(l, m, "unknown setting \"%s\" in %s", name ? name : "?", where);
+                        ERR(l, m, _("unknown setting \"%s\" in %s"), name ? name : "?", where);
         }
 }
 
@@ -144,17 +144,17 @@ static void check_keys(struct loader *l, config_setting_t *s, const char *where,
 static bool text_ok(struct loader *l, config_setting_t *s, const char *name, const char *v) {
         size_t len = strlen(v), bad;
         if (len > STRING_MAX) {
-                ERR(l, s, "\"%s\" is too long (%zu bytes, at most %d)", name, len, STRING_MAX);
+                ERR(l, s, _("\"%s\" is too long (%zu bytes, at most %d)"), name, len, STRING_MAX);
                 return false;
         }
         if (!utf8_valid(v, len, &bad)) {
-                ERR(l, s, "\"%s\" is not valid UTF-8 (byte 0x%02x)", name, (unsigned char) v[bad]);
+                ERR(l, s, _("\"%s\" is not valid UTF-8 (byte 0x%02x)"), name, (unsigned char) v[bad]);
                 return false;
         }
         /* C0, C1, DEL and the bidirectional controls: U+202E would show a name reversed. */
         int control = utf8_find_control(v, NULL);
         if (control >= 0) {
-                ERR(l, s, "\"%s\" has a control character (U+%04X): one line of plain text is expected", name,
+                ERR(l, s, _("\"%s\" has a control character (U+%04X): one line of plain text is expected"), name,
                     (unsigned) control);
                 return false;
         }
@@ -168,7 +168,7 @@ static bool get_string(struct loader *l, config_setting_t *g, const char *name, 
                 return false;
         const char *v = config_setting_get_string(s);
         if (!v) {
-                ERR(l, s, "\"%s\" must be a string", name);
+                ERR(l, s, _("\"%s\" must be a string"), name);
                 return false;
         }
         if (!text_ok(l, s, name, v))
@@ -183,12 +183,12 @@ static bool get_int(struct loader *l, config_setting_t *g, const char *name, int
         if (!s)
                 return false;
         if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
-                ERR(l, s, "\"%s\" must be an integer", name);
+                ERR(l, s, _("\"%s\" must be an integer"), name);
                 return false;
         }
         long long v = config_setting_get_int64(s);
         if (v < min || v > max) {
-                ERR(l, s, "\"%s\" = %lld is out of range %d..%d", name, v, min, max);
+                ERR(l, s, _("\"%s\" = %lld is out of range %d..%d"), name, v, min, max);
                 return false;
         }
         *dst = (int) v;
@@ -200,7 +200,7 @@ static void get_bool(struct loader *l, config_setting_t *g, const char *name, bo
         if (!s)
                 return;
         if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-                ERR(l, s, "\"%s\" must be true or false", name);
+                ERR(l, s, _("\"%s\" must be true or false"), name);
                 return;
         }
         *dst = config_setting_get_bool(s);
@@ -219,9 +219,12 @@ static bool get_inline_secret(struct loader *l, config_setting_t *g, const char 
                 return false;
         const char *who = readers_of(l->mode);
         if (who && !(l->flags & CONFIG_NO_SECRETS))
-                log_warning("%s:%d: \"%s\" is written here, and %s may read this file: put it in %s (a systemd "
-                            "credential, or a file only merzimd's user reads)", l->file,
-                            config_setting_source_line(config_setting_get_member(g, name)), name, who, instead);
+                log_warning(streq(who, "everyone")
+                                    ? _("%s:%d: \"%s\" is written here, and everyone may read this file: put it in %s "
+                                        "(a systemd credential, or a file only merzimd's user reads)")
+                                    : _("%s:%d: \"%s\" is written here, and its group may read this file: put it in %s "
+                                        "(a systemd credential, or a file only merzimd's user reads)"),
+                            l->file, config_setting_source_line(config_setting_get_member(g, name)), name, instead);
         return true;
 }
 
@@ -242,7 +245,7 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
         if (r == -ENOENT && (l->flags & CONFIG_CHECK_ONLY) && strncmp(full, "/run/credentials/", 17) == 0)
                 return;
         if (r < 0) {
-                ERR(l, config_setting_get_member(g, name), "cannot read %s \"%s\": %s", name, full, strerror(-r));
+                ERR(l, config_setting_get_member(g, name), _("cannot read %s \"%s\": %s"), name, full, strerror(-r));
                 return;
         }
         size_t n = strlen(text);
@@ -253,9 +256,12 @@ static void get_secret_file(struct loader *l, config_setting_t *g, const char *n
         struct stat st;
         const char *who = stat(full, &st) == 0 ? readers_of(st.st_mode) : NULL;
         if (who)
-                log_warning("%s:%d: %s \"%s\" may be read by %s: make it readable by merzimd's user alone (chmod "
-                            "0600), or give it as a systemd credential", l->file,
-                            config_setting_source_line(config_setting_get_member(g, name)), name, full, who);
+                log_warning(streq(who, "everyone")
+                                    ? _("%s:%d: %s \"%s\" may be read by everyone: make it readable by merzimd's user "
+                                        "alone (chmod 0600), or give it as a systemd credential")
+                                    : _("%s:%d: %s \"%s\" may be read by its group: make it readable by merzimd's user "
+                                        "alone (chmod 0600), or give it as a systemd credential"),
+                            l->file, config_setting_source_line(config_setting_get_member(g, name)), name, full);
 }
 
 /* "HH:MM" as minutes after midnight. */
@@ -276,21 +282,21 @@ static void load_schedule(struct loader *l, config_setting_t *g) {
 
         _cleanup_free_ char *send = NULL, *catch_up = NULL;
         if (get_string(l, g, "send_time", &send) && parse_clock(send, &c->send_minute) < 0)
-                ERR(l, config_setting_get_member(g, "send_time"), "send_time \"%s\" is not HH:MM", send);
+                ERR(l, config_setting_get_member(g, "send_time"), _("send_time \"%s\" is not HH:MM"), send);
 
         config_setting_t *r = config_setting_get_member(g, "reminders");
         if (r) {
                 if (!config_setting_is_array(r)) {
-                        ERR(l, r, "reminders must be an array of days, e.g. [30, 7, 1]");
+                        ERR(l, r, _("reminders must be an array of days, e.g. [30, 7, 1]"));
                 } else {
                         c->n_reminders = 0;
                         for (int i = 0; i < config_setting_length(r); i++) {
                                 config_setting_t *e = config_setting_get_elem(r, (unsigned) i);
                                 long long d = config_setting_get_int64(e);
                                 if (config_setting_type(e) != CONFIG_TYPE_INT || d < 1 || d > 366)
-                                        ERR(l, e, "reminder days must be integers from 1 to 366");
+                                        ERR(l, e, _("reminder days must be integers from 1 to 366"));
                                 else if (c->n_reminders >= CONFIG_MAX_REMINDERS)
-                                        ERR(l, e, "at most %d reminders", CONFIG_MAX_REMINDERS);
+                                        ERR(l, e, _("at most %d reminders"), CONFIG_MAX_REMINDERS);
                                 else
                                         c->reminders[c->n_reminders++] = (int) d;
                         }
@@ -307,7 +313,7 @@ static void load_schedule(struct loader *l, config_setting_t *g) {
                         c->catch_up = CATCH_UP_SKIP;
                 else
                         ERR(l, config_setting_get_member(g, "catch_up"),
-                            "catch_up must be \"digest\" or \"skip\", not \"%s\"", catch_up);
+                            _("catch_up must be \"digest\" or \"skip\", not \"%s\""), catch_up);
         }
 }
 
@@ -338,8 +344,8 @@ static void load_smtp_sessions(struct loader *l, config_setting_t *g) {
         struct config *c = l->c;
         if (get_string(l, g, "helo_name", &c->smtp_helo_name) && !helo_name_valid(c->smtp_helo_name))
                 ERR(l, config_setting_get_member(g, "helo_name"),
-                    "helo_name \"%s\" must be a fully-qualified domain name (letters, digits, hyphens, at least "
-                    "one dot) or an address literal such as \"[192.0.2.1]\"", c->smtp_helo_name);
+                    _("helo_name \"%s\" must be a fully-qualified domain name (letters, digits, hyphens, at least "
+                    "one dot) or an address literal such as \"[192.0.2.1]\""), c->smtp_helo_name);
         get_int(l, g, "max_connections", 1, 64, &c->smtp_max_connections);
         get_int(l, g, "idle_seconds", 0, 3600, &c->smtp_idle_seconds);
 }
@@ -352,7 +358,7 @@ static void load_smtp(struct loader *l, config_setting_t *g) {
         check_keys(l, g, "smtp", keys);
         get_string(l, g, "url", &c->smtp_url);
         if (strncmp(c->smtp_url, "smtp://", 7) != 0 && strncmp(c->smtp_url, "smtps://", 8) != 0)
-                ERR(l, config_setting_get_member(g, "url"), "smtp url must start with smtp:// or smtps://");
+                ERR(l, config_setting_get_member(g, "url"), _("smtp url must start with smtp:// or smtps://"));
         _cleanup_free_ char *tls = NULL;
         if (get_string(l, g, "tls", &tls)) {
                 if (streq(tls, "starttls"))
@@ -363,10 +369,10 @@ static void load_smtp(struct loader *l, config_setting_t *g) {
                         c->smtp_tls = SMTP_TLS_NONE;
                 else
                         ERR(l, config_setting_get_member(g, "tls"),
-                            "tls must be \"starttls\", \"try\" or \"none\", not \"%s\"", tls);
+                            _("tls must be \"starttls\", \"try\" or \"none\", not \"%s\""), tls);
         }
         if (get_string(l, g, "from", &c->smtp_from) && (strpbrk(c->smtp_from, "\r\n") || !strchr(c->smtp_from, '@')))
-                ERR(l, config_setting_get_member(g, "from"), "from must be one address line with an @");
+                ERR(l, config_setting_get_member(g, "from"), _("from must be one address line with an @"));
         get_string(l, g, "username", &c->smtp_username);
         get_inline_secret(l, g, "password", "password_file", &c->smtp_password);
         get_secret_file(l, g, "password_file", &c->smtp_password);
@@ -401,11 +407,11 @@ static void load_token(struct loader *l, config_setting_t *g, struct api_token *
         get_string(l, g, "agency", &t->agency);
         get_string(l, g, "name", &t->name);
         if (coordinator == (t->agency != NULL))
-                ERR(l, g, "a token is either for one agency (agency = \"CODE\") or the coordinator's "
-                          "(coordinator = true)");
+                ERR(l, g, _("a token is either for one agency (agency = \"CODE\") or the coordinator's "
+                          "(coordinator = true)"));
         char *hash = NULL;
         if (!get_string(l, g, "sha256", &hash) || strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64)
-                ERR(l, g, "a token needs sha256 = \"<64 lower-case hex digits>\" (merzimctl token new makes one)");
+                ERR(l, g, _("a token needs sha256 = \"<64 lower-case hex digits>\" (merzimctl token new makes one)"));
         else
                 memcpy(t->sha256, hash, 65);
         free(hash);
@@ -437,23 +443,23 @@ static void load_http(struct loader *l, config_setting_t *g) {
                 if (!colon || colon == c->http_listen || parse_uint(colon + 1, 65535, &port) < 0 || port == 0 ||
                     inet_pton(ip6 ? AF_INET6 : AF_INET, ip6 ? host + 1 : host, addr) != 1)
                         ERR(l, config_setting_get_member(g, "listen"),
-                            "listen \"%s\" is not IPV4:PORT or [IPV6]:PORT (an address, not a host name)",
+                            _("listen \"%s\" is not IPV4:PORT or [IPV6]:PORT (an address, not a host name)"),
                             c->http_listen);
         }
         if (get_string(l, g, "public_url", &c->http_public_url) &&
             strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0)
-                ERR(l, config_setting_get_member(g, "public_url"), "public_url must start with http:// or https://");
+                ERR(l, config_setting_get_member(g, "public_url"), _("public_url must start with http:// or https://"));
         get_inline_secret(l, g, "link_secret", "link_secret_file", &c->link_secret);
         get_secret_file(l, g, "link_secret_file", &c->link_secret);
         if (c->link_secret && strlen(c->link_secret) < 16)
-                ERR(l, g, "the link secret must be at least 16 characters");
+                ERR(l, g, _("the link secret must be at least 16 characters"));
         get_int(l, g, "link_days", 1, 3650, &c->link_days);
         get_int(l, g, "max_connections", 16, 100000, &c->http_max_connections);
         get_int(l, g, "max_connections_per_address", 0, 100000, &c->http_max_connections_per_address);
         c->tokens = load_list(l, g, "tokens", sizeof(struct api_token), &c->n_tokens, load_token_any);
         if (c->http_enabled && !config_setting_get_member(g, "link_secret") &&
             !config_setting_get_member(g, "link_secret_file"))
-                ERR(l, g, "http is enabled: give link_secret_file (or link_secret) to sign confirmation links");
+                ERR(l, g, _("http is enabled: give link_secret_file (or link_secret) to sign confirmation links"));
 }
 
 static bool valid_language(const char *s) {
@@ -490,7 +496,7 @@ static bool get_strings(struct loader *l, config_setting_t *g, const char *key, 
         }
         v[n] = NULL;
         if (!ok)
-                ERR(l, e, "%s must be a string or an array of strings", what);
+                ERR(l, e, _("%s must be a string or an array of strings"), what);
         *ret = v;
         return ok;
 }
@@ -500,7 +506,7 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
         check_keys(l, g, "an agency", keys);
         a->line = config_setting_source_line(g);
         if (!get_string(l, g, "code", &a->code) || isempty(a->code)) {
-                ERR(l, g, "an agency needs a code, as written in plans");
+                ERR(l, g, _("an agency needs a code, as written in plans"));
                 a->code = a->code ? a->code : xstrdup("");
         }
         get_string(l, g, "name", &a->name);
@@ -509,11 +515,11 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                 for (size_t i = 0; a->aliases[i]; i++)
                         if (text_ok(l, config_setting_get_member(g, "aliases"), "aliases", a->aliases[i]) &&
                             isempty(a->aliases[i]))
-                                ERR(l, config_setting_get_member(g, "aliases"), "an alias of agency %s is empty",
+                                ERR(l, config_setting_get_member(g, "aliases"), _("an alias of agency %s is empty"),
                                     a->code);
         a->language = xstrdup(l->c->language);
         if (get_string(l, g, "language", &a->language) && !valid_language(a->language))
-                ERR(l, config_setting_get_member(g, "language"), "language \"%s\" of agency %s is not kk, ru or en",
+                ERR(l, config_setting_get_member(g, "language"), _("language \"%s\" of agency %s is not kk, ru or en"),
                     a->language, a->code);
 
         config_setting_t *e = config_setting_get_member(g, "email");
@@ -526,38 +532,38 @@ static void load_agency(struct loader *l, config_setting_t *g, struct agency_con
                 for (int i = 0; i < config_setting_length(e); i++) {
                         const char *v = config_setting_get_string_elem(e, i);
                         if (!v) {
-                                ERR(l, e, "email of agency %s must be a string or an array of strings", a->code);
+                                ERR(l, e, _("email of agency %s must be a string or an array of strings"), a->code);
                                 break;
                         }
                         a->emails = xreallocarray(a->emails, n + 2, sizeof(char *));
                         a->emails[n++] = xstrdup(v);
                 }
         } else if (e) {
-                ERR(l, e, "email of agency %s must be a string or an array of strings", a->code);
+                ERR(l, e, _("email of agency %s must be a string or an array of strings"), a->code);
         }
         a->emails[n] = NULL;
         for (size_t i = 0; i < n; i++)
                 if (text_ok(l, e, "email", a->emails[i]) && !valid_email(a->emails[i]))
-                        ERR(l, e, "agency %s: \"%s\" is not an e-mail address", a->code, a->emails[i]);
+                        ERR(l, e, _("agency %s: \"%s\" is not an e-mail address"), a->code, a->emails[i]);
 
         config_setting_t *w = config_setting_get_member(g, "webhook");
         if (w) {
                 static const char *const wkeys[] = {"url", "secret", "secret_file", NULL};
                 if (!config_setting_is_group(w)) {
-                        ERR(l, w, "webhook of agency %s must be a group { url = ...; secret = ...; }", a->code);
+                        ERR(l, w, _("webhook of agency %s must be a group { url = ...; secret = ...; }"), a->code);
                         return;
                 }
                 check_keys(l, w, "a webhook", wkeys);
                 if (!get_string(l, w, "url", &a->webhook_url) ||
                     (strncmp(a->webhook_url, "https://", 8) != 0 && strncmp(a->webhook_url, "http://", 7) != 0))
-                        ERR(l, w, "webhook of agency %s needs an http:// or https:// url", a->code);
+                        ERR(l, w, _("webhook of agency %s needs an http:// or https:// url"), a->code);
                 else if (strchr(a->webhook_url, ' '))
-                        ERR(l, w, "webhook of agency %s: \"%s\" is not a URL (it has a space)", a->code,
+                        ERR(l, w, _("webhook of agency %s: \"%s\" is not a URL (it has a space)"), a->code,
                             a->webhook_url);
                 get_inline_secret(l, w, "secret", "secret_file", &a->webhook_secret);
                 get_secret_file(l, w, "secret_file", &a->webhook_secret);
                 if (isempty(a->webhook_secret) && !config_setting_get_member(w, "secret_file"))
-                        ERR(l, w, "webhook of agency %s needs a secret (or secret_file) to sign with", a->code);
+                        ERR(l, w, _("webhook of agency %s needs a secret (or secret_file) to sign with"), a->code);
         }
 }
 
@@ -566,7 +572,7 @@ static void load_plan(struct loader *l, config_setting_t *g, struct plan_setting
         check_keys(l, g, "a plan", keys);
         p->line = config_setting_source_line(g);
         if (!get_string(l, g, "title", &p->title))
-                ERR(l, g, "a plan needs the title it has in the document");
+                ERR(l, g, _("a plan needs the title it has in the document"));
         get_string(l, g, "coordinator", &p->coordinator);
         get_string(l, g, "supervisor", &p->supervisor);
         _cleanup_free_ char *bare = NULL;
@@ -574,18 +580,18 @@ static void load_plan(struct loader *l, config_setting_t *g, struct plan_setting
                 if (streq(bare, "first"))
                         p->month_start = true;
                 else if (!streq(bare, "last"))
-                        ERR(l, config_setting_get_member(g, "bare_month"), "bare_month is \"first\" or \"last\" "
-                            "(the day of the month a deadline of only a month means), not \"%s\"", bare);
+                        ERR(l, config_setting_get_member(g, "bare_month"), _("bare_month is \"first\" or \"last\" "
+                            "(the day of the month a deadline of only a month means), not \"%s\""), bare);
         }
         config_setting_t *y = config_setting_get_member(g, "years");
         if (y) {
                 if (!config_setting_is_array(y) || config_setting_length(y) != 2) {
-                        ERR(l, y, "years must be [first, last]");
+                        ERR(l, y, _("years must be [first, last]"));
                 } else {
                         p->year_from = config_setting_get_int_elem(y, 0);
                         p->year_to = config_setting_get_int_elem(y, 1);
                         if (p->year_from < 1900 || p->year_to > 2199 || p->year_from > p->year_to)
-                                ERR(l, y, "years [%d, %d] is not a range of years", p->year_from, p->year_to);
+                                ERR(l, y, _("years [%d, %d] is not a range of years"), p->year_from, p->year_to);
                 }
         }
 }
@@ -598,7 +604,7 @@ static void *load_list(struct loader *l, config_setting_t *root, const char *nam
         if (!list)
                 return NULL;
         if (!config_setting_is_list(list)) {
-                ERR(l, list, "%s must be a list: %s = ( { ... }, { ... } );", name, name);
+                ERR(l, list, _("%s must be a list: %s = ( { ... }, { ... } );"), name, name);
                 return NULL;
         }
         int len = config_setting_length(list);
@@ -606,7 +612,7 @@ static void *load_list(struct loader *l, config_setting_t *root, const char *nam
         for (int i = 0; i < len; i++) {
                 config_setting_t *g = config_setting_get_elem(list, (unsigned) i);
                 if (!config_setting_is_group(g)) {
-                        ERR(l, g, "each of %s must be a group { ... }", name);
+                        ERR(l, g, _("each of %s must be a group { ... }"), name);
                         continue;
                 }
                 one(l, g, items + (*n)++ * size);
@@ -669,8 +675,8 @@ static void index_agency_keys(struct loader *l) {
                 const struct agency_contact *a = &c->agencies[prev->agency], *b = &c->agencies[cur->agency];
                 if (streq(a->code, b->code))
                         continue; /* the same code twice: check_references says so */
-                errlist_add(l->errs, l->file, b->line, "agency %s: \"%s\" is also agency %s (line %d), as written or "
-                            "as an alias: a plan's executor must reach one agency", b->code, cur->key, a->code,
+                errlist_add(l->errs, l->file, b->line, _("agency %s: \"%s\" is also agency %s (line %d), as written or "
+                            "as an alias: a plan's executor must reach one agency"), b->code, cur->key, a->code,
                             a->line);
         }
 }
@@ -690,7 +696,7 @@ static void check_references(struct loader *l) {
         for (size_t i = 0; i < c->n_agencies; i++)
                 if (first[i] != SIZE_MAX)
                         errlist_add(l->errs, l->file, c->agencies[i].line,
-                                    "agency %s is configured twice (first on line %d)", c->agencies[i].code,
+                                    _("agency %s is configured twice (first on line %d)"), c->agencies[i].code,
                                     c->agencies[first[i]].line);
         free(first);
 }
@@ -709,7 +715,7 @@ static void load_root(struct loader *l, config_setting_t *root) {
         }
         if (get_string(l, root, "timezone", &c->timezone) && tz_check(c->timezone) < 0)
                 ERR(l, config_setting_get_member(root, "timezone"),
-                    "unknown time zone \"%s\" (see /usr/share/zoneinfo)", c->timezone);
+                    _("unknown time zone \"%s\" (see /usr/share/zoneinfo)"), c->timezone);
         if (get_string(l, root, "calendar", &c->calendar) && isempty(c->calendar)) {
                 /* calendar = ""; is the built-in calendar. */
                 free(c->calendar);
@@ -719,7 +725,7 @@ static void load_root(struct loader *l, config_setting_t *root) {
                 free(c->calendar);
                 c->calendar = full;
                 if (access(full, R_OK) < 0)
-                        ERR(l, config_setting_get_member(root, "calendar"), "cannot read the calendar \"%s\": %s",
+                        ERR(l, config_setting_get_member(root, "calendar"), _("cannot read the calendar \"%s\": %s"),
                             full, strerror(errno));
         }
         if (get_string(l, root, "templates", &c->templates) && isempty(c->templates)) {
@@ -734,15 +740,15 @@ static void load_root(struct loader *l, config_setting_t *root) {
         _cleanup_free_ char *shift = NULL;
         if (get_string(l, root, "effective_due", &shift) && due_shift_from_string(shift, &c->due_shift) < 0)
                 ERR(l, config_setting_get_member(root, "effective_due"),
-                    "effective_due must be \"preceding\", \"following\" or \"none\", not \"%s\"", shift);
+                    _("effective_due must be \"preceding\", \"following\" or \"none\", not \"%s\""), shift);
         if (get_string(l, root, "language", &c->language) && !valid_language(c->language))
-                ERR(l, config_setting_get_member(root, "language"), "language \"%s\" is not kk, ru or en",
+                ERR(l, config_setting_get_member(root, "language"), _("language \"%s\" is not kk, ru or en"),
                     c->language);
         if (get_string(l, root, "hostname", &c->hostname) &&
             (isempty(c->hostname) || strspn(c->hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
                                              strlen(c->hostname)))
                 ERR(l, config_setting_get_member(root, "hostname"),
-                    "hostname \"%s\" must be a DNS name: letters, digits, dots and hyphens", c->hostname);
+                    _("hostname \"%s\" must be a DNS name: letters, digits, dots and hyphens"), c->hostname);
 
         static const struct {
                 const char *name;
@@ -759,7 +765,7 @@ static void load_root(struct loader *l, config_setting_t *root) {
                 if (!g)
                         continue;
                 if (!config_setting_is_group(g))
-                        ERR(l, g, "%s must be a group: %s = { ... };", groups[i].name, groups[i].name);
+                        ERR(l, g, _("%s must be a group: %s = { ... };"), groups[i].name, groups[i].name);
                 else
                         groups[i].load(l, g);
         }
@@ -809,7 +815,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         size_t len;
         int r = read_file_max(path, CONFIG_FILE_MAX, &text, &len);
         if (r < 0) {
-                errlist_add(errs, path, 0, "cannot open: %s", strerror(-r));
+                errlist_add(errs, path, 0, _("cannot open: %s"), strerror(-r));
                 config_free(c);
                 return r;
         }

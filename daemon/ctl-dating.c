@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "dating.h"
 #include "log.h"
 #include "util.h"
@@ -80,10 +81,17 @@ static int dating_command(struct ctl *ctl, int argc, char **argv, enum dating_ki
                                          res.moved));
                 return EXIT_SUCCESS;
         }
-        printf("measure %lu, period %s: due %s", measure, res.period, res.nominal);
-        if (!streq(res.nominal, res.effective))
-                printf(" (effective %s, a working day)", res.effective);
-        printf("%s\n", res.moved ? "; moved from the date given before" : "; merzimd reminds as for any deadline");
+        _cleanup_free_ char *nominal = date_text_shown(res.nominal), *effective = date_text_shown(res.effective);
+        if (streq(res.nominal, res.effective))
+                printf(res.moved ? _("measure %lu, period %s: due %s; moved from the date given before\n")
+                                 : _("measure %lu, period %s: due %s; merzimd reminds as for any deadline\n"),
+                       measure, res.period, nominal);
+        else
+                printf(res.moved ? _("measure %lu, period %s: due %s (effective %s, a working day); moved from the date "
+                                     "given before\n")
+                                 : _("measure %lu, period %s: due %s (effective %s, a working day); merzimd reminds as "
+                                     "for any deadline\n"),
+                       measure, res.period, nominal, effective);
         return EXIT_SUCCESS;
 }
 

@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "deadline.h"
+#include "i18n.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -48,15 +49,15 @@ static int plan_years(struct ctl *ctl, const char *arg, int *from, int *to) {
         }
         sqlite3_reset(st);
         if (!found) {
-                fprintf(stderr, "merzimctl deadline: there is no plan %s (see merzimctl plans)\n", arg);
+                fprintf(stderr, _("merzimctl deadline: there is no plan %s (see merzimctl plans)\n"), arg);
                 return EXIT_FAILURE;
         }
         return EXIT_SUCCESS;
 }
 
 static const char *weekday_name(day_t d) {
-        static const char *const names[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                                            "Sunday"};
+        static const char *const names[] = {N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"),
+                                            N_("Friday"),  N_("Saturday"), N_("Sunday")};
         return names[date_weekday(d) - 1];
 }
 
@@ -83,7 +84,7 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
         struct deadline_context dctx = {.year_from = a.year_from, .year_to = a.year_to};
         char err[512];
         if (deadline_read(phrase, &dctx, &rules, err, sizeof(err)) < 0) {
-                fprintf(stderr, "merzimctl deadline: cannot read \"%s\": %s\n", phrase, err);
+                fprintf(stderr, _("merzimctl deadline: cannot read \"%s\": %s\n"), phrase, err);
                 return EXIT_FAILURE;
         }
         if (ctl_load_calendar(ctl) < 0)
@@ -92,7 +93,7 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
         struct deadline_occurrence *occ;
         int n = deadline_expand_rules(&rules, a.year_from, a.year_to, &occ);
         if (n == -EDOM) {
-                fprintf(stderr, "merzimctl deadline: \"%s\" names no years; give --years FIRST-LAST or --plan ID\n",
+                fprintf(stderr, _("merzimctl deadline: \"%s\" names no years; give --years FIRST-LAST or --plan ID\n"),
                         phrase);
                 return EXIT_FAILURE;
         }
@@ -119,8 +120,11 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                                                              "nominal_due", nominal, "effective_due", effective,
                                                              "rule", rule, "moved_because", why));
                 else {
-                        _cleanup_free_ char *why_shown = utf8_printable(why);
-                        printf("%s\t%s\t%s%s%s\n", nominal, effective, occ[k].period, why ? "\t" : "", why_shown);
+                        /* A weekday in the user's language; a holiday's name as the calendar gives it. */
+                        _cleanup_free_ char *why_shown = why ? utf8_printable(_(why)) : NULL;
+                        char nominal_shown[DATE_SHOWN_MAX], effective_shown[DATE_SHOWN_MAX];
+                        printf("%s\t%s\t%s%s%s\n", date_shown(occ[k].nominal, nominal_shown),
+                               date_shown(eff, effective_shown), occ[k].period, why ? "\t" : "", why ? why_shown : "");
                 }
         }
         /* The rules that give no date of their own: say what each waits for. */
@@ -136,11 +140,11 @@ int cmd_deadline(struct ctl *ctl, int argc, char **argv) {
                         continue;
                 }
                 if (dl->kind == DEADLINE_RELATIVE)
-                        printf("%s\tno date until the event «%s» is recorded (merzimctl event)\n", one, dl->event);
+                        printf(_("%s\tno date until the event «%s» is recorded (merzimctl event)\n"), one, dl->event);
                 else if (dl->kind == DEADLINE_EVENT)
-                        printf("%s\tno date: given by hand when «%s» happens (merzimctl due)\n", one, dl->event);
+                        printf(_("%s\tno date: given by hand when «%s» happens (merzimctl due)\n"), one, dl->event);
                 else
-                        printf("%s\tno date: tracked, never due\n", one);
+                        printf(_("%s\tno date: tracked, never due\n"), one);
         }
         if (arr)
                 ctl_print_json(arr);

@@ -57,13 +57,13 @@ int cmd_ics(struct ctl *ctl, int argc, char **argv) {
         _cleanup_free_ char *text = NULL;
         r = ics_build(ctl->store, ctl->config, ctl->calendar, &o, &text);
         if (r == -ENOENT) {
-                fprintf(stderr, "merzimctl ics: no plan %lld (see merzimctl plans)\n", (long long) a.plan);
+                fprintf(stderr, _("merzimctl ics: no plan %lld (see merzimctl plans)\n"), (long long) a.plan);
                 return EXIT_FAILURE;
         }
         if (r < 0)
                 return EXIT_FAILURE;
         if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
-                fprintf(stderr, "merzimctl ics: cannot write: %s\n", strerror(errno));
+                fprintf(stderr, _("merzimctl ics: cannot write: %s\n"), strerror(errno));
                 return EXIT_FAILURE;
         }
         return EXIT_SUCCESS;

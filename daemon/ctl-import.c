@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "import.h"
 #include "roadmap.h"
 #include "util.h"
@@ -61,11 +62,25 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
                 ctl_print_json(o);
                 return;
         }
-        printf("%s: plan %lld \"%s\"\n", file, (long long) rep->plan_id, r->title);
-        if (r->doc_date || r->doc_number)
-                printf("  edition: %s № %s\n", r->doc_date ? r->doc_date : "?", r->doc_number ? r->doc_number : "?");
-        printf("  read from %s: %d measures in %d sections, %d occurrences, %d agencies\n",
-               doc_format_name(r->format), rep->n_measures, rep->n_sections, rep->n_occurrences, rep->n_agencies);
+        printf(_("%s: plan %lld \"%s\"\n"), file, (long long) rep->plan_id, r->title);
+        if (r->doc_date || r->doc_number) {
+                char date[DATE_SHOWN_MAX];
+                day_t d;
+                const char *date_text = !r->doc_date                          ? "?"
+                                        : date_parse(r->doc_date, &d) >= 0 ? date_shown(d, date)
+                                                                              : r->doc_date;
+                printf(_("  edition: %s № %s\n"), date_text, r->doc_number ? r->doc_number : "?");
+        }
+        printf(r->format == DOC_HTML ? _("  read from a web page (HTML):\n")
+               : r->format == DOC_DOCX ? _("  read from a Word document (.docx):\n")
+                                       : _("  read from text:\n"));
+        const struct ctl_figure read[] = {
+                {_("sections"), rep->n_sections},
+                {_("measures"), rep->n_measures},
+                {_("occurrences"), rep->n_occurrences},
+                {_("agencies"), rep->n_agencies},
+        };
+        ctl_print_figures("    ", read, ELEMENTSOF(read));
         if (rep->n_waiting)
                 printf(plural("  %d measure is undated: its deadline gives no date (see the warnings above); give it "
                               "a date with merzimctl due, or its event's with merzimctl event\n",
@@ -74,16 +89,22 @@ static void print_report(struct ctl *ctl, const char *file, const struct roadmap
                               (unsigned long) rep->n_waiting),
                        rep->n_waiting);
         if (rep->unchanged) {
-                printf("  this document was imported before: nothing changed\n");
+                printf(_("  this document was imported before: nothing changed\n"));
                 return;
         }
-        printf("  %s: %d measures added, %d updated, %d withdrawn; %d occurrences added, %d rescheduled, "
-               "%d withdrawn; %d new agencies\n",
-               dry_run ? "would change" : "changed", rep->measures_added, rep->measures_updated,
-               rep->measures_withdrawn, rep->occurrences_added, rep->occurrences_rescheduled,
-               rep->occurrences_withdrawn, rep->agencies_added);
+        printf(dry_run ? _("  would change:\n") : _("  changed:\n"));
+        const struct ctl_figure changes[] = {
+                {_("measures added"), rep->measures_added},
+                {_("measures updated"), rep->measures_updated},
+                {_("measures withdrawn"), rep->measures_withdrawn},
+                {_("occurrences added"), rep->occurrences_added},
+                {_("occurrences rescheduled"), rep->occurrences_rescheduled},
+                {_("occurrences withdrawn"), rep->occurrences_withdrawn},
+                {_("new agencies"), rep->agencies_added},
+        };
+        ctl_print_figures("    ", changes, ELEMENTSOF(changes));
         if (dry_run)
-                printf("  dry run: nothing was written\n");
+                printf(_("  dry run: nothing was written\n"));
 }
 
 int cmd_import(struct ctl *ctl, int argc, char **argv) {
@@ -107,12 +128,12 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         /* A byte more than a document may have, for the parser to refuse it: no more is read. */
         int r = read_file_max(file, DOC_SIZE_MAX, &text, &len);
         if (r == -EFBIG) {
-                fprintf(stderr, "%s: the document is larger than %u MiB: merzim reads documents of up to %u MiB\n",
+                fprintf(stderr, _("%s: the document is larger than %u MiB: merzim reads documents of up to %u MiB\n"),
                         file, DOC_SIZE_MAX >> 20, DOC_SIZE_MAX >> 20);
                 return EXIT_FAILURE;
         }
         if (r < 0) {
-                fprintf(stderr, "merzimctl import: cannot read %s: %s\n", file, strerror(-r));
+                fprintf(stderr, _("merzimctl import: cannot read %s: %s\n"), file, strerror(-r));
                 return EXIT_FAILURE;
         }
 
@@ -167,7 +188,7 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         struct import_report rep;
         r = import_roadmap(ctl->store, map, &o, &rep);
         if (r < 0)
-                fprintf(stderr, "merzimctl import: %s was not imported; the database is unchanged\n", file);
+                fprintf(stderr, _("merzimctl import: %s was not imported; the database is unchanged\n"), file);
         else
                 print_report(ctl, file, map, &rep, a.dry_run);
         int undated = rep.n_waiting;

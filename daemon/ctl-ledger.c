@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "tzone.h"
 #include "utf8.h"
@@ -65,7 +66,7 @@ static int change(struct ctl *ctl, int argc, char **argv, const char *status, co
         if (a.at_arg)
                 tz_parse(a.at_arg, &a.at);
         if (a.at > ctl->now) {
-                fprintf(stderr, "merzimctl %s: --at is in the future\n", ctl->command);
+                fprintf(stderr, _("merzimctl %s: --at is in the future\n"), ctl->command);
                 return EXIT_FAILURE;
         }
 
@@ -88,13 +89,22 @@ static int change(struct ctl *ctl, int argc, char **argv, const char *status, co
         sqlite3_bind_int64(st, 1, id);
         if (sqlite3_step(st) == SQLITE_ROW) {
                 _cleanup_free_ char *period = utf8_printable(stmt_text(st, 1));
-                _cleanup_free_ char *due = utf8_printable(stmt_text(st, 2));
-                _cleanup_free_ char *now = utf8_printable(stmt_text(st, 3));
+                _cleanup_free_ char *due_iso = utf8_printable(stmt_text(st, 2));
+                _cleanup_free_ char *due = date_text_shown(due_iso);
+                const char *now = stmt_text(st, 3);
+                const char *number = stmt_text(st, 0);
                 if (r == -EALREADY)
-                        printf("measure %s, period %s (due %s) is already %s; nothing changed\n", stmt_text(st, 0),
-                               period, due, now);
+                        printf(streq(now, "done")     ? _("measure %s, period %s (due %s) is already done; nothing changed\n")
+                               : streq(now, "waived") ? _("measure %s, period %s (due %s) is already waived; nothing "
+                                                          "changed\n")
+                                                      : _("measure %s, period %s (due %s) is already pending; nothing "
+                                                          "changed\n"),
+                               number, period, due);
                 else if (r >= 0)
-                        printf("measure %s, period %s (due %s) is now %s\n", stmt_text(st, 0), period, due, now);
+                        printf(streq(now, "done")     ? _("measure %s, period %s (due %s) is now done\n")
+                               : streq(now, "waived") ? _("measure %s, period %s (due %s) is now waived\n")
+                                                      : _("measure %s, period %s (due %s) is now pending\n"),
+                               number, period, due);
         }
         sqlite3_reset(st);
         return r < 0 && r != -EALREADY ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "table.h"
 #include "tzone.h"
 #include "utf8.h"
@@ -96,8 +97,9 @@ int cmd_plans(struct ctl *ctl, int argc, char **argv) {
         if (!st)
                 return EXIT_FAILURE;
         json_t *arr = json_array();
-        struct table *t = table_new((const char *const[]) {"ID", "~TITLE", "~EDITION", "YEARS", "MEASURES",
-                                                          "OCCURRENCES", "AGENCIES", "COORDINATOR", NULL});
+        struct table *t = table_new((const char *const[]) {N_("ID"), "~" N_("TITLE"), "~" N_("EDITION"), N_("YEARS"),
+                                                          N_("MEASURES"), N_("OCCURRENCES"), N_("AGENCIES"),
+                                                          N_("COORDINATOR"), NULL});
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *coord = plan_coordinator(ctl, stmt_text(st, 1), stmt_text(st, 5));
                 json_array_append_new(arr, json_pack("{s:I, s:s, s:s?, s:i, s:i, s:s?, s:i, s:i, s:i, s:s?, s:s?}",
@@ -107,7 +109,8 @@ int cmd_plans(struct ctl *ctl, int argc, char **argv) {
                         "occurrences", sqlite3_column_int(st, 7), "agencies", sqlite3_column_int(st, 8),
                         "source", stmt_text(st, 9), "imported_at", stmt_text(st, 10)));
                 _cleanup_free_ char *years = xasprintf("%d–%d", sqlite3_column_int(st, 3), sqlite3_column_int(st, 4));
-                table_add(t, (const char *const[]) {stmt_text(st, 0), stmt_text(st, 1), stmt_text(st, 2), years,
+                _cleanup_free_ char *edition = date_text_shown(stmt_text(st, 2));
+                table_add(t, (const char *const[]) {stmt_text(st, 0), stmt_text(st, 1), edition, years,
                                                    stmt_text(st, 6), stmt_text(st, 7), stmt_text(st, 8), coord});
         }
         sqlite3_reset(st);
@@ -118,7 +121,7 @@ int cmd_plans(struct ctl *ctl, int argc, char **argv) {
                 if (table_rows(t))
                         table_print(t, stdout, table_default_width());
                 else
-                        printf("No plans yet: import one with merzimctl import FILE\n");
+                        printf(_("No plans yet: import one with merzimctl import FILE\n"));
         }
         table_free(t);
         return EXIT_SUCCESS;
@@ -185,8 +188,8 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
         }
         sqlite3_reset(st);
 
-        struct table *t = table_new((const char *const[]) {"NO", "~NAME", "~DEADLINE", "~EXECUTORS (* by agreement)",
-                                                          "REPORT TO", NULL});
+        struct table *t = table_new((const char *const[]) {N_("NO"), "~" N_("NAME"), "~" N_("DEADLINE"),
+                                                          "~" N_("EXECUTORS (* by agreement)"), N_("REPORT TO"), NULL});
         size_t i;
         json_t *m;
         json_array_foreach(arr, i, m) {
@@ -205,7 +208,7 @@ int cmd_measures(struct ctl *ctl, int argc, char **argv) {
                 _cleanup_free_ char *no = label && atoll(label) != number ? xasprintf("%lld (%s)", number, label)
                                                                           : xasprintf("%lld", number);
                 const char *undated = json_string_value(json_object_get(m, "undated"));
-                _cleanup_free_ char *deadline = undated ? xasprintf("%s [undated]",
+                _cleanup_free_ char *deadline = undated ? xasprintf(_("%s [undated]"),
                                                                     json_string_value(json_object_get(m, "deadline")))
                                                         : xstrdup(json_string_value(json_object_get(m, "deadline")));
                 table_add(t, (const char *const[]) {no, json_string_value(json_object_get(m, "name")), deadline,
@@ -317,21 +320,22 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
         if (agency_rows(ctl, a.plan, &rows, &n) < 0)
                 return EXIT_FAILURE;
         json_t *arr = json_array();
-        struct table *t = table_new((const char *const[]) {"~CODE", "~NAME", "MEASURES", "LEAD", "BY AGREEMENT",
-                                                          "REPORTS", "~ALSO", "CONTACT", NULL});
+        struct table *t = table_new((const char *const[]) {"~" N_("CODE"), "~" N_("NAME"), N_("MEASURES"), N_("LEAD"),
+                                                          N_("BY AGREEMENT"), N_("REPORTS"), "~" N_("ALSO"),
+                                                          N_("CONTACT"), NULL});
         bool any_group = false;
         for (size_t i = 0; i < n; i++) {
                 struct agency_row *row = &rows[i];
                 const struct agency_contact *c = config_agency(ctl->config, row->code);
                 const char *name = c && c->name ? c->name : row->name;
-                const char *contact = !c ? "not configured"
-                                      : agency_contact_reachable(c) ? (c->webhook_url && c->emails[0] ? "e-mail, webhook"
-                                                                       : c->webhook_url             ? "webhook"
-                                                                                                     : "e-mail")
-                                                                   : "none";
-                const char *also = row->coordinator && row->supervisor ? "coordinator, supervisor"
-                                   : row->coordinator                  ? "coordinator"
-                                   : row->supervisor                   ? "supervisor"
+                const char *contact = !c ? _("not configured")
+                                      : agency_contact_reachable(c) ? (c->webhook_url && c->emails[0] ? _("e-mail, webhook")
+                                                                       : c->webhook_url             ? _("webhook")
+                                                                                                     : _("e-mail"))
+                                                                   : _("none");
+                const char *also = row->coordinator && row->supervisor ? _("coordinator, supervisor")
+                                   : row->coordinator                  ? _("coordinator")
+                                   : row->supervisor                   ? _("supervisor")
                                                                        : "";
                 /* A spelling or a group the configuration maps to one of its agencies. */
                 const char *maps_to = c && !streq(c->code, row->code) ? c->code : NULL;
@@ -342,8 +346,9 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
                                                      row->supervisor, "reachable", agency_contact_reachable(c), "kind",
                                                      row->group ? "group" : "agency", "configured_as", maps_to));
                 any_group = any_group || (row->group && !maps_to);
-                _cleanup_free_ char *shown = row->group ? xasprintf("%s (group)", row->code) : xstrdup(row->code);
-                _cleanup_free_ char *reach = maps_to ? xasprintf("%s, as %s", contact, maps_to) : xstrdup(contact);
+                _cleanup_free_ char *shown = row->group ? xasprintf(_("%s (group)"), row->code) : xstrdup(row->code);
+                /* TRANSLATORS: how an agency is reached (e-mail, webhook), as the agency it is configured as. */
+                _cleanup_free_ char *reach = maps_to ? xasprintf(_("%s, as %s"), contact, maps_to) : xstrdup(contact);
                 char measures[16], lead[16], agreement[16], reports[16];
                 snprintf(measures, sizeof(measures), "%d", row->measures);
                 snprintf(lead, sizeof(lead), "%d", row->lead);
@@ -362,11 +367,23 @@ int cmd_agencies(struct ctl *ctl, int argc, char **argv) {
                 table_print(t, stdout, table_default_width());
                 printf(plural("%zu agency\n", "%zu agencies\n", table_rows(t)), table_rows(t));
                 if (any_group)
-                        printf("A group's messages go to the coordinator until an agency lists it among its aliases "
-                               "in merzim.conf.\n");
+                        printf(_("A group's messages go to the coordinator until an agency lists it among its aliases "
+                                 "in merzim.conf.\n"));
         }
         table_free(t);
         return EXIT_SUCCESS;
+}
+
+/* An occurrence's status in the table, in the user's language (JSON keeps "pending", "done", "waived"). */
+static const char *occurrence_status_shown(const char *status) {
+        if (streq(status, "pending"))
+                /* TRANSLATORS: the STATUS of an occurrence not done yet (merzimctl occurrences). */
+                return _("pending");
+        if (streq(status, "done"))
+                return _("done");
+        if (streq(status, "waived"))
+                return _("waived");
+        return status;
 }
 
 int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
@@ -402,24 +419,29 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
         sqlite3_bind_int(st, 6, overdue);
 
         json_t *arr = json_array();
-        struct table *t = table_new((const char *const[]) {"PLAN", "MEASURE", "PERIOD", "NOMINAL", "EFFECTIVE",
-                                                          "STATUS", "~DAYS", "~LEAD", "~DONE", NULL});
+        struct table *t = table_new((const char *const[]) {N_("PLAN"), N_("MEASURE"), N_("PERIOD"), N_("NOMINAL"),
+                                                          N_("EFFECTIVE"), N_("STATUS"), "~" N_("DAYS"), "~" N_("LEAD"),
+                                                          "~" N_("DONE"), NULL});
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *status = stmt_text(st, 5);
                 int late = (int) sqlite3_column_double(st, 9);
                 bool pending = streq(status, "pending");
+                /* TRANSLATORS: the DAYS cell of a pending occurrence: how many days late it is. */
                 _cleanup_free_ char *days = !pending  ? NULL
-                                            : late > 0 ? xasprintf("%d overdue", late)
-                                                       : xasprintf("%d left", -late);
+                                            : late > 0 ? xasprintf(plural("%d overdue", "%d overdue", (unsigned long) late), late)
+                                                       /* TRANSLATORS: the DAYS cell: how many days are left. */
+                                                       : xasprintf(plural("%d left", "%d left", (unsigned long) -late), -late);
                 /* The day it was done in the plan's time zone, as report shows it (it is kept in UTC). */
-                char done_on[DATE_ISO_MAX] = "";
+                char done_on[DATE_SHOWN_MAX] = "";
                 int64_t done_at;
                 if (stmt_text(st, 6) && tz_parse(stmt_text(st, 6), &done_at) >= 0)
-                        date_format(tz_day(done_at, NULL), done_on);
-                _cleanup_free_ char *done = stmt_text(st, 6)
-                        ? xasprintf("%s%s%s", done_on, stmt_text(st, 7) ? " by " : "",
-                                    stmt_text(st, 7) ? stmt_text(st, 7) : "")
-                        : (stmt_text(st, 8) ? xstrdup(stmt_text(st, 8)) : NULL);
+                        date_shown(tz_day(done_at, NULL), done_on);
+                _cleanup_free_ char *done = !stmt_text(st, 6) ? (stmt_text(st, 8) ? xstrdup(stmt_text(st, 8)) : NULL)
+                                            /* TRANSLATORS: the DONE cell: the day it was done and by whom. */
+                                            : stmt_text(st, 7) ? xasprintf(_("%s by %s"), done_on, stmt_text(st, 7))
+                                                               : xstrdup(done_on);
+                _cleanup_free_ char *nominal = date_text_shown(stmt_text(st, 3));
+                _cleanup_free_ char *effective = date_text_shown(stmt_text(st, 4));
                 json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "plan",
                                       sqlite3_column_int64(st, 0), "measure", sqlite3_column_int(st, 1), "period",
                                       stmt_text(st, 2), "nominal_due", stmt_text(st, 3), "effective_due",
@@ -427,9 +449,9 @@ int cmd_occurrences(struct ctl *ctl, int argc, char **argv) {
                                       stmt_text(st, 7), "note", stmt_text(st, 8));
                 json_object_set_new(o, "overdue_days", pending && late > 0 ? json_integer(late) : json_null());
                 json_array_append_new(arr, o);
-                table_add(t, (const char *const[]) {stmt_text(st, 0), stmt_text(st, 1), stmt_text(st, 2),
-                                                   stmt_text(st, 3), stmt_text(st, 4), status, days,
-                                                   stmt_text(st, 10), done});
+                table_add(t, (const char *const[]) {stmt_text(st, 0), stmt_text(st, 1), stmt_text(st, 2), nominal,
+                                                   effective, occurrence_status_shown(status), days, stmt_text(st, 10),
+                                                   done});
         }
         sqlite3_reset(st);
         if (ctl->json)

@@ -32,7 +32,7 @@ static int outbox_option(struct ctl *ctl, int opt, const char *arg, void *userda
 static void print_retried(struct ctl *ctl, const struct outbox_retried *v, size_t n) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) {
-                const char *channel = streq(v[i].channel, "email") ? "e-mail" : "webhook";
+                const char *channel = streq(v[i].channel, "email") ? _("e-mail") : _("webhook");
                 json_t *to = v[i].replaced_by ? json_array() : json_null();
                 for (char **p = v[i].replaced_by; p && *p; p++)
                         json_array_append_new(to, json_string(*p));
@@ -42,18 +42,19 @@ static void print_retried(struct ctl *ctl, const struct outbox_retried *v, size_
                 if (ctl->json)
                         continue;
                 if (!v[i].replaced_by) {
-                        printf("#%lld %s %s to %s: goes out again\n", (long long) v[i].id, v[i].agency, channel,
+                        printf(_("#%lld %s %s to %s: goes out again\n"), (long long) v[i].id, v[i].agency, channel,
                                v[i].address);
                 } else if (!v[i].replaced_by[0]) {
-                        printf("#%lld %s %s to %s: %s no longer has that address, and its addresses now have "
-                               "the message already\n", (long long) v[i].id, v[i].agency, channel, v[i].address,
+                        printf(_("#%lld %s %s to %s: %s no longer has that address, and its addresses now have "
+                                 "the message already\n"), (long long) v[i].id, v[i].agency, channel, v[i].address,
                                v[i].agency);
                 } else {
-                        printf("#%lld %s %s to %s: %s no longer has that address; goes to", (long long) v[i].id,
-                               v[i].agency, channel, v[i].address, v[i].agency);
+                        struct buf to_list = {0};
                         for (char **p = v[i].replaced_by; *p; p++)
-                                printf("%s %s", p == v[i].replaced_by ? "" : ",", *p);
-                        printf(" instead\n");
+                                buf_printf(&to_list, "%s%s", p == v[i].replaced_by ? "" : ", ", *p);
+                        printf(_("#%lld %s %s to %s: %s no longer has that address; goes to %s instead\n"),
+                               (long long) v[i].id, v[i].agency, channel, v[i].address, v[i].agency, to_list.data);
+                        buf_free(&to_list);
                 }
         }
         if (ctl->json)
@@ -104,11 +105,11 @@ int cmd_outbox(struct ctl *ctl, int argc, char **argv) {
         size_t n;
         int r = outbox_retry(ctl->store, ctl->config, (int64_t) id, agency, ctl->now, &v, &n);
         if (r == -ENOENT) {
-                fprintf(stderr, "merzimctl outbox: there is no delivery %lu\n", id);
+                fprintf(stderr, _("merzimctl outbox: there is no delivery %lu\n"), id);
                 return EXIT_FAILURE;
         }
         if (r == -EALREADY) {
-                fprintf(stderr, "merzimctl outbox: delivery %lu was delivered or cancelled: nothing to send again\n",
+                fprintf(stderr, _("merzimctl outbox: delivery %lu was delivered or cancelled: nothing to send again\n"),
                         id);
                 return EXIT_FAILURE;
         }

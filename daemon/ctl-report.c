@@ -84,7 +84,7 @@ int cmd_report(struct ctl *ctl, int argc, char **argv) {
         if (r >= 0 && fflush(stdout) != 0)
                 r = -errno;
         if (r < 0) {
-                fprintf(stderr, "merzimctl report: cannot write the report: %s\n", strerror(-r));
+                fprintf(stderr, _("merzimctl report: cannot write the report: %s\n"), strerror(-r));
                 return EXIT_FAILURE;
         }
         return EXIT_SUCCESS;

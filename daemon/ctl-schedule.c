@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "preview.h"
 #include "render.h"
 #include "table.h"
@@ -34,10 +35,25 @@ static int schedule_option(struct ctl *ctl, int opt, const char *arg, void *user
         return ctl_usage_error(ctl, "unexpected option");
 }
 
+/* The kind of a message in the table, in the user's language (JSON keeps the English word). */
+static const char *kind_shown(const char *kind) {
+        static const char *const kinds[][2] = {
+                /* TRANSLATORS: kinds of message merzimd sends (merzimctl schedule's KIND column): a reminder
+                 * before the deadline, on the day itself, an escalation after it was missed, a digest of
+                 * several, and a catch-up after the daemon was down. */
+                {"reminder", N_("reminder")},     {"due", N_("due today")}, {"escalation", N_("escalation")},
+                {"digest", N_("digest")},         {"catch-up", N_("catch-up")},
+        };
+        for (size_t i = 0; kind && i < ELEMENTSOF(kinds); i++)
+                if (streq(kind, kinds[i][0]))
+                        return _(kinds[i][1]);
+        return kind;
+}
+
 /* The table of the messages, from their JSON. */
 static void print_table(json_t *messages) {
-        struct table *t = table_new((const char *const[]) {"AT", "KIND", "STAGE", "~RECIPIENT", "VIA",
-                                                          "~MEASURES (PERIOD)", NULL});
+        struct table *t = table_new((const char *const[]) {N_("AT"), N_("KIND"), N_("STAGE"), "~" N_("RECIPIENT"),
+                                                          N_("VIA"), "~" N_("MEASURES (PERIOD)"), NULL});
         size_t i, k;
         json_t *m, *it;
         json_array_foreach(messages, i, m) {
@@ -45,6 +61,7 @@ static void print_table(json_t *messages) {
                 snprintf(at, sizeof(at), "%s", json_string_value(json_object_get(m, "at")));
                 at[16] = 0; /* "YYYY-MM-DDTHH:MM" */
                 at[10] = ' ';
+                _cleanup_free_ char *at_shown = date_text_shown(at);
                 struct buf items = {0};
                 json_array_foreach(json_object_get(m, "items"), k, it)
                         /* A no-break space: a measure and its period stay on one line of the cell. */
@@ -53,12 +70,12 @@ static void print_table(json_t *messages) {
                                    json_string_value(json_object_get(it, "period")));
                 json_t *channels = json_object_get(m, "channels");
                 size_t n = json_array_size(channels);
-                const char *via = n == 2 ? "e-mail, webhook"
-                                  : n == 0 ? "no contact"
-                                  : streq(json_string_value(json_array_get(channels, 0)), "webhook") ? "webhook"
-                                                                                                      : "e-mail";
+                const char *via = n == 2 ? _("e-mail, webhook")
+                                  : n == 0 ? _("no contact")
+                                  : streq(json_string_value(json_array_get(channels, 0)), "webhook") ? _("webhook")
+                                                                                                      : _("e-mail");
                 _cleanup_free_ char *list = buf_steal(&items);
-                table_add(t, (const char *const[]) {at, json_string_value(json_object_get(m, "kind")),
+                table_add(t, (const char *const[]) {at_shown, kind_shown(json_string_value(json_object_get(m, "kind"))),
                                                    json_string_value(json_object_get(m, "stage")),
                                                    json_string_value(json_object_get(m, "recipient")), via,
                                                    list ? list : ""});

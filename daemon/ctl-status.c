@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "status.h"
 #include "table.h"
 #include "tzone.h"
@@ -37,14 +38,15 @@ static char *cell(json_t *o, const char *key) {
         return NULL;
 }
 
-/* An instant from the status ("2023-07-01T09:00:00+06:00") as "2023-07-01 09:00". Caller frees. */
+/* An instant from the status ("2023-07-01T09:00:00+06:00") as "2023-07-01 09:00", the date as the
+ * language writes it ("01.07.2023 09:00"). Caller frees. */
 static char *short_time(json_t *o, const char *key) {
         const char *s = json_string_value(json_object_get(o, key));
         if (!s || strlen(s) < 16)
                 return NULL;
-        char *t = xstrndup(s, 16);
+        _cleanup_free_ char *t = xstrndup(s, 16);
         t[10] = ' ';
-        return t;
+        return date_text_shown(t);
 }
 
 /* Add a row: the leading cells, then a tally's figures (waived only if asked). */
@@ -55,8 +57,15 @@ static void add_tally_row(struct table *t, json_t *o, const char *const *lead, s
         size_t n = 0;
         for (size_t k = 0; k < n_lead && k < 4; k++)
                 cells[n++] = lead[k] ? xstrdup(lead[k]) : NULL;
-        for (size_t k = 0; k < ELEMENTSOF(keys) - !waived; k++)
-                cells[n++] = cell(o, keys[k]);
+        for (size_t k = 0; k < ELEMENTSOF(keys) - !waived; k++) {
+                cells[n] = cell(o, keys[k]);
+                if (streq(keys[k], "oldest_overdue") && cells[n]) {
+                        char *shown = date_text_shown(cells[n]);
+                        free(cells[n]);
+                        cells[n] = shown;
+                }
+                n++;
+        }
         table_add(t, (const char *const *) cells);
         for (size_t k = 0; k < n; k++)
                 free(cells[k]);
@@ -64,8 +73,9 @@ static void add_tally_row(struct table *t, json_t *o, const char *const *lead, s
 
 /* The per-agency table, worst first. */
 static void print_agencies(json_t *status) {
-        struct table *t = table_new((const char *const[]) {"~AGENCY", "OVERDUE", "OLDEST DUE", "DAYS LATE",
-                                                          "DUE SOON", "DONE ON TIME", "DONE LATE", NULL});
+        struct table *t = table_new((const char *const[]) {"~" N_("AGENCY"), N_("OVERDUE"), N_("OLDEST DUE"),
+                                                          N_("DAYS LATE"), N_("DUE SOON"), N_("DONE ON TIME"),
+                                                          N_("DONE LATE"), NULL});
         size_t i;
         json_t *a;
         json_array_foreach(json_object_get(status, "agencies"), i, a)
@@ -74,15 +84,15 @@ static void print_agencies(json_t *status) {
         if (table_rows(t))
                 table_print(t, stdout, table_default_width());
         else
-                printf("No agencies: import a plan with merzimctl import FILE\n");
+                printf(_("No agencies: import a plan with merzimctl import FILE\n"));
         table_free(t);
 }
 
 /* One row of totals per plan, each occurrence counted once. */
 static void print_plans(json_t *status) {
-        struct table *t = table_new((const char *const[]) {"PLAN", "~TITLE", "TOTAL", "OVERDUE", "OLDEST DUE",
-                                                          "DAYS LATE", "DUE SOON", "DONE ON TIME", "DONE LATE",
-                                                          "WAIVED", NULL});
+        struct table *t = table_new((const char *const[]) {N_("PLAN"), "~" N_("TITLE"), N_("TOTAL"), N_("OVERDUE"),
+                                                          N_("OLDEST DUE"), N_("DAYS LATE"), N_("DUE SOON"),
+                                                          N_("DONE ON TIME"), N_("DONE LATE"), N_("WAIVED"), NULL});
         size_t i;
         json_t *p;
         json_array_foreach(json_object_get(status, "plans"), i, p) {
@@ -142,14 +152,18 @@ static void print_wrapped(const char *text, size_t indent, size_t width, int max
 static void print_outbox(json_t *status) {
         json_t *outbox = json_object_get(status, "outbox"), *problems = json_object_get(outbox, "problems");
         size_t width = table_default_width();
-        printf("Outbox: %" JSON_INTEGER_FORMAT " delivered today, %" JSON_INTEGER_FORMAT
-               " in the last 7 days\n        %" JSON_INTEGER_FORMAT " waiting for a first try, %" JSON_INTEGER_FORMAT
-               " being retried, %" JSON_INTEGER_FORMAT " failed\n",
-               json_integer_value(json_object_get(outbox, "delivered_today")),
-               json_integer_value(json_object_get(outbox, "delivered_7_days")),
-               json_integer_value(json_object_get(outbox, "pending")),
-               json_integer_value(json_object_get(outbox, "retrying")),
-               json_integer_value(json_object_get(outbox, "failed")));
+        printf(_("Outbox:\n"));
+        const struct ctl_figure figures[] = {
+                {_("delivered today"), json_integer_value(json_object_get(outbox, "delivered_today"))},
+                {_("delivered in the last 7 days"), json_integer_value(json_object_get(outbox, "delivered_7_days"))},
+                {_("waiting for a first try"), json_integer_value(json_object_get(outbox, "pending"))},
+                {_("being retried"), json_integer_value(json_object_get(outbox, "retrying"))},
+                {_("failed"), json_integer_value(json_object_get(outbox, "failed"))},
+        };
+        ctl_print_figures("  ", figures, ELEMENTSOF(figures));
+        /* The state of each delivery shown, padded to the longest. */
+        const char *failed = _("failed"), *retrying = _("being retried");
+        size_t state_width = utf8_width(failed) > utf8_width(retrying) ? utf8_width(failed) : utf8_width(retrying);
         size_t i;
         json_t *p;
         json_array_foreach(problems, i, p) {
@@ -160,37 +174,36 @@ static void print_outbox(json_t *status) {
                                more);
                         break;
                 }
-                json_int_t attempts = json_integer_value(json_object_get(p, "attempts"));
+                long long attempts = json_integer_value(json_object_get(p, "attempts"));
                 _cleanup_free_ char *next = short_time(p, "next_attempt_at");
-                const char *state = json_string_value(json_object_get(p, "state"));
-                json_int_t id = json_integer_value(json_object_get(p, "id"));
+                const char *state = streq_ptr(json_string_value(json_object_get(p, "state")), "failed") ? failed
+                                                                                                       : retrying;
+                long long id = json_integer_value(json_object_get(p, "id"));
                 const char *agency = json_string_value(json_object_get(p, "agency"));
                 const char *stage = json_string_value(json_object_get(p, "stage"));
-                const char *channel = json_string_value(json_object_get(p, "channel"));
+                const char *channel = streq_ptr(json_string_value(json_object_get(p, "channel")), "webhook")
+                                              ? _("webhook")
+                                              : _("e-mail");
                 const char *address = json_string_value(json_object_get(p, "address"));
-                _cleanup_free_ char *what =
-                        next ? xasprintf(plural("%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
-                                                " attempt, next %s, %s %s",
-                                                "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
-                                                " attempts, next %s, %s %s",
+                _cleanup_free_ char *delivery =
+                        next ? xasprintf(plural("#%lld %s %s, %lld attempt, next %s, %s %s",
+                                                "#%lld %s %s, %lld attempts, next %s, %s %s", (unsigned long) attempts),
+                                         id, agency, stage, attempts, next, channel, address)
+                             : xasprintf(plural("#%lld %s %s, %lld attempt, %s %s", "#%lld %s %s, %lld attempts, %s %s",
                                                 (unsigned long) attempts),
-                                         state, id, agency, stage, attempts, next, channel, address)
-                             : xasprintf(plural("%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
-                                                " attempt, %s %s",
-                                                "%-9s #%" JSON_INTEGER_FORMAT " %s %s, %" JSON_INTEGER_FORMAT
-                                                " attempts, %s %s",
-                                                (unsigned long) attempts),
-                                         state, id, agency, stage, attempts, channel, address);
+                                         id, agency, stage, attempts, channel, address);
+                _cleanup_free_ char *what = xasprintf("%s%*s %s", state, (int) (state_width - utf8_width(state)), "",
+                                                      delivery);
                 _cleanup_free_ char *what_shown = utf8_printable(what);
                 print_fitted(what_shown, width);
                 const char *error = json_string_value(json_object_get(p, "last_error"));
-                _cleanup_free_ char *squeezed = utf8_squeeze(error ? error : "(no error recorded)");
+                _cleanup_free_ char *squeezed = utf8_squeeze(error ? error : _("(no error recorded)"));
                 _cleanup_free_ char *error_shown = utf8_printable(squeezed);
                 print_wrapped(error_shown, 10, width, 3);
         }
         if (json_integer_value(json_object_get(outbox, "failed")) > 0)
-                printf("To send a failed delivery again once its cause is fixed: merzimctl outbox retry #ID, or "
-                       "--failed\n");
+                printf(_("To send a failed delivery again once its cause is fixed: merzimctl outbox retry #ID, or "
+                         "--failed\n"));
 }
 
 int cmd_status(struct ctl *ctl, int argc, char **argv) {
@@ -215,10 +228,12 @@ int cmd_status(struct ctl *ctl, int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
         _cleanup_free_ char *now = short_time(status, "now");
-        printf("Status at %s (%s); due soon: within %d days\n\n", now, tz_get(), STATUS_DUE_SOON_DAYS);
-        printf("By agency, worst first (an occurrence counts for each of its executors):\n");
+        printf(_("Status at %s (%s)\n"), now, tz_get());
+        printf(plural("Due soon: within %d day\n\n", "Due soon: within %d days\n\n", STATUS_DUE_SOON_DAYS),
+               STATUS_DUE_SOON_DAYS);
+        printf(_("By agency, worst first (an occurrence counts for each of its executors):\n"));
         print_agencies(status);
-        printf("\nBy plan:\n");
+        printf(_("\nBy plan:\n"));
         print_plans(status);
         printf("\n");
         print_outbox(status);

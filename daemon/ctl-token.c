@@ -56,7 +56,7 @@ int cmd_token(struct ctl *ctl, int argc, char **argv) {
 
         unsigned char raw[32];
         if (RAND_bytes(raw, sizeof(raw)) != 1) {
-                fprintf(stderr, "merzimctl token: no randomness available\n");
+                fprintf(stderr, _("merzimctl token: no randomness available\n"));
                 return EXIT_FAILURE;
         }
         char token[64];
@@ -75,15 +75,15 @@ int cmd_token(struct ctl *ctl, int argc, char **argv) {
                                          a.coordinator, "feed", a.feed, "sha256", hex));
                 return EXIT_SUCCESS;
         }
-        printf("token: %s\n\n", token);
+        printf(_("token: %s\n\n"), token);
         if (a.feed)
-                printf("A feed token: it reads the calendar feed (and, the coordinator's, the status page) and changes\n"
-                       "nothing; it is the one kind of token a URL may carry: PUBLIC_URL/calendar.ics?token=%s\n\n",
+                printf(_("A feed token: it reads the calendar feed (and, the coordinator's, the status page) and changes\n"
+                       "nothing; it is the one kind of token a URL may carry: PUBLIC_URL/calendar.ics?token=%s\n\n"),
                        token);
         else
-                printf("A full token: for the API, in the Authorization header only (Bearer); never in a URL.\n\n");
-        printf("Give the token to its holder; it is not kept anywhere. Add this to http.tokens in merzim.conf\n"
-               "and reload merzimd:\n\n");
+                printf(_("A full token: for the API, in the Authorization header only (Bearer); never in a URL.\n\n"));
+        printf(_("Give the token to its holder; it is not kept anywhere. Add this to http.tokens in merzim.conf\n"
+               "and reload merzimd:\n\n"));
         _cleanup_free_ char *name = a.name ? xasprintf("name = \"%s\"; ", a.name) : xstrdup("");
         if (agency)
                 printf("        { agency = \"%s\"; %s%ssha256 = \"%s\"; },\n", agency, name, a.feed ? "feed = true; " : "",

@@ -37,13 +37,23 @@ typedef int (*ctl_option_fn)(struct ctl *ctl, int opt, const char *arg, void *us
  * -1 after printing help (exit 0). */
 int ctl_parse(struct ctl *ctl, int argc, char **argv, const char *shortopts, const struct option *longopts,
               ctl_option_fn fn, void *userdata);
-/* Print "merzimctl COMMAND: message" and the command's usage; returns EXIT_USAGE. */
+/* Print "merzimctl COMMAND: message" and the command's usage; returns EXIT_USAGE. fmt is a message id,
+ * translated here (make update-po knows ctl_usage_error as a keyword). */
 int ctl_usage_error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Load what a command needs, once; errors are printed. Return 0 or a negative errno. */
 int ctl_load_config(struct ctl *ctl);
 int ctl_open_store(struct ctl *ctl);
 int ctl_load_calendar(struct ctl *ctl);
+
+/* A figure of a summary: what is counted (a translated label) and how many. */
+struct ctl_figure {
+        const char *label;
+        long long value;
+};
+/* Print figures one a line as "INDENT label: number", the numbers aligned whatever the language's
+ * labels: each count is a message of its own. */
+void ctl_print_figures(const char *indent, const struct ctl_figure *figures, size_t n);
 
 /* Print a JSON value to stdout followed by a newline, and free it. */
 void ctl_print_json(json_t *v);

@@ -105,9 +105,9 @@ static int setup_load(const char *path, unsigned flags, struct setup *s, struct 
         int r = config_load_flags(path, flags, &s->cfg, errs);
         if (r < 0)
                 return r;
-        const char *file = s->cfg->path ? s->cfg->path : "built-in configuration";
+        const char *file = s->cfg->path ? s->cfg->path : _("built-in configuration");
         if (tz_check(s->cfg->timezone) < 0) {
-                errlist_add(errs, file, 0, "unknown time zone \"%s\" (see /usr/share/zoneinfo)", s->cfg->timezone);
+                errlist_add(errs, file, 0, _("unknown time zone \"%s\" (see /usr/share/zoneinfo)"), s->cfg->timezone);
                 r = -EINVAL;
         }
         int rc = s->cfg->calendar ? calendar_load_file(s->cfg->calendar, &s->calendar, errs)
@@ -133,10 +133,10 @@ int daemon_check_config(const char *config_path) {
                 struct errlist warnings = {0};
                 mail_settings_warnings(s.cfg, &warnings);
                 for (size_t i = 0; i < warnings.n; i++)
-                        fprintf(stderr, "warning: %s\n", warnings.msgs[i]);
+                        fprintf(stderr, _("warning: %s\n"), warnings.msgs[i]);
                 errlist_clear(&warnings);
                 _cleanup_free_ char *helo = mail_helo_name(s.cfg);
-                printf("configuration OK: %s (EHLO name %s)\n", s.cfg->path ? s.cfg->path : "built-in defaults",
+                printf(_("configuration OK: %s (EHLO name %s)\n"), s.cfg->path ? s.cfg->path : _("built-in defaults"),
                        helo);
                 setup_clear(&s);
         }

@@ -91,18 +91,18 @@ int mail_resolve_helo(struct config *cfg) {
 }
 
 void mail_settings_warnings(const struct config *cfg, struct errlist *warnings) {
-        const char *file = cfg->path ? cfg->path : "built-in configuration";
+        const char *file = cfg->path ? cfg->path : _("built-in configuration");
         if (!isempty(cfg->smtp_username) && cfg->smtp_tls == SMTP_TLS_NONE && cfg->smtp_url &&
             strncmp(cfg->smtp_url, "smtps://", 8) != 0)
                 errlist_add(warnings, file, 0,
-                            "smtp.username is set but smtp.tls is \"none\": the password would cross the network in "
+                            _("smtp.username is set but smtp.tls is \"none\": the password would cross the network in "
                             "clear, and a relay that offers AUTH only after STARTTLS gets nothing from merzim; set "
-                            "tls = \"starttls\"");
+                            "tls = \"starttls\""));
         _cleanup_free_ char *helo = mail_helo_name(cfg);
         if (!fqdn(helo) && helo[0] != '[')
                 errlist_add(warnings, file, 0,
-                            "the EHLO name \"%s\" is not a fully-qualified domain name, which many relays refuse; "
-                            "set smtp.helo_name", helo);
+                            _("the EHLO name \"%s\" is not a fully-qualified domain name, which many relays refuse; "
+                            "set smtp.helo_name"), helo);
 }
 
 /* smtp.url with the EHLO name as its path, which is where libcurl takes it from. */

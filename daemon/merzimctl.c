@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "i18n.h"
 #include "log.h"
 #include "tzone.h"
 #include "utf8.h"
@@ -21,57 +22,58 @@ static const struct command {
         const char *summary;
 } commands[] = {
         {"import", cmd_import, "FILE [--dry-run] [--strict] [--coordinator CODE] [--years A-B]",
-         "import a plan from its web page (HTML), Word document (.docx) or text"},
-        {"deadline", cmd_deadline, "[--years A-B | --plan ID] PHRASE", "show the dates a deadline phrase gives"},
-        {"plans", cmd_plans, "", "list the plans"},
-        {"measures", cmd_measures, "[--agency CODE] [--plan ID] [--undated]", "list measures"},
-        {"due", cmd_due, "MEASURE DATE [--stage S] [--note TEXT] [--plan ID]", "give an undated measure its date"},
+         N_("import a plan from its web page (HTML), Word document (.docx) or text")},
+        {"deadline", cmd_deadline, "[--years A-B | --plan ID] PHRASE", N_("show the dates a deadline phrase gives")},
+        {"plans", cmd_plans, "", N_("list the plans")},
+        {"measures", cmd_measures, "[--agency CODE] [--plan ID] [--undated]", N_("list measures")},
+        {"due", cmd_due, "MEASURE DATE [--stage S] [--note TEXT] [--plan ID]", N_("give an undated measure its date")},
         {"event", cmd_event, "MEASURE DATE [--stage S] [--note TEXT] [--plan ID]",
-         "record the date of the event a measure's deadline counts from"},
-        {"agencies", cmd_agencies, "[--plan ID]", "list agencies and how many measures each has"},
+         N_("record the date of the event a measure's deadline counts from")},
+        {"agencies", cmd_agencies, "[--plan ID]", N_("list agencies and how many measures each has")},
         {"occurrences", cmd_occurrences,
          "[--status pending|done|waived|overdue] [--agency CODE] [--measure N] [--plan ID]",
-         "list the dated deadlines"},
+         N_("list the dated deadlines")},
         {"done", cmd_done, "MEASURE [--period P] [--note TEXT] [--by WHO] [--at DATE] [--plan ID]",
-         "mark an occurrence done"},
-        {"reopen", cmd_reopen, "MEASURE [--period P] [--note TEXT] [--plan ID]", "mark an occurrence pending again"},
-        {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", "waive an occurrence, with a reason"},
+         N_("mark an occurrence done")},
+        {"reopen", cmd_reopen, "MEASURE [--period P] [--note TEXT] [--plan ID]", N_("mark an occurrence pending again")},
+        {"waive", cmd_waive, "MEASURE [--period P] --note TEXT [--plan ID]", N_("waive an occurrence, with a reason")},
         {"schedule", cmd_schedule, "[--from DATE] [--to DATE] [--agency CODE] [--now TIME]",
-         "the messages the daemon would send (default: the next 30 days)"},
-        {"ics", cmd_ics, "[--events] [--agency CODE] [--plan ID]", "the deadlines as an iCalendar feed (RFC 5545), to stdout"},
-        {"status", cmd_status, "[--plan ID]", "the morning status: agencies worst first, plan totals, the outbox"},
+         N_("the messages the daemon would send (default: the next 30 days)")},
+        {"ics", cmd_ics, "[--events] [--agency CODE] [--plan ID]",
+         N_("the deadlines as an iCalendar feed (RFC 5545), to stdout")},
+        {"status", cmd_status, "[--plan ID]", N_("the morning status: agencies worst first, plan totals, the outbox")},
         {"report", cmd_report, "--format csv|json|md [--bom] [--plan ID] [--from DATE] [--to DATE]",
-         "the execution report: one row per measure and period"},
+         N_("the execution report: one row per measure and period")},
         {"outbox", cmd_outbox, "retry ID | retry --failed [--agency CODE]",
-         "send a failed delivery again, once its cause is fixed"},
+         N_("send a failed delivery again, once its cause is fixed")},
         {"token", cmd_token, "new AGENCY | new --coordinator [--name NAME] [--feed]",
-         "make a bearer token for the HTTP interface (--feed: one that only reads the calendar feed)"},
+         N_("make a bearer token for the HTTP interface (--feed: one that only reads the calendar feed)")},
 };
 
 static void usage(FILE *f) {
-        fprintf(f, "Usage: merzimctl [-c FILE] COMMAND [OPTIONS]\n\nCommands:\n");
+        fprintf(f, _("Usage: merzimctl [-c FILE] COMMAND [OPTIONS]\n\nCommands:\n"));
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(f, "  %-12s %s\n  %-12s   %s\n", commands[i].name, commands[i].args, "",
-                        commands[i].summary);
-        fprintf(f, "\nOptions of every command:\n"
+                        _(commands[i].summary));
+        fprintf(f, _("\nOptions of every command:\n"
                    "  -c, --config FILE  the configuration (default $MERZIM_CONFIG or %s;\n"
                    "                     without one built-in defaults apply and the database is ./merzim.db)\n"
                    "      --json         print JSON instead of a table\n"
                    "      --now TIME     take TIME (YYYY-MM-DDTHH:MM) as the current time, for tests and demos\n"
                    "  -h, --help         show this help\n"
-                   "  -V, --version      show the version (before the command)\n",
+                   "  -V, --version      show the version (before the command)\n"),
                    CONFIG_DEFAULT_PATH);
 }
 
 static void command_usage(const struct ctl *ctl, FILE *f) {
-        fprintf(f, "Usage: merzimctl %s %s\n", ctl->command, ctl->usage);
+        fprintf(f, _("Usage: merzimctl %s %s\n"), ctl->command, ctl->usage);
 }
 
 int ctl_usage_error(struct ctl *ctl, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         fprintf(stderr, "merzimctl %s: ", ctl->command);
-        vfprintf(stderr, fmt, ap);
+        vfprintf(stderr, _(fmt), ap);
         fputc('\n', stderr);
         va_end(ap);
         command_usage(ctl, stderr);
@@ -107,7 +109,9 @@ int ctl_parse(struct ctl *ctl, int argc, char **argv, const char *shortopts, con
                         ctl->config_path = xstrdup(optarg);
                         break;
                 case OPT_JSON:
+                        /* What --json prints is the same in every language: its warnings too. */
                         ctl->json = true;
+                        i18n_use_english();
                         break;
                 case OPT_NOW:
                         /* Checked here, read once the configured time zone is set. */
@@ -145,7 +149,7 @@ int ctl_load_config(struct ctl *ctl) {
                 return r;
         r = tz_set(ctl->config->timezone);
         if (r < 0) {
-                fprintf(stderr, "merzimctl: unknown time zone \"%s\" (see /usr/share/zoneinfo)\n",
+                fprintf(stderr, _("merzimctl: unknown time zone \"%s\" (see /usr/share/zoneinfo)\n"),
                         ctl->config->timezone);
                 return r;
         }
@@ -167,7 +171,7 @@ static int become_database_owner(const char *database) {
                 return 0;
         if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
                 int r = -errno;
-                fprintf(stderr, "merzimctl: cannot run as the owner (uid %u) of %s: %s\n", (unsigned) st.st_uid,
+                fprintf(stderr, _("merzimctl: cannot run as the owner (uid %u) of %s: %s\n"), (unsigned) st.st_uid,
                         dir, strerror(-r));
                 return r;
         }
@@ -200,7 +204,7 @@ int ctl_load_calendar(struct ctl *ctl) {
         for (size_t i = 0; i < errs.n; i++)
                 fprintf(stderr, "%s\n", errs.msgs[i]);
         if (r < 0 && errs.n == 0)
-                fprintf(stderr, "merzimctl: cannot load the calendar %s: %s\n", ctl->config->calendar,
+                fprintf(stderr, _("merzimctl: cannot load the calendar %s: %s\n"), ctl->config->calendar,
                         strerror(-r));
         errlist_clear(&errs);
         return r;
@@ -210,6 +214,19 @@ int ctl_load_calendar(struct ctl *ctl) {
 static char *actor_of_process(void) {
         struct passwd *pw = getpwuid(getuid());
         return xasprintf("merzimctl (%s)", pw ? pw->pw_name : "?");
+}
+
+void ctl_print_figures(const char *indent, const struct ctl_figure *figures, size_t n) {
+        size_t label_width = 0, digits = 1;
+        for (size_t i = 0; i < n; i++) {
+                size_t w = utf8_width(figures[i].label);
+                label_width = w > label_width ? w : label_width;
+                int d = snprintf(NULL, 0, "%lld", figures[i].value);
+                digits = (size_t) d > digits ? (size_t) d : digits;
+        }
+        for (size_t i = 0; i < n; i++)
+                printf("%s%s:%*s %*lld\n", indent, figures[i].label,
+                       (int) (label_width - utf8_width(figures[i].label)), "", (int) digits, figures[i].value);
 }
 
 void ctl_print_json(json_t *v) {
@@ -294,13 +311,14 @@ int ctl_resolve_agency(struct ctl *ctl, const char *arg, char **ret) {
                 return -1;
         }
         if (n == 0)
-                fprintf(stderr, "merzimctl %s: no agency \"%s\" (see merzimctl agencies)\n", ctl->command, arg);
+                fprintf(stderr, _("merzimctl %s: no agency \"%s\" (see merzimctl agencies)\n"), ctl->command, arg);
         else
-                fprintf(stderr, "merzimctl %s: \"%s\" could be any of: %s\n", ctl->command, arg, list);
+                fprintf(stderr, _("merzimctl %s: \"%s\" could be any of: %s\n"), ctl->command, arg, list);
         return EXIT_FAILURE;
 }
 
 int main(int argc, char **argv) {
+        i18n_init();
         log_open("merzimctl");
         struct ctl ctl = {.now = (int64_t) time(NULL)};
         /* The database and reports hold what agencies reported: not for other users to read; the group
@@ -328,13 +346,13 @@ int main(int argc, char **argv) {
                         puts(PACKAGE_STRING);
                         return EXIT_SUCCESS;
                 default:
-                        fprintf(stderr, "merzimctl: unknown option %s\n", argv[optind - 1]);
+                        fprintf(stderr, _("merzimctl: unknown option %s\n"), argv[optind - 1]);
                         usage(stderr);
                         return EXIT_USAGE;
                 }
         }
         if (optind >= argc) {
-                fprintf(stderr, "merzimctl: no command given\n");
+                fprintf(stderr, _("merzimctl: no command given\n"));
                 usage(stderr);
                 return EXIT_USAGE;
         }
@@ -344,7 +362,7 @@ int main(int argc, char **argv) {
                 if (streq(argv[optind], commands[i].name))
                         cmd = &commands[i];
         if (!cmd) {
-                fprintf(stderr, "merzimctl: unknown command \"%s\"\n", argv[optind]);
+                fprintf(stderr, _("merzimctl: unknown command \"%s\"\n"), argv[optind]);
                 usage(stderr);
                 return EXIT_USAGE;
         }

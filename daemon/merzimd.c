@@ -9,19 +9,20 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "tzone.h"
 #include "util.h"
 
 static void usage(FILE *f) {
-        fprintf(f, "Usage: merzimd [-c FILE] [--check-config] [--now TIME] [--debug]\n\n"
+        fprintf(f, _("Usage: merzimd [-c FILE] [--check-config] [--now TIME] [--debug]\n\n"
                    "  -c, --config FILE   the configuration (default $MERZIM_CONFIG or %s)\n"
                    "      --check-config  check the configuration, print \"configuration OK\" or every error, and exit\n"
                    "      --now TIME      testing: start the daemon's clock at TIME (YYYY-MM-DDTHH:MM, local)\n"
                    "                      and let it run on from there\n"
                    "  -d, --debug         log debug messages too\n"
                    "  -h, --help          show this help\n"
-                   "  -V, --version       show the version\n",
+                   "  -V, --version       show the version\n"),
                    CONFIG_DEFAULT_PATH);
 }
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv) {
         const char *now_arg = NULL;
         bool check = false;
         int opt;
+        i18n_init();
         log_open("merzimd");
         /* Started outside its unit (UMask=0007) too: the database, its journal and what else merzimd
          * writes are for its group (operators) and for nobody else. */
@@ -66,17 +68,17 @@ int main(int argc, char **argv) {
                         puts(PACKAGE_STRING);
                         return EXIT_SUCCESS;
                 case ':':
-                        fprintf(stderr, "merzimd: option %s needs a value\n", argv[optind - 1]);
+                        fprintf(stderr, _("merzimd: option %s needs a value\n"), argv[optind - 1]);
                         usage(stderr);
                         return 2;
                 default:
-                        fprintf(stderr, "merzimd: unknown option %s\n", argv[optind - 1]);
+                        fprintf(stderr, _("merzimd: unknown option %s\n"), argv[optind - 1]);
                         usage(stderr);
                         return 2;
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "merzimd: unexpected argument \"%s\"\n", argv[optind]);
+                fprintf(stderr, _("merzimd: unexpected argument \"%s\"\n"), argv[optind]);
                 usage(stderr);
                 return 2;
         }
@@ -92,7 +94,7 @@ int main(int argc, char **argv) {
         if (now_arg) {
                 int64_t t;
                 if (tz_parse(now_arg, &t) < 0) {
-                        fprintf(stderr, "merzimd: --now wants YYYY-MM-DDTHH:MM, not \"%s\"\n", now_arg);
+                        fprintf(stderr, _("merzimd: --now wants YYYY-MM-DDTHH:MM, not \"%s\"\n"), now_arg);
                         daemon_free(d);
                         return 2;
                 }

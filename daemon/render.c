@@ -39,7 +39,7 @@ static int load_one(struct templates *t, size_t lang, const char *text, const ch
                         p++;
         }
         if (strncmp(p, "Subject:", 8) != 0) {
-                errlist_add(errs, name, 0, "the first line must be \"Subject: ...\"");
+                errlist_add(errs, name, 0, _("the first line must be \"Subject: ...\""));
                 return -EINVAL;
         }
         const char *nl = strchr(p, '\n');
@@ -68,7 +68,7 @@ int templates_load(const char *dir, struct templates **ret, struct errlist *errs
                 if (dir) {
                         int rr = read_file_max(path, TEMPLATE_FILE_MAX, &text, NULL);
                         if (rr < 0) {
-                                errlist_add(errs, path, 0, "cannot read: %s", strerror(-rr));
+                                errlist_add(errs, path, 0, _("cannot read: %s"), strerror(-rr));
                                 r = rr;
                                 continue;
                         }
@@ -120,8 +120,10 @@ char *render_days(int days, const char *language) {
                                   : xasprintf("просрочено на %d %s", n, ru_days(n));
         case 2:
                 return days == 0 ? xstrdup("due today")
-                       : days > 0 ? xasprintf(plural("%d day left", "%d days left", (unsigned long) n), n)
-                                  : xasprintf(plural("%d day overdue", "%d days overdue", (unsigned long) n), n);
+                       /* The English of the English template, whatever the locale: not plural(), which
+                        * translates. */
+                       : days > 0 ? xasprintf(n == 1 ? "%d day left" : "%d days left", n)
+                                  : xasprintf(n == 1 ? "%d day overdue" : "%d days overdue", n);
         default:
                 return days == 0 ? xstrdup("мерзімі бүгін")
                        : days > 0 ? xasprintf("%d күн қалды", n)

@@ -130,7 +130,7 @@ static void add_section(struct reader *rd, const struct doc_block *b, const char
         struct roadmap *r = rd->r;
         if (strlen(text) > CELL_MAX) {
                 _cleanup_free_ char *q = quote(text);
-                add_error(rd, b, "a section title or paragraph is too long (%zu bytes, at most %d): %s", strlen(text),
+                add_error(rd, b, _("a section title or paragraph is too long (%zu bytes, at most %d): %s"), strlen(text),
                           CELL_MAX, q);
                 return;
         }
@@ -197,6 +197,7 @@ static void read_due(struct reader *rd, struct roadmap_due *due) {
         due->why = NULL, due->rule = NULL, due->n_rules = 0, due->undated = false;
         if (isempty(due->text)) {
                 due->undated = true;
+                /* why is kept in the database (due.waits): English, whatever the language of the import. */
                 due->why = xstrdup("the deadline cell is empty");
                 return;
         }
@@ -233,14 +234,20 @@ static void settle_dues(struct reader *rd, bool period_was_known) {
                         bool event = due->n_rules > 0;
                         if (rd->o && rd->o->strict && !event) {
                                 if (rd->errs->n < ERRORS_MAX)
-                                        errlist_add(rd->errs, m->where, 0, "measure %s: cannot read the deadline %s: %s",
+                                        errlist_add(rd->errs, m->where, 0, _("measure %s: cannot read the deadline %s: %s"),
                                                     m->label, dq, due->why);
                                 continue;
                         }
-                        errlist_add(&r->warnings, m->where, 0, "measure %s is undated: %s %s (%s); %s", m->label,
-                                    event ? "its deadline" : "no date in its deadline", dq, due->why,
-                                    event ? "record the event's date with merzimctl event"
-                                          : "give it a date with merzimctl due");
+                        if (event)
+                                errlist_add(&r->warnings, m->where, 0,
+                                            _("measure %s is undated: its deadline %s (%s); record the event's date "
+                                              "with merzimctl event"),
+                                            m->label, dq, due->why);
+                        else
+                                errlist_add(&r->warnings, m->where, 0,
+                                            _("measure %s is undated: no date in its deadline %s (%s); give it a date "
+                                              "with merzimctl due"),
+                                            m->label, dq, due->why);
                 }
         }
 }
@@ -251,7 +258,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, const struct 
         for (size_t k = 0; k < rd->cols.n_deadlines; k++) {
                 _cleanup_free_ char *text = utf8_squeeze(t->deadlines[k]);
                 if (strlen(text) > CELL_MAX) {
-                        add_error(rd, b, "measure %s: the deadline column is too long (%zu bytes, at most %d)",
+                        add_error(rd, b, _("measure %s: the deadline column is too long (%zu bytes, at most %d)"),
                                   m->label, strlen(text), CELL_MAX);
                         return -EINVAL;
                 }
@@ -275,7 +282,7 @@ static int read_dues(struct reader *rd, const struct doc_block *b, const struct 
 static int read_executors(struct reader *rd, const struct doc_block *b, const char *text,
                           struct roadmap_measure *m) {
         if (strlen(text) > CELL_MAX) {
-                add_error(rd, b, "measure %s: the executors column is too long (%zu bytes, at most %d)", m->label,
+                add_error(rd, b, _("measure %s: the executors column is too long (%zu bytes, at most %d)"), m->label,
                           strlen(text), CELL_MAX);
                 return -EINVAL;
         }
@@ -284,7 +291,7 @@ static int read_executors(struct reader *rd, const struct doc_block *b, const ch
         for (size_t i = 0; i < n; i++) {
                 if (utf8_width(v[i].code) > EXECUTOR_WIDTH_MAX) {
                         _cleanup_free_ char *eq = quote(v[i].code);
-                        add_error(rd, b, "measure %s: an executor name is too long: %s", m->label, eq);
+                        add_error(rd, b, _("measure %s: an executor name is too long: %s"), m->label, eq);
                         for (size_t j = i; j < n; j++) /* those before are the measure's now */
                                 free(v[j].code);
                         free(v);
@@ -347,10 +354,10 @@ static void add_measure(struct reader *rd, const struct doc_block *b, char *labe
         if (isempty(m.name)) {
                 free(m.name);
                 m.name = isempty(m.form) ? xasprintf("(measure %s)", label) : xstrdup(m.form);
-                add_warning(rd, b, "measure %s has no name in the table", label);
+                add_warning(rd, b, _("measure %s has no name in the table"), label);
         }
         if (m.n_executors == 0)
-                add_warning(rd, b, "measure %s has no executors: its reminders go to the plan's coordinator",
+                add_warning(rd, b, _("measure %s has no executors: its reminders go to the plan's coordinator"),
                             label);
         m.report_to = executors_report_recipient(m.form);
         if (r->n_measures == r->measures_cap) {
@@ -539,13 +546,13 @@ static bool packed_row(struct reader *rd, const struct doc_block *b, const struc
                 n_dl[k] = split_lines(t->deadlines[k], &dl[k]);
                 aligned = aligned && n_dl[k] == n_items;
         }
-        _cleanup_free_ char *why = xasprintf("the row holds %zu measures and its deadline cell cannot be told "
-                                             "apart into theirs", n_items);
+        _cleanup_free_ char *why = xasprintf(_("the row holds %zu measures and its deadline cell cannot be told "
+                                             "apart into theirs"), n_items);
         if (!aligned)
                 add_warning(rd, b, "%s: each is undated", why);
         if (n_ex != n_items)
-                add_warning(rd, b, "the row holds %zu measures and %zu lines of executors: every executor of the "
-                            "row is each measure's", n_items, n_ex);
+                add_warning(rd, b, _("the row holds %zu measures and %zu lines of executors: every executor of the "
+                            "row is each measure's"), n_items, n_ex);
         for (size_t i = 0; i < n_items; i++) {
                 struct row_texts one = {.name = items[i], .form = t->form,
                                         .executors = n_ex == n_items ? ex[i] : t->executors,
@@ -665,7 +672,7 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 }
                 _cleanup_free_ char *line = row_text(b);
                 _cleanup_free_ char *q = quote(line);
-                add_error(rd, b, "expected %zu columns as in the header, found %zu: %s", c->n_logical, b->n_cells, q);
+                add_error(rd, b, _("expected %zu columns as in the header, found %zu: %s"), c->n_logical, b->n_cells, q);
                 return;
         }
         struct row_texts t;
@@ -734,7 +741,7 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
         _cleanup_free_ char *line = row_text(b);
         _cleanup_free_ char *q = quote(line);
         _cleanup_free_ char *nq = quote(number);
-        add_error(rd, b, "the number column (%s) is not a measure number: %s", nq, q);
+        add_error(rd, b, _("the number column (%s) is not a measure number: %s"), nq, q);
 }
 
 /* Whether a row starts with a measure's number and has more to say: a measure, even if cut short. */
@@ -791,13 +798,13 @@ static void number_measures(struct reader *rd) {
                 const struct roadmap_measure *m = &r->measures[i];
                 if (m->number <= 0) {
                         if (plain)
-                                add_warning(rd, NULL, "measure numbers such as \"%s\" (%s) are not plain numbers: "
+                                add_warning(rd, NULL, _("measure numbers such as \"%s\" (%s) are not plain numbers: "
                                             "merzim numbers the measures by their place in the table and keeps the "
-                                            "document's numbers as labels", m->label, m->short_where);
+                                            "document's numbers as labels"), m->label, m->short_where);
                         plain = false;
                 } else if (seen[m->number]) {
-                        add_warning(rd, NULL, "measure %d is listed twice (%s and %s): merzim numbers the measures "
-                                    "by their place in the table and keeps the document's numbers as labels",
+                        add_warning(rd, NULL, _("measure %d is listed twice (%s and %s): merzim numbers the measures "
+                                    "by their place in the table and keeps the document's numbers as labels"),
                                     m->number, r->measures[seen[m->number] - 1].short_where, m->short_where);
                         plain = false;
                 } else {
@@ -836,10 +843,10 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
         find_plan_tables(&rd);
         frame_read_preamble(rd.r, d, rd.header);
         if (!rd.r->title)
-                add_error(&rd, &d->blocks[rd.header], "no title before the table: merzim takes the plan's title "
-                          "from the line before the table's header");
+                add_error(&rd, &d->blocks[rd.header], _("no title before the table: merzim takes the plan's title "
+                          "from the line before the table's header"));
         else if (strlen(rd.r->title) > CELL_MAX)
-                add_error(&rd, &d->blocks[rd.header], "the title is too long (%zu bytes, at most %d)",
+                add_error(&rd, &d->blocks[rd.header], _("the title is too long (%zu bytes, at most %d)"),
                           strlen(rd.r->title), CELL_MAX);
 
         if (rd.header > 0 && d->blocks[rd.header - 1].table == 0 &&
@@ -866,9 +873,10 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
         }
         frame_read_key(rd.r, d, rd.end, d->n_blocks);
         if (rd.r->n_measures == 0 && errs->n == errors_before)
-                add_error(&rd, &d->blocks[rd.header], "the table has no measures");
+                add_error(&rd, &d->blocks[rd.header], _("the table has no measures"));
         if (rd.errors_dropped)
-                errlist_add(errs, d->file, 0, "and %zu more errors", rd.errors_dropped);
+                errlist_add(errs, d->file, 0, plural("and %zu more error", "and %zu more errors", rd.errors_dropped),
+                            rd.errors_dropped);
         if (errs->n > errors_before)
                 goto fail;
 

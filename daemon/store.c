@@ -77,12 +77,12 @@ static int store_migrate(struct store *s, unsigned flags) {
         if (version < 0)
                 return store_error(s, "cannot read the schema version");
         if (version > latest) {
-                log_error("%s: the database has schema version %d, newer than this merzim knows (%d); "
-                          "upgrade merzim", s->path, version, latest);
+                log_error(_("%s: the database has schema version %d, newer than this merzim knows (%d); "
+                          "upgrade merzim"), s->path, version, latest);
                 return -EPROTO;
         }
         if (version < latest && (flags & STORE_READONLY)) {
-                log_error("%s: schema version %d is older than %d; open it once read-write to migrate",
+                log_error(_("%s: schema version %d is older than %d; open it once read-write to migrate"),
                           s->path, version, latest);
                 return -EPROTO;
         }
@@ -118,9 +118,9 @@ static void explain_unwritable(const char *path) {
         _cleanup_free_ char *dir = path_dirname(path);
         struct statvfs vfs;
         if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
-                log_error("%s: the file system is read-only; merzim needs to write its database", dir);
+                log_error(_("%s: the file system is read-only; merzim needs to write its database"), dir);
         else if (access(dir, W_OK) < 0)
-                log_error("%s: %s; merzim needs to write its database and journal there", dir, strerror(errno));
+                log_error(_("%s: %s; merzim needs to write its database and journal there"), dir, strerror(errno));
 }
 
 /* Whether the files of the database at path may be opened: regular files, not symbolic links, the
@@ -136,21 +136,21 @@ static int check_files(const char *path) {
                 if (lstat(file, &st) < 0)
                         continue;
                 if (S_ISLNK(st.st_mode))
-                        return log_error_errno(-ELOOP, "%s is a symbolic link: merzim opens no database file "
-                                               "through one; remove it", file);
+                        return log_error_errno(-ELOOP, _("%s is a symbolic link: merzim opens no database file "
+                                               "through one; remove it"), file);
                 if (!S_ISREG(st.st_mode))
-                        return log_error_errno(-EINVAL, "%s is not a regular file; remove it", file);
+                        return log_error_errno(-EINVAL, _("%s is not a regular file; remove it"), file);
         }
         if (lstat(path, &st) < 0)
                 return errno == ENOENT ? -ENOENT : log_error_errno(-errno, "%s: %m", path);
         if (S_ISLNK(st.st_mode))
-                return log_error_errno(-ELOOP, "%s is a symbolic link: merzim opens no database through one; put "
-                                       "the database itself there, or its real path in the configuration", path);
+                return log_error_errno(-ELOOP, _("%s is a symbolic link: merzim opens no database through one; put "
+                                       "the database itself there, or its real path in the configuration"), path);
         if (!S_ISREG(st.st_mode))
-                return log_error_errno(-EINVAL, "%s is not a regular file", path);
+                return log_error_errno(-EINVAL, _("%s is not a regular file"), path);
         if (st.st_uid != d.st_uid)
-                return log_error_errno(-EPERM, "%s belongs to uid %u, not to the owner (uid %u) of %s: merzim "
-                                       "opens only a database of its directory's owner (chown it)",
+                return log_error_errno(-EPERM, _("%s belongs to uid %u, not to the owner (uid %u) of %s: merzim "
+                                       "opens only a database of its directory's owner (chown it)"),
                                        path, (unsigned) st.st_uid, (unsigned) d.st_uid, dir);
         return 0;
 }
@@ -158,14 +158,14 @@ static int check_files(const char *path) {
 int store_open(const char *path, unsigned flags, struct store **ret) {
         int r = check_files(path);
         if (r == -ENOENT && (flags & (STORE_EXISTING | STORE_READONLY)))
-                return log_error_errno(r, "%s: there is no database: import a roadmap first (merzimctl import "
-                                       "FILE), or give the configuration that names it (-c FILE)", path);
+                return log_error_errno(r, _("%s: there is no database: import a roadmap first (merzimctl import "
+                                       "FILE), or give the configuration that names it (-c FILE)"), path);
         if (r == -ENOENT) {
                 /* Made here rather than by SQLite, which would make it 0644: the group (operators) may
                  * write it, others get nothing (less the umask). */
                 int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0660);
                 if (fd < 0 && errno != EEXIST) {
-                        r = log_error_errno(-errno, "%s: cannot create the database: %m", path);
+                        r = log_error_errno(-errno, _("%s: cannot create the database: %m"), path);
                         explain_unwritable(path);
                         return r;
                 }

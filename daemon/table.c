@@ -38,7 +38,7 @@ struct table *table_new(const char *const *headers) {
         t->flex = xcalloc(t->n_cols, sizeof(bool));
         for (size_t i = 0; i < t->n_cols; i++) {
                 t->flex[i] = headers[i][0] == '~';
-                t->headers[i] = utf8_squeeze(headers[i] + t->flex[i]);
+                t->headers[i] = utf8_squeeze(_(headers[i] + t->flex[i]));
         }
         return t;
 }

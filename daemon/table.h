@@ -8,7 +8,8 @@
 
 struct table;
 
-/* headers is a NULL-terminated list; a header starting with '~' marks a column whose cells may wrap. */
+/* headers is a NULL-terminated list of message ids (N_("AGENCY")), translated here; a header starting
+ * with '~' ("~" N_("NAME")) marks a column whose cells may wrap. */
 struct table *table_new(const char *const *headers);
 /* Add a row of as many cells as headers; NULL cells print as "-". Lines break at spaces, never at a
  * no-break space (U+00A0): "10\u00a0(2024)" stays on one line. Control characters show as escapes

@@ -70,14 +70,14 @@ static void compile_into(struct compiler *c, struct node *parent, const char *cl
                                 add_child(parent, NODE_TEXT, xstrdup(c->p));
                         c->p += strlen(c->p);
                         if (closing) {
-                                errlist_add(c->errs, c->name, line_of(c, opened_at), "{{#%s}} is never closed", closing);
+                                errlist_add(c->errs, c->name, line_of(c, opened_at), _("{{#%s}} is never closed"), closing);
                                 c->errors++;
                         }
                         return;
                 }
                 const char *end = strstr(open + 2, "}}");
                 if (!end) {
-                        errlist_add(c->errs, c->name, line_of(c, open), "\"{{\" without \"}}\"");
+                        errlist_add(c->errs, c->name, line_of(c, open), _("\"{{\" without \"}}\""));
                         c->errors++;
                         c->p += strlen(c->p);
                         return;
@@ -96,21 +96,24 @@ static void compile_into(struct compiler *c, struct node *parent, const char *cl
                 if (sigil == '!')
                         continue;
                 if (!block && strpbrk(name, "{}#^/ ")) {
-                        errlist_add(c->errs, c->name, line_of(c, open), "bad name in {{%s}}", name);
+                        errlist_add(c->errs, c->name, line_of(c, open), _("bad name in {{%s}}"), name);
                         c->errors++;
                         continue;
                 }
                 if (sigil == '/') {
                         if (closing && streq(name, closing))
                                 return;
-                        errlist_add(c->errs, c->name, line_of(c, open), "{{/%s}} closes %s", name,
-                                    closing ? "another section" : "nothing");
+                        if (closing)
+                                errlist_add(c->errs, c->name, line_of(c, open), _("{{/%s}} closes another section"),
+                                            name);
+                        else
+                                errlist_add(c->errs, c->name, line_of(c, open), _("{{/%s}} closes nothing"), name);
                         c->errors++;
                         continue;
                 }
                 if ((sigil == '#' || sigil == '^') && depth >= TEMPLATE_MAX_DEPTH) {
                         errlist_add(c->errs, c->name, line_of(c, open),
-                                    "{{%c%s}}: sections are nested more than %d deep", sigil, name, TEMPLATE_MAX_DEPTH);
+                                    _("{{%c%s}}: sections are nested more than %d deep"), sigil, name, TEMPLATE_MAX_DEPTH);
                         c->errors++;
                         c->stop = true;
                         return;

@@ -227,9 +227,9 @@ int libconfig_text_check(const char *path, const char *text, size_t len, struct 
         size_t before = errs->n, bad;
         const char *nul = memchr(text, 0, len);
         if (nul)
-                errlist_add(errs, path, line_at(text, (size_t) (nul - text)), "NUL byte: this is not a text file");
+                errlist_add(errs, path, line_at(text, (size_t) (nul - text)), _("NUL byte: this is not a text file"));
         else if (!utf8_valid(text, len, &bad))
-                errlist_add(errs, path, line_at(text, bad), "invalid UTF-8 (byte 0x%02x); save the file as UTF-8",
+                errlist_add(errs, path, line_at(text, bad), _("invalid UTF-8 (byte 0x%02x); save the file as UTF-8"),
                             (unsigned char) text[bad]);
         int line = 1;
         for (const char *p = text, *end = text + len; p < end; line++) {
@@ -244,13 +244,13 @@ int libconfig_text_check(const char *path, const char *text, size_t len, struct 
                                 break;
                 }
                 if (end - p >= 8 && strncasecmp(p, "@include", 8) == 0)
-                        errlist_add(errs, path, line, "@include is not allowed: every setting belongs in this file "
-                                    "(secrets in password_file or secret_file)");
+                        errlist_add(errs, path, line, _("@include is not allowed: every setting belongs in this file "
+                                    "(secrets in password_file or secret_file)"));
                 p = nl ? nl + 1 : end;
         }
         return errs->n > before ? -EINVAL : 0;
 }
 
 const char *plural(const char *one, const char *many, unsigned long n) {
-        return n == 1 ? one : many;
+        return ngettext(one, many, n);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +17,11 @@
 
 static inline void freep(void *p) { free(*(void **) p); }
 #define _cleanup_free_ _cleanup_(freep)
+
+/* A message to users, translated into the language of the locale (po/, i18n.h); N_ marks one for
+ * translation where it is written and _ translates it where it is shown. */
+#define _(msgid) gettext(msgid)
+#define N_(msgid) msgid
 /* Hand over a pointer, leaving NULL behind (so that a cleanup does not free it). */
 #define TAKE_PTR(p) ({ __typeof__(p) _taken = (p); (p) = NULL; _taken; })
 
@@ -35,9 +41,9 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 
-/* The message for a count n: one if n is 1, else many (each a whole message with its number, such as
- * "%zu measure\n" and "%zu measures\n"). Shaped like ngettext(3), which the translation of merzim's
- * messages will call instead, so that every language gets its own plural forms. */
+/* The message for a count n, translated: one if n is 1, else many in English (each a whole message with
+ * its number, such as "%zu measure\n" and "%zu measures\n"); the language's own plural form otherwise
+ * (ngettext(3): Russian has three). */
 const char *plural(const char *one, const char *many, unsigned long n) __attribute__((format_arg(1), format_arg(2)));
 
 /* A growable string. */

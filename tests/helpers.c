@@ -181,6 +181,22 @@ int test_count_lines(const char *text, const char *needle) {
         return n;
 }
 
+long test_figure(const char *text, const char *label) {
+        for (const char *p = text; p && *p;) {
+                const char *nl = strchr(p, '\n');
+                const char *start = p + strspn(p, " ");
+                size_t n = strlen(label);
+                char *end;
+                if (strncmp(start, label, n) == 0 && start[n] == ':') {
+                        long v = strtol(start + n + 1, &end, 10);
+                        if (end > start + n + 1 && (*end == '\n' || *end == 0))
+                                return v;
+                }
+                p = nl ? nl + 1 : NULL;
+        }
+        return -1;
+}
+
 pid_t test_daemon_start(const char *conf, const char *now, const char *const *env, const char *log_path) {
         _cleanup_free_ char *prog = xasprintf("%s/daemon/merzimd", test_builddir());
         const char *argv[] = {prog, "-c", conf, now ? "--now" : NULL, now, NULL};

@@ -40,6 +40,9 @@ int test_run(const char *const *argv, const char *const *env, char **out, char *
 json_t *test_table_parse(const char *text, const char *joiner);
 /* Count lines of text that contain needle. */
 int test_count_lines(const char *text, const char *needle);
+/* The number of a summary's figure, the line "  label:   N" (merzimctl import, status), or -1 if no line
+ * starts with label and a colon after its indentation. */
+long test_figure(const char *text, const char *label);
 
 /* Start merzimd -c conf --now now (NULL: the real time) with extra environment env; its stderr goes to
  * log_path. Returns its pid. */

@@ -61,7 +61,14 @@ static void import_seed(void) {
 Test(cli, import_reports_what_it_read) {
         _cleanup_free_ char *out = NULL, *err = NULL;
         cr_assert_eq(CTL(&out, &err, "import", seed), 0, "%s", err);
-        cr_assert(strstr(out, "33 measures in 9 sections, 47 occurrences, 25 agencies"), "%s", out);
+        cr_assert(strstr(out, "  read from text:\n"), "%s", out);
+        cr_assert_eq(test_figure(out, "measures"), 33, "%s", out);
+        cr_assert_eq(test_figure(out, "sections"), 9, "%s", out);
+        cr_assert_eq(test_figure(out, "occurrences"), 47, "%s", out);
+        cr_assert_eq(test_figure(out, "agencies"), 25, "%s", out);
+        cr_assert_eq(test_figure(out, "measures added"), 33, "%s", out);
+        cr_assert_eq(test_figure(out, "occurrences rescheduled"), 0, "%s", out);
+        cr_assert_eq(test_figure(out, "new agencies"), 25, "%s", out);
         cr_assert(strstr(out, "2022-06-16 № 104-ө"), "%s", out);
         free(out);
         out = NULL;

@@ -289,7 +289,7 @@ show "sed -i -e 's|smtp://127.0.0.1:25\"|smtp://127.0.0.1:2525\"|' -e 's|retry_i
 if show "merzimd --check-config -c $conf"; then ok "merzimd --check-config: configuration OK"; else fail "merzimd --check-config"; fi
 
 say "container: import the roadmap, as root"
-show "merzimctl -c $conf import $examples/$seed | tail -n 3" || fail "merzimctl import"
+show "merzimctl -c $conf import $examples/$seed | tail -n +3" || fail "merzimctl import"
 show 'ls -l /var/lib/merzim'
 check "merzimctl import as root: the database is merzim's" owned_by_merzim
 
