@@ -92,14 +92,14 @@ static int join_at(struct document *d, size_t second, struct errlist *errs) {
                 _cleanup_free_ char *where = doc_where(d, h2);
                 if (odd)
                         errlist_add(errs, where, 0,
-                                    "this table goes on the plan's table side by side (its header has the "
-                                    "deadline but no measures), but a row of the two has %zu cells, not as many "
-                                    "as its header", odd->n_cells);
+                                    _("this table goes on the plan's table side by side (its header has the "
+                                      "deadline but no measures), but a row of the two has %zu cells, not as many "
+                                      "as its header"), odd->n_cells);
                 else
                         errlist_add(errs, where, 0,
-                                    "this table goes on the plan's table side by side (its header has the "
-                                    "deadline but no measures), but has %zu rows where the measures have %zu: "
-                                    "merzim joins them only row for row", rows2, rows1);
+                                    _("this table goes on the plan's table side by side (its header has the "
+                                      "deadline but no measures), but has %zu rows where the measures have %zu: "
+                                      "merzim joins them only row for row"), rows2, rows1);
                 return -EINVAL;
         }
         append_cells(&d->blocks[first], h2);

@@ -704,7 +704,7 @@ static void table_row(struct reader *rd, const struct doc_block *b) {
                 /* "- | | | | 2004 ж. | 14,5 млн. теңге": money by year, no part of a measure. */
                 _cleanup_free_ char *line = row_text(b);
                 _cleanup_free_ char *q = quote(line);
-                add_warning(rd, b, "a row marked \"%s\" with no text is left out (no measure has it): %s", number, q);
+                add_warning(rd, b, _("a row marked \"%s\" with no text is left out (no measure has it): %s"), number, q);
                 return;
         }
         if (unnumbered && distinct > 1 && packed_row(rd, b, &t))
