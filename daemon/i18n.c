@@ -1,11 +1,36 @@
 /* merzim in the user's language: the locale, the catalogs, and dates as people write them. */
 #include "config.h"
 
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "i18n.h"
 #include "util.h"
+
+/* The catalogs of the build tree a program runs from uninstalled (BUILD/daemon/merzimctl finds
+ * BUILD/locale), or NULL. */
+static char *build_tree_locale(void) {
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return NULL;
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+                return NULL;
+        *slash = 0;
+        const char *dir = strrchr(exe, '/');
+        if (!dir || !streq(dir, "/daemon"))
+                return NULL;
+        char *locale = xasprintf("%.*s/locale", (int) (dir - exe), exe);
+        if (access(locale, R_OK | X_OK) < 0) {
+                free(locale);
+                return NULL;
+        }
+        return locale;
+}
 
 void i18n_init(void) {
         setlocale(LC_ALL, "");
@@ -13,7 +38,8 @@ void i18n_init(void) {
         /* Not for a program run with privileges it did not have (secure_getenv): the catalogs hold
          * format strings. */
         const char *dir = secure_getenv("MERZIM_LOCALEDIR");
-        bindtextdomain(PACKAGE, isempty(dir) ? LOCALEDIR : dir);
+        _cleanup_free_ char *built = isempty(dir) ? build_tree_locale() : NULL;
+        bindtextdomain(PACKAGE, !isempty(dir) ? dir : built ? built : LOCALEDIR);
         /* merzim's own text (plans, agencies' names) is UTF-8: its messages are too, whatever the locale's
          * character set. */
         bind_textdomain_codeset(PACKAGE, "UTF-8");
