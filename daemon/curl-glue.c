@@ -262,6 +262,10 @@ size_t curl_glue_in_flight(const struct curl_glue *g) {
         return g ? g->in_flight : 0;
 }
 
+void curl_glue_keep_connections(struct curl_glue *g, long n) {
+        curl_multi_setopt(g->multi, CURLMOPT_MAXCONNECTS, n);
+}
+
 void curl_glue_set_max_host_connections(struct curl_glue *g, long n) {
         curl_multi_setopt(g->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
 }
