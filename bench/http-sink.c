@@ -1,7 +1,9 @@
 /* http-sink: a fast local webhook receiver for the benchmarks. One thread, epoll, HTTP/1.1 keep-alive:
  * every request (any method, with or without a Content-Length body) is answered "200 OK" at once, and
  * the instant it was read completely is kept. On SIGTERM or SIGINT it writes the instants (Unix seconds
- * with microseconds, one a line, in arrival order) to the file given, and exits.
+ * with microseconds, one a line, in arrival order) to the file given, says on stderr how many requests
+ * came on how many connections and how many bytes they were ("http-sink: N requests on C connections,
+ * B bytes"), and exits.
  *
  *   http-sink PORT TIMES_FILE
  */
@@ -31,6 +33,8 @@ struct conn {
 
 static double *times;
 static size_t n_times, cap_times;
+static size_t n_connections;  /* accepted */
+static unsigned long long n_bytes; /* of the requests, headers and bodies */
 
 static void note_request(void) {
         struct timespec ts;
@@ -76,6 +80,7 @@ static int conn_read(struct conn *c) {
                 size_t used;
                 while ((used = request_length(c->buf, c->len)) > 0) {
                         note_request();
+                        n_bytes += used;
                         if (write(c->fd, answer, sizeof(answer) - 1) != (ssize_t) sizeof(answer) - 1)
                                 return -1;
                         memmove(c->buf, c->buf + used, c->len - used);
@@ -122,6 +127,7 @@ int main(int argc, char **argv) {
                                 int fd;
                                 while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
                                         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                                        n_connections++;
                                         struct conn *nc = calloc(1, sizeof(*nc));
                                         nc->fd = fd;
                                         nc->buf = malloc(BUF_MAX);
@@ -134,7 +140,8 @@ int main(int argc, char **argv) {
                                         fprintf(f, "%.6f\n", times[k]);
                                 if (f)
                                         fclose(f);
-                                fprintf(stderr, "http-sink: %zu requests\n", n_times);
+                                fprintf(stderr, "http-sink: %zu requests on %zu connections, %llu bytes\n", n_times,
+                                        n_connections, n_bytes);
                                 return 0;
                         } else if (conn_read(c) < 0) {
                                 close(c->fd);
