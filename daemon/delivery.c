@@ -10,6 +10,7 @@ void delivery_free(struct delivery *d) {
         if (!d)
                 return;
         free(d->address);
+        free(d->recipient);
         free(d->key);
         free(d->to_name);
         free(d->subject);

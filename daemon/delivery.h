@@ -16,6 +16,8 @@ enum delivery_channel {
 
 struct delivery {
         int64_t id; /* outbox row */
+        int64_t notification_id;
+        char *recipient; /* the recipient agency's code, as in the notification */
         enum delivery_channel channel;
         char *address;    /* "plan@economy.gov.kz" or "https://hooks.example.kz/merzim" */
         char *key;        /* the notification's unique key (hex): Message-ID and Idempotency-Key */

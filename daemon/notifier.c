@@ -289,6 +289,7 @@ static int move_on(struct notifier *nt, const struct due *d) {
 }
 
 /* Write the next chunk of messages and, with the last, move every due occurrence on: one transaction.
+ * The messages are rendered before it begins, so that the database is locked only for the rows.
  * Returns the number of messages written. */
 static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk) {
         const struct schedule *sched = &job->sched;
@@ -297,17 +298,23 @@ static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk)
                 to = from + chunk;
         if (!job->recheck && from > 0 && store_data_version(nt->store) != job->data_version)
                 job->recheck = true;
+        struct rendered *out = xcalloc(to - from + 1, sizeof(*out));
+        for (size_t i = from; i < to; i++)
+                render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out[i - from]);
         int r = store_begin(nt->store);
+        if (r >= 0 && nt->in_transaction)
+                r = nt->in_transaction(nt->in_transaction_data);
         for (size_t i = from; r >= 0 && i < to; i++) {
                 if (job->recheck && all_settled(nt, &sched->messages[i])) {
                         job->ids[i] = 0;
                         continue;
                 }
-                struct rendered out;
-                render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out);
-                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out, job->now, &job->ids[i], &job->rows[i]);
-                rendered_clear(&out);
+                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out[i - from], job->now, &job->ids[i],
+                               &job->rows[i]);
         }
+        for (size_t i = from; i < to; i++)
+                rendered_clear(&out[i - from]);
+        free(out);
         bool last = to == sched->n_messages;
         for (size_t i = 0; r >= 0 && last && i < job->n_due; i++) {
                 const struct due *d = &job->due[i];

@@ -27,6 +27,10 @@ struct notifier {
          * notification's id: the preview collects what the daemon would send this way. */
         void (*written)(const struct message *m, int64_t notification_id, void *userdata);
         void *written_data;
+        /* If set, called in each step's transaction before its rows are written (merzimd's writer records
+         * delivery results there, under the same commit); a negative errno rolls the step back. */
+        int (*in_transaction)(void *userdata);
+        void *in_transaction_data;
 };
 
 /* One step: read up to limit occurrences with a stage due by now (never splitting those due at one
