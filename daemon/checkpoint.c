@@ -96,6 +96,7 @@ int checkpointer_start(struct store *s, struct checkpointer **ret) {
                 free(c);
                 return r;
         }
+        store_set_cache_size(c->store, -64); /* a checkpoint copies pages without keeping them */
         pthread_condattr_t attr;
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -3,6 +3,7 @@
  * (writer.c): a thread with a database connection of its own. */
 #include "config.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -459,6 +460,7 @@ static void reload(struct daemon *d) {
                 setup_clear(&d->setup);
                 d->setup = fresh;
                 tz_set(d->setup.cfg->timezone);
+                malloc_trim(0);
                 struct writer_setup ws = writer_setup_of(d);
                 r = writer_start(d->writer, &ws);
                 if (r < 0)
@@ -569,10 +571,15 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         if (r < 0)
                 goto fail;
         tz_set(d->setup.cfg->timezone);
+        /* Reading a large configuration takes many times what it leaves (libconfig's tree of it): give
+         * that back. */
+        malloc_trim(0);
 
         r = store_open(d->setup.cfg->database, 0, &d->store);
         if (r < 0)
                 goto fail;
+        /* The event loop only reads the rows it delivers: a small page cache is enough. */
+        store_set_cache_size(d->store, -256);
         r = writer_new(d->setup.cfg->database, &d->writer);
         if (r < 0)
                 goto fail;

@@ -16,13 +16,14 @@
 #include "notifier.h"
 #include "outbox.h"
 #include "planner.h"
+#include "renderer.h"
 #include "store.h"
 #include "util.h"
 #include "writer.h"
 
 #define PLAN_BATCH 20000   /* occurrences planned per step, so that results are recorded in between */
 #define NOTIFY_BATCH 5000  /* occurrences with due stages read at once */
-#define NOTIFY_CHUNK 256   /* messages written per step: the first go out while the rest are written */
+#define NOTIFY_CHUNK 128   /* messages written per step: the first go out while the rest are written */
 
 struct writer {
         pthread_t thread;
@@ -40,6 +41,7 @@ struct writer {
         /* The thread's own (set up by writer_start before the thread runs): */
         struct store *store;
         struct checkpointer *checkpointer;
+        struct renderer *renderer;
         struct writer_setup setup;
         struct planner planner;
         struct notifier notifier;
@@ -230,6 +232,16 @@ static int record_with_messages(void *userdata) {
         return record_rows(w, w->carried, w->n_carried, w->carried_states);
 }
 
+/* notifier's while_rendering: results waiting are recorded now rather than with the chunk. */
+static void record_while_rendering(void *userdata) {
+        struct writer *w = userdata;
+        size_t n;
+        struct delivery_outcome *v = take_queue(w, &n);
+        if (n > 0)
+                record(w, v, n);
+        free(v);
+}
+
 /* After a step of the notifier: the results it carried are recorded if it committed, else they are
  * tried again in a transaction of their own. */
 static void carried_done(struct writer *w, int r) {
@@ -411,6 +423,8 @@ int writer_new(const char *database, struct writer **ret) {
                 r = log_error_errno(-errno, "cannot make an eventfd: %m");
         if (r >= 0)
                 r = checkpointer_start(w->store, &w->checkpointer);
+        if (r >= 0)
+                r = renderer_new(&w->renderer);
         if (r < 0) {
                 writer_free(w);
                 return r;
@@ -447,7 +461,9 @@ int writer_start(struct writer *w, const struct writer_setup *s) {
                 .templates = s->templates,
                 .planner = &w->planner,
                 .chunk = NOTIFY_CHUNK,
+                .renderer = w->renderer,
                 .in_transaction = record_with_messages,
+                .while_rendering = record_while_rendering,
                 .in_transaction_data = w,
         };
         w->data_version = store_data_version(w->store);
@@ -542,6 +558,7 @@ void writer_free(struct writer *w) {
                 return;
         writer_stop(w);
         checkpointer_stop(w->checkpointer);
+        renderer_free(w->renderer);
         store_close(w->store);
         writer_news_clear(&w->news);
         if (w->requests >= 0)
