@@ -5,8 +5,11 @@
  * came on how many connections and how many bytes they were ("http-sink: N requests on C connections,
  * B bytes"), and exits.
  *
- *   http-sink PORT TIMES_FILE
- */
+ *   http-sink PORT TIMES_FILE [REQUEST_FILE]
+ *
+ * With REQUEST_FILE, every 100th request received (the first included) is written there as it came
+ * (request line, headers and body), each after a line with its length in bytes: a sample of what the
+ * client sends, for a load generator to send the same. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,7 @@ struct conn {
 static double *times;
 static size_t n_times, cap_times;
 static size_t n_connections;  /* accepted */
+static const char *request_file; /* where the first request goes, if anywhere */
 static unsigned long long n_bytes; /* of the requests, headers and bodies */
 
 static void note_request(void) {
@@ -79,6 +83,14 @@ static int conn_read(struct conn *c) {
                 c->len += (size_t) n;
                 size_t used;
                 while ((used = request_length(c->buf, c->len)) > 0) {
+                        if (request_file && n_times % 100 == 0) {
+                                FILE *f = fopen(request_file, n_times == 0 ? "w" : "a");
+                                if (f) {
+                                        fprintf(f, "%zu\n", used);
+                                        fwrite(c->buf, 1, used, f);
+                                        fclose(f);
+                                }
+                        }
                         note_request();
                         n_bytes += used;
                         if (write(c->fd, answer, sizeof(answer) - 1) != (ssize_t) sizeof(answer) - 1)
@@ -90,10 +102,11 @@ static int conn_read(struct conn *c) {
 }
 
 int main(int argc, char **argv) {
-        if (argc != 3) {
-                fprintf(stderr, "usage: http-sink PORT TIMES_FILE\n");
+        if (argc != 3 && argc != 4) {
+                fprintf(stderr, "usage: http-sink PORT TIMES_FILE [REQUEST_FILE]\n");
                 return 2;
         }
+        request_file = argc == 4 ? argv[3] : NULL;
         int port = atoi(argv[1]);
         int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;
