@@ -63,13 +63,17 @@ def parse_iso(text):
 def send_instant(log, send_time):
     # "merzimd: merzimd 0.1.0 started: ..., clock 2024-11-05T08:59:57+05:00 (set with --now; real time
     # 2026-11-30T06:54:23Z)": both read from one clock_gettime, to the second, as merzimd's offset is.
-    for line in open(log, encoding="utf-8", errors="replace"):
-        if " started: " in line and " clock " in line and "real time " in line:
-            clock = line.split(" clock ", 1)[1].split()[0]
-            real = line.split("real time ", 1)[1].split(")")[0]
-            offset = parse_iso(clock) - parse_iso(real)
-            print("%.6f" % (parse_iso(send_time) - offset))
-            return
+    # Waits for the line (a large configuration takes a while to load).
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        for line in open(log, encoding="utf-8", errors="replace"):
+            if " started: " in line and " clock " in line and "real time " in line:
+                clock = line.split(" clock ", 1)[1].split()[0]
+                real = line.split("real time ", 1)[1].split(")")[0]
+                offset = parse_iso(clock) - parse_iso(real)
+                print("%.6f" % (parse_iso(send_time) - offset))
+                return
+        time.sleep(0.02)
     sys.exit("measure.py: no start line with the real time in " + log)
 
 

@@ -72,6 +72,7 @@ struct daemon {
         int64_t next_retry; /* when the next delivery is due: the retry timer (INT64_MAX: off) */
         bool drained[2];    /* by channel: no row due that is not in flight, as of the last look */
         uint64_t status_reported; /* CLOCK_MONOTONIC of the last STATUS= */
+        uint64_t busy_since;      /* CLOCK_MONOTONIC when deliveries began, 0 when idle */
         sd_event_source *sig_term, *sig_int, *sig_hup;
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
         struct flight *flights;
@@ -160,13 +161,17 @@ static void kick(struct daemon *d) {
                 sd_event_source_set_enabled(d->kick, SD_EVENT_ONESHOT);
 }
 
-/* Tell systemd what the daemon is waiting for: at most once a second while it is busy (counting the
- * outbox costs), and always when it goes idle. */
-static void report_status(struct daemon *d) {
+/* Tell systemd what the daemon is waiting for: when it goes idle, and once a second while it stays busy
+ * (counting the outbox costs; a wake-up of a few deliveries reports once, when it is over). */
+static void report_status(struct daemon *d, bool force) {
         uint64_t mono = 0;
         sd_event_now(d->event, CLOCK_MONOTONIC, &mono);
         bool idle = d->n_flights == 0 && d->n_finished == 0 && d->n_recording == 0;
-        if (!idle && mono < d->status_reported + 1000000ULL)
+        if (!idle && d->busy_since == 0)
+                d->busy_since = mono;
+        if (idle)
+                d->busy_since = 0;
+        if (!force && !idle && (mono < d->busy_since + 1000000ULL || mono < d->status_reported + 1000000ULL))
                 return;
         d->status_reported = mono;
         int pending = 0, failed = 0;
@@ -233,7 +238,8 @@ static void flight_finish(struct flight *f, struct delivery_result *res) {
         int on = SD_EVENT_OFF;
         if (d->record)
                 sd_event_source_get_enabled(d->record, &on);
-        if (d->n_finished >= RECORD_HANDOFF || !d->record)
+        /* At once when nothing else is in flight: no other result is coming to share the commit. */
+        if (d->n_finished >= RECORD_HANDOFF || d->n_flights == 0 || !d->record)
                 hand_over(d);
         else if (on == SD_EVENT_OFF &&
                  (sd_event_source_set_time_relative(d->record, RECORD_DELAY_USEC) < 0 ||
@@ -360,7 +366,7 @@ static void deliver(struct daemon *d) {
                         sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
                 }
         }
-        report_status(d);
+        report_status(d, false);
 }
 
 static int on_kick(sd_event_source *s _unused_, void *userdata) {
@@ -406,8 +412,7 @@ static int on_news(sd_event_source *s _unused_, int fd _unused_, uint32_t revent
                 kick(d);
         if (!d->ready && (news.scheduled || news.error)) {
                 /* Ready once the schedule was looked at: the status says what comes next. */
-                d->status_reported = 0;
-                report_status(d);
+                report_status(d, true);
                 sd_notify(0, "READY=1");
                 d->ready = true;
         }

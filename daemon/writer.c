@@ -50,7 +50,8 @@ struct writer {
         char *db_dir, *db_name;
         int64_t data_version;
         bool scheduling; /* work through the schedule at the next step */
-        int64_t last_row; /* the last outbox row reported written */
+        size_t rows[2];   /* outbox rows written since the last news, by channel */
+        int inotify_fd;   /* on the database's directory */
         struct delivery_outcome *carried; /* results recorded in the notifier's transaction */
         size_t n_carried;
         const char **carried_states;
@@ -257,22 +258,15 @@ static void carried_done(struct writer *w, int r) {
         free(states);
 }
 
-/* Count the outbox rows written since the last count, by channel (the event loop looks for due rows
- * only on the channels that have new ones). */
-static void count_rows(struct writer *w, size_t rows[2]) {
-        sqlite3_stmt *st = store_stmt(w->store, "SELECT channel = 'webhook', count(*), max(id) FROM outbox "
-                                                "WHERE id > ? GROUP BY 1");
-        if (!st) {
-                rows[CHANNEL_EMAIL] = rows[CHANNEL_WEBHOOK] = 1; /* look on both */
-                return;
-        }
-        stmt_bind_int(st, 1, w->last_row);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                rows[sqlite3_column_int(st, 0) ? CHANNEL_WEBHOOK : CHANNEL_EMAIL] += (size_t) sqlite3_column_int64(st, 1);
-                if (sqlite3_column_int64(st, 2) > w->last_row)
-                        w->last_row = sqlite3_column_int64(st, 2);
-        }
-        sqlite3_reset(st);
+/* notifier's written: count the new outbox rows by channel, as the configuration gives them (the event
+ * loop looks for due rows only on the channels that have new ones). */
+static void count_rows(const struct message *m, int64_t notification_id _unused_, void *userdata) {
+        struct writer *w = userdata;
+        const struct agency_contact *a = config_agency(w->setup.cfg, m->recipient);
+        for (size_t i = 0; a && a->emails && a->emails[i]; i++)
+                w->rows[CHANNEL_EMAIL]++;
+        if (a && a->webhook_url)
+                w->rows[CHANNEL_WEBHOOK]++;
 }
 
 /* Arm the timer for the next stage due (or leave it off with none). */
@@ -328,13 +322,11 @@ static void schedule_step(struct writer *w) {
         }
         if (written == 0 && more)
                 return;
-        size_t rows[2] = {0, 0};
-        if (written > 0)
-                count_rows(w, rows);
         pthread_mutex_lock(&w->lock);
         w->news.written += written;
-        w->news.rows[CHANNEL_EMAIL] += rows[CHANNEL_EMAIL];
-        w->news.rows[CHANNEL_WEBHOOK] += rows[CHANNEL_WEBHOOK];
+        w->news.rows[CHANNEL_EMAIL] += w->rows[CHANNEL_EMAIL];
+        w->news.rows[CHANNEL_WEBHOOK] += w->rows[CHANNEL_WEBHOOK];
+        w->rows[CHANNEL_EMAIL] = w->rows[CHANNEL_WEBHOOK] = 0;
         if (!more) {
                 w->news.scheduled = true;
                 w->news.next = next;
@@ -343,6 +335,8 @@ static void schedule_step(struct writer *w) {
         post_news(w);
         pthread_mutex_unlock(&w->lock);
 }
+
+static void look_at_changes(struct writer *w);
 
 /* The thread's step: results first (the event loop holds their rows until they are recorded), then the
  * schedule. */
@@ -364,6 +358,7 @@ static int on_work(sd_event_source *s _unused_, void *userdata) {
                 schedule_step(w);
         if (w->scheduling)
                 kick(w);
+        look_at_changes(w);
         return 0;
 }
 
@@ -380,15 +375,29 @@ static int on_timer(sd_event_source *s _unused_, uint64_t usec _unused_, void *u
         return 0;
 }
 
-/* Someone wrote next to the database: if another connection committed (merzimctl, the HTTP interface),
- * take it into account now. The writer's own commits do not change its data version. */
-static int on_db_change(sd_event_source *s _unused_, const struct inotify_event *ev, void *userdata) {
-        struct writer *w = userdata;
-        if (ev->len == 0 || strncmp(ev->name, w->db_name, strlen(w->db_name)) != 0)
-                return 0;
+/* Read what inotify saw in the database's directory: if it touched the database and another connection
+ * committed since (merzimctl, the HTTP interface), take it into account now. The writer's own commits
+ * do not change its data version; it reads their events right after them, so that they do not wake it
+ * again. */
+static void look_at_changes(struct writer *w) {
+        bool touched = false;
+        for (;;) {
+                char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+                ssize_t n = read(w->inotify_fd, events, sizeof(events));
+                if (n <= 0)
+                        break;
+                for (char *p = events; p < events + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        if (ev->len > 0 && strncmp(ev->name, w->db_name, strlen(w->db_name)) == 0)
+                                touched = true;
+                        p += sizeof(*ev) + ev->len;
+                }
+        }
+        if (!touched)
+                return;
         int64_t v = store_data_version(w->store);
         if (v == w->data_version)
-                return 0;
+                return;
         w->data_version = v;
         log_debug("the database changed: looking at the schedule again");
         w->scheduling = true;
@@ -397,6 +406,10 @@ static int on_db_change(sd_event_source *s _unused_, const struct inotify_event 
         w->news.changed = true;
         post_news(w);
         pthread_mutex_unlock(&w->lock);
+}
+
+static int on_db_change(sd_event_source *s _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+        look_at_changes(userdata);
         return 0;
 }
 
@@ -410,7 +423,7 @@ static void *writer_main(void *userdata) {
 
 int writer_new(const char *database, struct writer **ret) {
         struct writer *w = xcalloc(1, sizeof(*w));
-        w->requests = w->news_fd = -1;
+        w->requests = w->news_fd = w->inotify_fd = -1;
         int r = store_open(database, 0, &w->store);
         if (r < 0) {
                 free(w);
@@ -430,6 +443,13 @@ int writer_new(const char *database, struct writer **ret) {
                 return r;
         }
         w->db_dir = path_dirname(database);
+        w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (w->inotify_fd < 0 ||
+            inotify_add_watch(w->inotify_fd, w->db_dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+                r = log_error_errno(-errno, "cannot watch %s: %m", w->db_dir);
+                writer_free(w);
+                return r;
+        }
         const char *base = strrchr(database, '/');
         w->db_name = xstrdup(base ? base + 1 : database);
         w->seed = (unsigned) time(NULL) ^ (unsigned) getpid();
@@ -463,15 +483,12 @@ int writer_start(struct writer *w, const struct writer_setup *s) {
                 .chunk = NOTIFY_CHUNK,
                 .renderer = w->renderer,
                 .in_transaction = record_with_messages,
+                .written = count_rows,
+                .written_data = w,
                 .while_rendering = record_while_rendering,
                 .in_transaction_data = w,
         };
         w->data_version = store_data_version(w->store);
-        sqlite3_stmt *st = store_stmt(w->store, "SELECT coalesce(max(id), 0) FROM outbox");
-        if (st && sqlite3_step(st) == SQLITE_ROW)
-                w->last_row = sqlite3_column_int64(st, 0);
-        if (st)
-                sqlite3_reset(st);
         w->stop = false;
         w->scheduling = true;
         w->failures = 0;
@@ -479,8 +496,7 @@ int writer_start(struct writer *w, const struct writer_setup *s) {
             (r = sd_event_add_io(w->event, &w->request_source, w->requests, EPOLLIN, on_request, w)) < 0 ||
             (r = sd_event_add_time(w->event, &w->timer, CLOCK_REALTIME, 0, 1000, on_timer, w)) < 0 ||
             (r = sd_event_add_defer(w->event, &w->work, on_work, w)) < 0 ||
-            (r = sd_event_add_inotify(w->event, &w->watch, w->db_dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO,
-                                      on_db_change, w)) < 0) {
+            (r = sd_event_add_io(w->event, &w->watch, w->inotify_fd, EPOLLIN, on_db_change, w)) < 0) {
                 log_error_errno(r, "cannot set up the writer's event loop: %s", strerror(-r));
                 writer_stop(w);
                 return r;
@@ -565,6 +581,8 @@ void writer_free(struct writer *w) {
                 close(w->requests);
         if (w->news_fd >= 0)
                 close(w->news_fd);
+        if (w->inotify_fd >= 0)
+                close(w->inotify_fd);
         pthread_mutex_destroy(&w->lock);
         free(w->db_dir);
         free(w->db_name);
