@@ -71,6 +71,8 @@ struct daemon {
         int64_t next_stage; /* when the schedule's next stage is due, as the writer last said */
         int64_t next_retry; /* when the next delivery is due: the retry timer (INT64_MAX: off) */
         bool drained[2];    /* by channel: no row due that is not in flight, as of the last look */
+        int64_t hold_until; /* results could not be recorded: no delivery before then (back-off) */
+        int hold_failures;  /* such failures in a row */
         uint64_t status_reported; /* CLOCK_MONOTONIC of the last STATUS= */
         uint64_t busy_since;      /* CLOCK_MONOTONIC when deliveries began, 0 when idle */
         sd_event_source *sig_term, *sig_int, *sig_hup;
@@ -335,6 +337,16 @@ static void look_again(struct daemon *d) {
 static void deliver(struct daemon *d) {
         if (d->stopping)
                 return;
+        if (d->hold_until > daemon_now(d)) {
+                /* Sending what cannot be recorded would only send it again and again. */
+                if (d->hold_until < d->next_retry) {
+                        d->next_retry = d->hold_until;
+                        sd_event_source_set_time(d->retry, (uint64_t) (d->hold_until - d->offset) * 1000000ULL);
+                        sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
+                }
+                report_status(d, false);
+                return;
+        }
         size_t space[2];
         for (int c = CHANNEL_EMAIL; c <= CHANNEL_WEBHOOK; c++)
                 space[c] = d->drained[c] ? 0 : room(d, (enum delivery_channel) c);
@@ -408,6 +420,12 @@ static int on_news(sd_event_source *s _unused_, int fd _unused_, uint32_t revent
                 d->drained[CHANNEL_WEBHOOK] = false;
         if (news.changed || news.retried || news.unrecorded)
                 look_again(d);
+        if (news.unrecorded) {
+                int64_t delay = d->hold_failures < 6 ? 1 << d->hold_failures : 60;
+                d->hold_failures++;
+                d->hold_until = daemon_now(d) + delay;
+        } else if (news.n_recorded)
+                d->hold_failures = 0;
         if (news.written || news.n_recorded || news.changed || news.scheduled)
                 kick(d);
         if (!d->ready && (news.scheduled || news.error)) {

@@ -118,7 +118,7 @@ static char *id_ranges(const struct delivery_outcome *v, size_t n, enum delivery
  * with the journal fields of each. */
 static void log_outcomes(const struct delivery_outcome *v, const char *const *states, size_t n, int r) {
         if (r < 0) {
-                log_error_errno(r, "the results of %zu deliveries cannot be recorded: they will be sent again", n);
+                log_error_errno(r, "the results of %zu deliveries cannot be recorded: they will be sent again, after a pause", n);
                 return;
         }
         size_t n_hooks = 0;
