@@ -183,7 +183,7 @@ int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int
         }
         struct delivery *v = xcalloc(want[0] + want[1], sizeof(*v));
         size_t k = 0;
-        int r = 0, rc;
+        int r = 0, rc = SQLITE_DONE;
         while (want[0] + want[1] > 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
                 int64_t id = sqlite3_column_int64(st, 0), at = sqlite3_column_int64(st, 1);
                 if (bsearch(&id, sorted, n_busy, sizeof(int64_t), compare_ids))
