@@ -1,10 +1,15 @@
 /* http-sink: a fast local webhook receiver for the benchmarks. One thread, epoll, HTTP/1.1 keep-alive:
  * every request (any method, with or without a Content-Length body) is answered "200 OK" at once, and
  * the instant it was read completely is kept. On SIGTERM or SIGINT it writes the instants (Unix seconds
- * with microseconds, one a line, in arrival order) to the file given, and exits.
+ * with microseconds, one a line, in arrival order) to the file given, says on stderr how many requests
+ * came on how many connections and how many bytes they were ("http-sink: N requests on C connections,
+ * B bytes"), and exits.
  *
- *   http-sink PORT TIMES_FILE
- */
+ *   http-sink PORT TIMES_FILE [REQUEST_FILE]
+ *
+ * With REQUEST_FILE, every 100th request received (the first included) is written there as it came
+ * (request line, headers and body), each after a line with its length in bytes: a sample of what the
+ * client sends, for a load generator to send the same. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +36,9 @@ struct conn {
 
 static double *times;
 static size_t n_times, cap_times;
+static size_t n_connections;  /* accepted */
+static const char *request_file; /* where the first request goes, if anywhere */
+static unsigned long long n_bytes; /* of the requests, headers and bodies */
 
 static void note_request(void) {
         struct timespec ts;
@@ -75,7 +83,16 @@ static int conn_read(struct conn *c) {
                 c->len += (size_t) n;
                 size_t used;
                 while ((used = request_length(c->buf, c->len)) > 0) {
+                        if (request_file && n_times % 100 == 0) {
+                                FILE *f = fopen(request_file, n_times == 0 ? "w" : "a");
+                                if (f) {
+                                        fprintf(f, "%zu\n", used);
+                                        fwrite(c->buf, 1, used, f);
+                                        fclose(f);
+                                }
+                        }
                         note_request();
+                        n_bytes += used;
                         if (write(c->fd, answer, sizeof(answer) - 1) != (ssize_t) sizeof(answer) - 1)
                                 return -1;
                         memmove(c->buf, c->buf + used, c->len - used);
@@ -85,10 +102,11 @@ static int conn_read(struct conn *c) {
 }
 
 int main(int argc, char **argv) {
-        if (argc != 3) {
-                fprintf(stderr, "usage: http-sink PORT TIMES_FILE\n");
+        if (argc != 3 && argc != 4) {
+                fprintf(stderr, "usage: http-sink PORT TIMES_FILE [REQUEST_FILE]\n");
                 return 2;
         }
+        request_file = argc == 4 ? argv[3] : NULL;
         int port = atoi(argv[1]);
         int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;
@@ -122,6 +140,7 @@ int main(int argc, char **argv) {
                                 int fd;
                                 while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
                                         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                                        n_connections++;
                                         struct conn *nc = calloc(1, sizeof(*nc));
                                         nc->fd = fd;
                                         nc->buf = malloc(BUF_MAX);
@@ -134,7 +153,8 @@ int main(int argc, char **argv) {
                                         fprintf(f, "%.6f\n", times[k]);
                                 if (f)
                                         fclose(f);
-                                fprintf(stderr, "http-sink: %zu requests\n", n_times);
+                                fprintf(stderr, "http-sink: %zu requests on %zu connections, %llu bytes\n", n_times,
+                                        n_connections, n_bytes);
                                 return 0;
                         } else if (conn_read(c) < 0) {
                                 close(c->fd);

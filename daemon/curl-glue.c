@@ -33,6 +33,7 @@ struct curl_glue {
         sd_event *event;
         CURLM *multi;
         sd_event_source *timer; /* one one-shot timer, re-armed whenever curl asks */
+        sd_event_source *now;   /* curl's "at once": the next loop iteration, without a timerfd */
         struct transfer *transfers;
         struct watched_socket *sockets;
         size_t in_flight;
@@ -120,6 +121,11 @@ static int on_timer(sd_event_source *s _unused_, uint64_t usec _unused_, void *u
         return 0;
 }
 
+static int on_now(sd_event_source *s _unused_, void *userdata) {
+        socket_action(userdata, CURL_SOCKET_TIMEOUT, 0);
+        return 0;
+}
+
 /* Stop watching a socket. */
 static void unwatch(struct curl_glue *g, struct watched_socket *w) {
         if (w->prev)
@@ -187,9 +193,22 @@ static int on_curl_timer(CURLM *multi _unused_, long timeout_ms, void *userdata)
         struct curl_glue *g = userdata;
         int r;
 
+        if (g->now)
+                (void) sd_event_source_set_enabled(g->now, SD_EVENT_OFF);
         if (timeout_ms < 0) {
                 if (g->timer)
                         (void) sd_event_source_set_enabled(g->timer, SD_EVENT_OFF);
+                return 0;
+        }
+        /* "At once" comes with every transfer started: a defer source costs no system call. */
+        if (timeout_ms == 0 && g->now) {
+                if (g->timer)
+                        (void) sd_event_source_set_enabled(g->timer, SD_EVENT_OFF);
+                r = sd_event_source_set_enabled(g->now, SD_EVENT_ONESHOT);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to schedule curl: %m");
+                        return -1;
+                }
                 return 0;
         }
         uint64_t usec = (uint64_t) timeout_ms * 1000;
@@ -220,6 +239,12 @@ int curl_glue_new(sd_event *event, struct curl_glue **ret) {
         struct curl_glue *g = xcalloc(1, sizeof(*g));
         g->event = sd_event_ref(event);
         g->multi = multi;
+        if (sd_event_add_defer(event, &g->now, on_now, g) < 0 ||
+            sd_event_source_set_enabled(g->now, SD_EVENT_OFF) < 0) {
+                curl_glue_free(g);
+                return -ENOMEM;
+        }
+        (void) sd_event_source_set_description(g->now, "curl-now");
         if (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
             curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, g) != CURLM_OK ||
             curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
@@ -262,6 +287,10 @@ size_t curl_glue_in_flight(const struct curl_glue *g) {
         return g ? g->in_flight : 0;
 }
 
+void curl_glue_keep_connections(struct curl_glue *g, long n) {
+        curl_multi_setopt(g->multi, CURLMOPT_MAXCONNECTS, n);
+}
+
 void curl_glue_set_max_host_connections(struct curl_glue *g, long n) {
         curl_multi_setopt(g->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
 }
@@ -280,6 +309,7 @@ void curl_glue_free(struct curl_glue *g) {
         while (g->sockets)
                 unwatch(g, g->sockets);
         sd_event_source_disable_unref(g->timer);
+        sd_event_source_disable_unref(g->now);
         sd_event_unref(g->event);
         free(g);
 }

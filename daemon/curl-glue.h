@@ -23,6 +23,10 @@ int curl_glue_add(struct curl_glue *g, CURL *easy, curl_glue_done_fn done, void 
 /* Transfers still running. */
 size_t curl_glue_in_flight(const struct curl_glue *g);
 
+/* Keep up to n connections open between transfers, for the next transfer to the same server (libcurl's
+ * default follows the transfers running, so that a lull closes the connections a burst had opened). */
+void curl_glue_keep_connections(struct curl_glue *g, long n);
+
 /* At most n connections to one host at a time (0: no limit, the default); transfers beyond wait. */
 void curl_glue_set_max_host_connections(struct curl_glue *g, long n);
 

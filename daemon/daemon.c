@@ -1,9 +1,12 @@
-/* merzimd's event loop. */
+/* merzimd's event loop: deliveries through curl's multi interface and the mail sessions, a timer for the
+ * next retry, signals and systemd's notifications. The schedule and the records are the writer's
+ * (writer.c): a thread with a database connection of its own. */
 #include "config.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/inotify.h>
+#include <sys/epoll.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
@@ -15,17 +18,13 @@
 #include "http.h"
 #include "log.h"
 #include "mailer.h"
-#include "notifier.h"
 #include "outbox.h"
-#include "planner.h"
 #include "render.h"
 #include "store.h"
 #include "tzone.h"
 #include "util.h"
+#include "writer.h"
 
-#define PLAN_BATCH 20000   /* occurrences planned per step, so that the loop stays responsive */
-#define NOTIFY_BATCH 5000  /* occurrences with due stages read at once */
-#define NOTIFY_CHUNK 256   /* messages written per step: the first go out while the rest are written */
 #define STOP_GRACE_USEC (5 * 1000000ULL)
 
 /* What a configuration brings; replaced as a whole on reload. */
@@ -47,17 +46,11 @@ struct flight {
         struct flight *next;
 };
 
-/* A delivery that is over, waiting to be recorded with the others that ended about the same time: one
- * transaction (one fsync) for many. Until then a crash only means it is sent again, with its key. */
-struct finished {
-        struct delivery d;
-        struct delivery_result res;
-        int64_t started, ended;
-};
-
-/* Results are recorded RECORD_DELAY_USEC after the first of a batch ends, or at once when RECORD_BATCH
- * are waiting: a fsync per group of deliveries instead of one per delivery. A crash loses at most
- * those results, which are then sent again with their keys, like the deliveries in flight. */
+/* Results go to the writer RECORD_DELAY_USEC after the first of a group ends, or at once when
+ * RECORD_HANDOFF are waiting; the writer records what it was given in one transaction (one fsync for
+ * many). A delivery counts as unrecorded until the writer says it is recorded: no more than RECORD_BATCH
+ * are, so that a crash sends again at most those and the deliveries in flight, with their keys. */
+#define RECORD_HANDOFF 32
 #define RECORD_BATCH 64
 #define RECORD_DELAY_USEC (10 * 1000ULL)
 
@@ -65,30 +58,38 @@ struct daemon {
         sd_event *event;
         char *config_path;
         struct setup setup;
-        struct store *store;
-        struct planner planner;
-        struct notifier notifier;
-        struct curl_glue *glue; /* webhooks */
-        struct mailer *mailer;  /* e-mail, in a thread of its own */
+        struct store *store;      /* the event loop's connection: it reads the outbox */
+        struct writer *writer;    /* the schedule and the records, in a thread of their own */
+        struct curl_glue *glue;   /* webhooks */
+        struct mailer *mailer;    /* e-mail, in threads of their own */
         struct http_server *http; /* when http.enabled; its own thread and database connection */
-        sd_event_source *wake, *kick, *db_watch, *stop_timer, *record;
-        struct finished *finished;
+        sd_event_source *retry, *kick, *stop_timer, *record, *news;
+        struct delivery_outcome *finished; /* over, not yet handed to the writer */
         size_t n_finished;
+        int64_t *recording; /* handed to the writer, not yet recorded */
+        size_t n_recording;
+        int64_t next_stage; /* when the schedule's next stage is due, as the writer last said */
+        int64_t next_retry; /* when the next delivery is due: the retry timer (INT64_MAX: off) */
+        bool drained[2];    /* by channel: no row due that is not in flight, as of the last look */
+        int64_t hold_until; /* results could not be recorded: no delivery before then (back-off) */
+        int hold_failures;  /* such failures in a row */
         uint64_t status_reported; /* CLOCK_MONOTONIC of the last STATUS= */
+        uint64_t busy_since;      /* CLOCK_MONOTONIC when deliveries began, 0 when idle */
         sd_event_source *sig_term, *sig_int, *sig_hup;
         int64_t offset; /* --now: the daemon's clock minus the real one, in seconds */
         struct flight *flights;
         size_t n_flights;
         size_t n_mail_flights; /* of n_flights: e-mails, at most smtp.max_connections */
         bool stopping;
-        int64_t data_version;
-        char *db_name;
-        unsigned seed;
-        int failures; /* steps in a row that failed, for back-off */
+        bool ready; /* READY=1 sent: after the writer's first pass through the schedule */
 };
 
+/* The daemon's clock: the real time moved by --now. Not time(), which reads the coarse clock: it lags a
+ * timer that fires on the second by up to a tick. */
 static int64_t daemon_now(const struct daemon *d) {
-        return (int64_t) time(NULL) + d->offset;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec + d->offset;
 }
 
 static void setup_clear(struct setup *s) {
@@ -144,45 +145,40 @@ int daemon_check_config(const char *config_path) {
         return r;
 }
 
-/* Point the planner and the notifier at the current setup. */
-static int adopt_setup(struct daemon *d) {
-        struct setup *s = &d->setup;
-        tz_set(s->cfg->timezone);
-        notifier_drop(&d->notifier);
-        d->planner = (struct planner) {
-                .store = d->store,
-                .policy = &s->policy,
-                .calendar = s->calendar,
-                .due_shift = s->cfg->due_shift,
+/* What the writer works with: the current setup. */
+static struct writer_setup writer_setup_of(const struct daemon *d) {
+        return (struct writer_setup) {
+                .cfg = d->setup.cfg,
+                .calendar = d->setup.calendar,
+                .policy = &d->setup.policy,
+                .templates = d->setup.templates,
+                .fingerprint = d->setup.fingerprint,
+                .offset = d->offset,
         };
-        d->notifier = (struct notifier) {
-                .store = d->store,
-                .cfg = s->cfg,
-                .calendar = s->calendar,
-                .policy = &s->policy,
-                .templates = s->templates,
-                .planner = &d->planner,
-                .chunk = NOTIFY_CHUNK,
-        };
-        return planner_revision(d->store, s->fingerprint, &d->planner.rev);
 }
 
+/* Deliver what is due, once the events at hand are handled (many deliveries end at once). */
 static void kick(struct daemon *d) {
         if (d->kick)
                 sd_event_source_set_enabled(d->kick, SD_EVENT_ONESHOT);
 }
 
-/* Tell systemd what the daemon is waiting for: at most once a second while it is busy (counting the
- * outbox costs), and always when it goes idle. */
-static void report_status(struct daemon *d, int64_t next) {
+/* Tell systemd what the daemon is waiting for: when it goes idle, and once a second while it stays busy
+ * (counting the outbox costs; a wake-up of a few deliveries reports once, when it is over). */
+static void report_status(struct daemon *d, bool force) {
         uint64_t mono = 0;
         sd_event_now(d->event, CLOCK_MONOTONIC, &mono);
-        bool idle = d->n_flights == 0 && d->n_finished == 0;
-        if (!idle && mono < d->status_reported + 1000000ULL)
+        bool idle = d->n_flights == 0 && d->n_finished == 0 && d->n_recording == 0;
+        if (!idle && d->busy_since == 0)
+                d->busy_since = mono;
+        if (idle)
+                d->busy_since = 0;
+        if (!force && !idle && (mono < d->busy_since + 1000000ULL || mono < d->status_reported + 1000000ULL))
                 return;
         d->status_reported = mono;
         int pending = 0, failed = 0;
         outbox_depth(d->store, &pending, &failed);
+        int64_t next = d->next_stage < d->next_retry ? d->next_stage : d->next_retry;
         char when[TZ_ISO_MAX] = "nothing scheduled";
         if (next != INT64_MAX)
                 tz_format(next, when);
@@ -199,66 +195,30 @@ static void flight_free(struct flight *f) {
         free(f);
 }
 
-static void log_result(const struct finished *fin, const char *state, int r) {
-        const struct delivery *d = &fin->d;
-        const struct delivery_result *res = &fin->res;
-        _cleanup_free_ char *f_outbox = xasprintf("MERZIM_OUTBOX=%lld", (long long) d->id);
-        _cleanup_free_ char *f_key = xasprintf("MERZIM_KEY=%s", d->key);
-        _cleanup_free_ char *f_agency = xasprintf("MERZIM_AGENCY=%s", d->agency ? d->agency : "");
-        const char *channel = d->channel == CHANNEL_EMAIL ? "e-mail" : "webhook";
-        if (r < 0)
-                log_error_errno(r, "delivery %lld: cannot record its result; it will be sent again", (long long) d->id);
-        else if (streq(state, "sent"))
-                log_fields(LOG_INFO, FIELDS(f_outbox, f_key, f_agency), "%s %lld to %s delivered: %s", channel,
-                           (long long) d->id, d->address, res->reply ? res->reply : "");
-        else
-                log_fields(streq(state, "failed") ? LOG_ERR : LOG_WARNING, FIELDS(f_outbox, f_key, f_agency),
-                           "%s %lld to %s %s after attempt %d: %s", channel, (long long) d->id, d->address,
-                           streq(state, "failed") ? "FAILED for good" : "will be retried", d->attempts + 1,
-                           res->reply ? res->reply : "no reply");
-}
-
-/* Record every delivery that is over, in one transaction. */
-static void record_finished(struct daemon *d) {
+/* Give the writer the results waiting to be recorded. */
+static void hand_over(struct daemon *d) {
         if (d->n_finished == 0)
                 return;
-        const char **states = xcalloc(d->n_finished, sizeof(char *));
-        int r = store_begin(d->store);
-        for (size_t i = 0; r >= 0 && i < d->n_finished; i++) {
-                struct finished *fin = &d->finished[i];
-                r = outbox_record(d->store, d->setup.cfg, &fin->d, &fin->res, fin->started, fin->ended,
-                                  (unsigned) rand_r(&d->seed), &states[i]);
-        }
-        if (r >= 0)
-                r = store_commit(d->store);
-        else
-                store_rollback(d->store);
-        for (size_t i = 0; i < d->n_finished; i++) {
-                log_result(&d->finished[i], states[i] ? states[i] : "?", r);
-                delivery_free(&d->finished[i].d);
-                delivery_result_clear(&d->finished[i].res);
-        }
-        free(states);
+        d->recording = xreallocarray(d->recording, d->n_recording + d->n_finished, sizeof(int64_t));
+        for (size_t i = 0; i < d->n_finished; i++)
+                d->recording[d->n_recording++] = d->finished[i].d.id;
+        writer_record(d->writer, d->finished, d->n_finished);
         d->n_finished = 0;
+        if (d->record)
+                sd_event_source_set_enabled(d->record, SD_EVENT_OFF);
 }
 
-static int on_record(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct daemon *d = userdata;
-        record_finished(d);
-        if (d->stopping && d->n_flights == 0)
-                sd_event_exit(d->event, 0);
-        else
-                kick(d);
+static int on_record(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
+        hand_over(userdata);
         return 0;
 }
 
-/* A delivery is over: keep its result for the next batch to record, forget the flight and start the
- * next delivery at once. */
+/* A delivery is over: keep its result for the writer, forget the flight and start the next delivery. */
 static void flight_finish(struct flight *f, struct delivery_result *res) {
         struct daemon *d = f->daemon;
         bool mail = f->d.channel == CHANNEL_EMAIL;
-        d->finished = xreallocarray(d->finished, d->n_finished + 1, sizeof(struct finished));
-        d->finished[d->n_finished++] = (struct finished) {
+        d->finished = xreallocarray(d->finished, d->n_finished + 1, sizeof(struct delivery_outcome));
+        d->finished[d->n_finished++] = (struct delivery_outcome) {
                 .d = f->d, .res = *res, .started = f->started, .ended = daemon_now(d)};
         f->d = (struct delivery) {0};
         *res = (struct delivery_result) {0};
@@ -272,18 +232,21 @@ static void flight_finish(struct flight *f, struct delivery_result *res) {
                         break;
                 }
         flight_free(f);
-        if (!d->record || d->n_finished >= RECORD_BATCH || (d->stopping && d->n_flights == 0)) {
-                on_record(NULL, 0, d);
+        if (d->stopping && d->n_flights == 0) {
+                hand_over(d);
+                sd_event_exit(d->event, 0);
                 return;
         }
         int on = SD_EVENT_OFF;
-        sd_event_source_get_enabled(d->record, &on);
-        if (on == SD_EVENT_OFF &&
-            (sd_event_source_set_time_relative(d->record, RECORD_DELAY_USEC) < 0 ||
-             sd_event_source_set_enabled(d->record, SD_EVENT_ONESHOT) < 0)) {
-                on_record(NULL, 0, d);
-                return;
-        }
+        if (d->record)
+                sd_event_source_get_enabled(d->record, &on);
+        /* At once when nothing else is in flight: no other result is coming to share the commit. */
+        if (d->n_finished >= RECORD_HANDOFF || d->n_flights == 0 || !d->record)
+                hand_over(d);
+        else if (on == SD_EVENT_OFF &&
+                 (sd_event_source_set_time_relative(d->record, RECORD_DELAY_USEC) < 0 ||
+                  sd_event_source_set_enabled(d->record, SD_EVENT_ONESHOT) < 0))
+                hand_over(d);
         kick(d);
 }
 
@@ -298,18 +261,20 @@ static void on_delivered(CURL *easy, CURLcode code, void *userdata) {
         delivery_result_clear(&res);
 }
 
-static void on_webhook_done(struct curl_glue *g, CURL *easy, CURLcode code, void *userdata) {
+static void on_webhook_done(struct curl_glue *g _unused_, CURL *easy, CURLcode code, void *userdata) {
         on_delivered(easy, code, userdata);
 }
 
 /* The outbox rows the daemon is working on: in flight, or over and not yet recorded. */
 static int64_t *busy_ids(const struct daemon *d, size_t *ret) {
-        int64_t *busy = xcalloc(d->n_flights + d->n_finished + 1, sizeof(int64_t));
+        int64_t *busy = xcalloc(d->n_flights + d->n_finished + d->n_recording + 1, sizeof(int64_t));
         size_t n = 0;
         for (const struct flight *f = d->flights; f; f = f->next)
                 busy[n++] = f->d.id;
         for (size_t i = 0; i < d->n_finished; i++)
                 busy[n++] = d->finished[i].d.id;
+        for (size_t i = 0; i < d->n_recording; i++)
+                busy[n++] = d->recording[i];
         *ret = n;
         return busy;
 }
@@ -346,116 +311,130 @@ static void start_flight(struct daemon *d, struct delivery *del, int64_t now, in
 }
 
 /* Room for more deliveries: e-mails up to smtp.max_connections (one per SMTP session), webhooks up to
- * delivery.max_parallel. */
+ * delivery.max_parallel, and no more unrecorded than RECORD_BATCH beyond those in flight. */
 static size_t room(const struct daemon *d, enum delivery_channel channel) {
         size_t max = channel == CHANNEL_EMAIL ? (size_t) d->setup.cfg->smtp_max_connections
                                               : (size_t) d->setup.cfg->max_parallel;
         size_t busy = channel == CHANNEL_EMAIL ? d->n_mail_flights : d->n_flights - d->n_mail_flights;
-        return d->stopping || busy >= max ? 0 : max - busy;
-}
-
-/* The channels with room for more deliveries, as outbox channel bits. */
-static unsigned open_channels(const struct daemon *d) {
-        return (room(d, CHANNEL_EMAIL) ? OUTBOX_EMAIL : 0u) | (room(d, CHANNEL_WEBHOOK) ? OUTBOX_WEBHOOK : 0u);
-}
-
-/* Start as many due deliveries as there is room for on each channel. */
-static int dispatch(struct daemon *d, int64_t now) {
-        unsigned channels = open_channels(d);
-        if (!channels)
+        if (d->stopping || busy >= max)
                 return 0;
-        size_t n_busy;
-        int64_t *busy = busy_ids(d, &n_busy);
-        struct delivery *due = NULL;
-        size_t n = 0;
-        int r = outbox_due(d->store, d->setup.cfg, now, busy, n_busy, channels,
-                           room(d, CHANNEL_EMAIL) + room(d, CHANNEL_WEBHOOK), &due, &n);
-        free(busy);
-        int64_t real_now = (int64_t) time(NULL);
-        for (size_t i = 0; i < n; i++) {
-                /* Rows beyond a channel's room wait for the next dispatch. */
-                if (r >= 0 && room(d, due[i].channel) > 0)
-                        start_flight(d, &due[i], now, real_now);
-                else
-                        delivery_free(&due[i]);
-        }
-        free(due);
-        return r;
+        /* Every delivery in flight may add to the unrecorded: webhooks count against RECORD_BATCH. */
+        size_t unrecorded = d->n_finished + d->n_recording + (d->n_flights - d->n_mail_flights);
+        if (channel == CHANNEL_WEBHOOK && unrecorded >= (size_t) RECORD_BATCH + max)
+                return 0;
+        size_t left = channel == CHANNEL_WEBHOOK ? RECORD_BATCH + max - unrecorded : max - busy;
+        return max - busy < left ? max - busy : left;
 }
 
-/* Arm the one timer for the next due stage or retry (or sleep with none). */
-static int64_t arm(struct daemon *d) {
-        int64_t next = notifier_next(d->store);
-        unsigned channels = open_channels(d);
-        if (channels) {
-                size_t n_busy;
-                int64_t *busy = busy_ids(d, &n_busy);
-                int64_t retry = outbox_next_attempt(d->store, busy, n_busy, channels);
-                free(busy);
-                if (retry < next)
-                        next = retry;
-        }
-        if (next == INT64_MAX || d->stopping) {
-                sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
-                return next;
-        }
-        int64_t real = next - d->offset;
-        sd_event_source_set_time(d->wake, real > 0 ? (uint64_t) real * 1000000ULL : 1);
-        sd_event_source_set_enabled(d->wake, SD_EVENT_ONESHOT);
-        return next;
+/* Look for due rows again on every channel (rows were added, fell due or came back). */
+static void look_again(struct daemon *d) {
+        d->drained[CHANNEL_EMAIL] = d->drained[CHANNEL_WEBHOOK] = false;
 }
 
-/* One step of work: plan, turn due stages into messages, start deliveries, and sleep until the next. */
-static void run_once(struct daemon *d) {
+/* Start as many due deliveries as there is room for on each channel. A channel that has fewer due than
+ * it has room for is drained: it is looked at again when rows are added to it or fall due (the retry
+ * timer, armed for the first of them). */
+static void deliver(struct daemon *d) {
         if (d->stopping)
                 return;
-        int64_t now = daemon_now(d);
-        bool more = false;
-        int r = planner_run(&d->planner, now, PLAN_BATCH);
-        if (r >= 0 && r == PLAN_BATCH)
-                more = true;
-        else if (r >= 0)
-                r = notifier_run(&d->notifier, now, NOTIFY_BATCH, &more);
-        if (r >= 0)
-                r = dispatch(d, now);
-        if (r < 0) {
-                /* Never give up on the database: it may be busy, full or read-only for a while. */
-                int64_t delay = d->failures < 8 ? 1 << d->failures : 300;
-                d->failures++;
-                log_error_errno(r, "cannot work through the schedule (%s); trying again in %llds", strerror(-r),
-                                (long long) delay);
-                sd_event_source_set_time(d->wake, (uint64_t) (time(NULL) + delay) * 1000000ULL);
-                sd_event_source_set_enabled(d->wake, SD_EVENT_ONESHOT);
-                sd_notifyf(0, "STATUS=database error: %s; retrying in %llds", strerror(-r), (long long) delay);
+        if (d->hold_until > daemon_now(d)) {
+                /* Sending what cannot be recorded would only send it again and again. */
+                if (d->hold_until < d->next_retry) {
+                        d->next_retry = d->hold_until;
+                        sd_event_source_set_time(d->retry, (uint64_t) (d->hold_until - d->offset) * 1000000ULL);
+                        sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
+                }
+                report_status(d, false);
                 return;
         }
-        d->failures = 0;
-        if (more)
-                kick(d);
-        report_status(d, arm(d));
-}
-
-static int on_wake(sd_event_source *s, uint64_t usec, void *userdata) {
-        run_once(userdata);
-        return 0;
-}
-
-static int on_kick(sd_event_source *s, void *userdata) {
-        run_once(userdata);
-        return 0;
-}
-
-/* merzimctl (or anyone) changed the database: take it into account now. */
-static int on_db_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
-        struct daemon *d = userdata;
-        if (ev->len == 0 || strncmp(ev->name, d->db_name, strlen(d->db_name)) != 0)
-                return 0;
-        int64_t v = store_data_version(d->store);
-        if (v != d->data_version) {
-                d->data_version = v;
-                log_debug("the database changed: looking at the schedule again");
-                kick(d);
+        size_t space[2];
+        for (int c = CHANNEL_EMAIL; c <= CHANNEL_WEBHOOK; c++)
+                space[c] = d->drained[c] ? 0 : room(d, (enum delivery_channel) c);
+        if (space[CHANNEL_EMAIL] + space[CHANNEL_WEBHOOK] > 0) {
+                int64_t now = daemon_now(d), next = INT64_MAX;
+                size_t n_busy;
+                int64_t *busy = busy_ids(d, &n_busy);
+                struct delivery *due = NULL;
+                size_t n = 0, found[2] = {0, 0};
+                int r = outbox_due(d->store, d->setup.cfg, now, busy, n_busy, space, &due, &n, &next);
+                free(busy);
+                int64_t real_now = (int64_t) time(NULL);
+                for (size_t i = 0; i < n; i++) {
+                        found[due[i].channel]++;
+                        start_flight(d, &due[i], now, real_now);
+                }
+                free(due);
+                if (r < 0)
+                        /* Logged by the outbox; the database may be busy for a while: look again soon. */
+                        next = now + 1;
+                else
+                        for (int c = CHANNEL_EMAIL; c <= CHANNEL_WEBHOOK; c++)
+                                if (found[c] < space[c])
+                                        d->drained[c] = true;
+                if (next < d->next_retry) {
+                        d->next_retry = next;
+                        int64_t real = next - d->offset;
+                        sd_event_source_set_time(d->retry, real > 0 ? (uint64_t) real * 1000000ULL : 1);
+                        sd_event_source_set_enabled(d->retry, SD_EVENT_ONESHOT);
+                }
         }
+        report_status(d, false);
+}
+
+static int on_kick(sd_event_source *s _unused_, void *userdata) {
+        deliver(userdata);
+        return 0;
+}
+
+static int on_retry(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
+        struct daemon *d = userdata;
+        d->next_retry = INT64_MAX;
+        look_again(d);
+        deliver(d);
+        return 0;
+}
+
+/* The writer recorded results, wrote messages, worked through the schedule or saw the database change. */
+static int on_news(sd_event_source *s _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+        struct daemon *d = userdata;
+        struct writer_news news;
+        writer_take_news(d->writer, &news);
+        /* Rows recorded are no longer busy (recorded ids come back in the order they were handed over). */
+        size_t k = 0;
+        for (size_t i = 0; i < d->n_recording; i++) {
+                bool done = false;
+                for (size_t j = 0; !done && j < news.n_recorded; j++)
+                        done = news.recorded[j] == d->recording[i];
+                if (!done)
+                        d->recording[k++] = d->recording[i];
+        }
+        d->n_recording = k;
+        if (news.scheduled)
+                d->next_stage = news.next;
+        if (news.error)
+                sd_notifyf(0, "STATUS=database error: %s; retrying in %llds", strerror(-news.error),
+                           (long long) news.retry_in);
+        if (news.rows[CHANNEL_EMAIL])
+                d->drained[CHANNEL_EMAIL] = false;
+        if (news.rows[CHANNEL_WEBHOOK])
+                d->drained[CHANNEL_WEBHOOK] = false;
+        if (news.changed || news.retried || news.unrecorded)
+                look_again(d);
+        if (news.unrecorded) {
+                int64_t delay = d->hold_failures < 6 ? 1 << d->hold_failures : 60;
+                d->hold_failures++;
+                d->hold_until = daemon_now(d) + delay;
+        } else if (news.n_recorded)
+                d->hold_failures = 0;
+        if (news.written || news.n_recorded || news.changed || news.scheduled)
+                kick(d);
+        if (!d->ready && (news.scheduled || news.error)) {
+                /* Ready once the schedule was looked at: the status says what comes next. */
+                report_status(d, true);
+                sd_notify(0, "READY=1");
+                d->ready = true;
+        }
+        writer_news_clear(&news);
         return 0;
 }
 
@@ -491,12 +470,27 @@ static void reload(struct daemon *d) {
         if (r < 0) {
                 log_error("the new configuration has errors: keeping the one in use");
         } else {
-                /* The HTTP thread reads the configuration: stop it before the old one goes. */
+                /* The HTTP thread and the writer read the configuration: stop them before the old one
+                 * goes (the writer records what it was given first). */
                 http_server_stop(d->http);
                 d->http = NULL;
+                hand_over(d);
+                writer_stop(d->writer);
+                struct writer_news news;
+                writer_take_news(d->writer, &news);
+                writer_news_clear(&news);
+                d->n_recording = 0;
                 setup_clear(&d->setup);
                 d->setup = fresh;
-                r = adopt_setup(d);
+                tz_set(d->setup.cfg->timezone);
+                malloc_trim(0);
+                struct writer_setup ws = writer_setup_of(d);
+                r = writer_start(d->writer, &ws);
+                if (r < 0)
+                        log_error_errno(r, "the schedule cannot be worked through with the new configuration: %s",
+                                        strerror(-r));
+                curl_glue_keep_connections(d->glue, 2L * d->setup.cfg->max_parallel);
+                look_again(d);
                 mailer_configure(d->mailer, d->setup.cfg->smtp_max_connections, d->setup.cfg->smtp_idle_seconds);
                 report_mail_settings(d);
                 start_http(d);
@@ -506,7 +500,7 @@ static void reload(struct daemon *d) {
         kick(d);
 }
 
-static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_stop_timeout(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
         struct daemon *d = userdata;
         log_warning(plural("%zu delivery still in flight at shutdown: it will be retried after the restart",
                            "%zu deliveries still in flight at shutdown: they will be retried after the restart",
@@ -521,7 +515,7 @@ static void stop(struct daemon *d) {
                 return;
         d->stopping = true;
         sd_notify(0, "STOPPING=1\nSTATUS=stopping: waiting for deliveries in flight");
-        sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
+        sd_event_source_set_enabled(d->retry, SD_EVENT_OFF);
         if (d->n_flights == 0) {
                 sd_event_exit(d->event, 0);
                 return;
@@ -533,7 +527,7 @@ static void stop(struct daemon *d) {
         sd_event_add_time_relative(d->event, &d->stop_timer, CLOCK_MONOTONIC, limit, 0, on_stop_timeout, d);
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+static int on_signal(sd_event_source *s _unused_, const struct signalfd_siginfo *si, void *userdata) {
         struct daemon *d = userdata;
         if (si->ssi_signo == SIGHUP)
                 reload(d);
@@ -542,13 +536,14 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-/* Say at start which agencies cannot be reached, so that the administrator can add them. */
+/* Say at start which agencies cannot be reached, so that the administrator can add them. The executors
+ * come from the plans' lists of agencies (kept by merzimctl import): reading every assignment of every
+ * measure was most of the start-up. */
 static void report_contacts(struct daemon *d) {
         const struct config *cfg = d->setup.cfg;
         sqlite3_stmt *st = store_stmt(d->store,
-                "SELECT DISTINCT a.code FROM agency a JOIN assignment x ON x.agency_id = a.id "
-                "JOIN measure m ON m.id = x.measure_id WHERE NOT m.withdrawn "
-                "UNION SELECT DISTINCT report_to FROM measure WHERE report_to IS NOT NULL AND NOT withdrawn "
+                "SELECT a.code FROM plan_agency p JOIN agency a ON a.id = p.agency_id "
+                "UNION SELECT report_to FROM measure WHERE report_to IS NOT NULL AND NOT withdrawn "
                 "ORDER BY 1");
         if (!st)
                 return;
@@ -587,9 +582,8 @@ static void report_contacts(struct daemon *d) {
 
 int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         struct daemon *d = xcalloc(1, sizeof(*d));
-        _cleanup_free_ char *dir = NULL;
         d->config_path = o->config_path ? xstrdup(o->config_path) : NULL;
-        d->seed = (unsigned) time(NULL) ^ (unsigned) getpid();
+        d->next_stage = d->next_retry = INT64_MAX;
 
         /* Blocked first: a stop asked for while the configuration loads waits for the loop, which
          * stops cleanly, instead of killing the process. */
@@ -608,38 +602,41 @@ int daemon_new(const struct daemon_options *o, struct daemon **ret) {
         if (r < 0)
                 goto fail;
         tz_set(d->setup.cfg->timezone);
+        /* Reading a large configuration takes many times what it leaves (libconfig's tree of it): give
+         * that back. */
+        malloc_trim(0);
 
         r = store_open(d->setup.cfg->database, 0, &d->store);
         if (r < 0)
                 goto fail;
-        r = adopt_setup(d);
+        /* The event loop only reads the rows it delivers: a small page cache is enough. */
+        store_set_cache_size(d->store, -256);
+        r = writer_new(d->setup.cfg->database, &d->writer);
         if (r < 0)
                 goto fail;
-        d->data_version = store_data_version(d->store);
-        dir = path_dirname(d->setup.cfg->database);
-        const char *base = strrchr(d->setup.cfg->database, '/');
-        d->db_name = xstrdup(base ? base + 1 : d->setup.cfg->database);
 
         if ((r = sd_event_default(&d->event)) < 0 ||
             (r = sd_event_add_signal(d->event, &d->sig_term, SIGTERM, on_signal, d)) < 0 ||
             (r = sd_event_add_signal(d->event, &d->sig_int, SIGINT, on_signal, d)) < 0 ||
             (r = sd_event_add_signal(d->event, &d->sig_hup, SIGHUP, on_signal, d)) < 0 ||
-            (r = sd_event_add_time(d->event, &d->wake, CLOCK_REALTIME, 0, 1000, on_wake, d)) < 0 ||
+            (r = sd_event_add_time(d->event, &d->retry, CLOCK_REALTIME, 0, 1000, on_retry, d)) < 0 ||
             (r = sd_event_add_defer(d->event, &d->kick, on_kick, d)) < 0 ||
             (r = sd_event_add_time_relative(d->event, &d->record, CLOCK_MONOTONIC, RECORD_DELAY_USEC, 1000,
                                             on_record, d)) < 0 ||
-            (r = sd_event_add_inotify(d->event, &d->db_watch, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO,
-                                      on_db_change, d)) < 0 ||
+            (r = sd_event_add_io(d->event, &d->news, writer_news_fd(d->writer), EPOLLIN, on_news, d)) < 0 ||
             (r = sd_event_set_watchdog(d->event, true)) < 0 || (r = curl_glue_new(d->event, &d->glue)) < 0 ||
             (r = mailer_new(d->event, d->setup.cfg->smtp_max_connections, d->setup.cfg->smtp_idle_seconds,
                                 &d->mailer)) < 0) {
                 log_error_errno(r, "cannot set up the event loop: %s", strerror(-r));
                 goto fail;
         }
-        sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
+        /* Connections to receivers are kept between deliveries (a send time's messages to one endpoint go
+         * out over max_parallel connections, not one each). */
+        curl_glue_keep_connections(d->glue, 2L * d->setup.cfg->max_parallel);
+        sd_event_source_set_enabled(d->retry, SD_EVENT_OFF);
         sd_event_source_set_enabled(d->kick, SD_EVENT_OFF);
         sd_event_source_set_enabled(d->record, SD_EVENT_OFF);
-        /* Lower numbers go first: signals before deliveries before the schedule. */
+        /* Lower numbers go first: signals, the writer's news and transfers before starting deliveries. */
         sd_event_source_set_priority(d->kick, SD_EVENT_PRIORITY_IDLE);
 
         report_contacts(d);
@@ -653,18 +650,30 @@ fail:
 }
 
 void daemon_set_clock(struct daemon *d, int64_t t) {
-        d->offset = t - (int64_t) time(NULL);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        d->offset = t - (int64_t) ts.tv_sec;
 }
 
 int daemon_run(struct daemon *d) {
-        char now[TZ_ISO_MAX];
-        log_info("merzimd %s started: database %s, time zone %s, clock %s%s", PACKAGE_VERSION,
-                 d->setup.cfg->database, d->setup.cfg->timezone, tz_format(daemon_now(d), now),
-                 d->offset ? " (set with --now)" : "");
+        char now[TZ_ISO_MAX], real[TZ_ISO_MAX];
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (d->offset)
+                log_info("merzimd %s started: database %s, time zone %s, clock %s (set with --now; real time %s)",
+                         PACKAGE_VERSION, d->setup.cfg->database, d->setup.cfg->timezone,
+                         tz_format(ts.tv_sec + d->offset, now), tz_format_utc(ts.tv_sec, real));
+        else
+                log_info("merzimd %s started: database %s, time zone %s, clock %s", PACKAGE_VERSION,
+                         d->setup.cfg->database, d->setup.cfg->timezone, tz_format(ts.tv_sec, now));
         start_http(d);
-        run_once(d);
-        sd_notify(0, "READY=1");
-        int r = sd_event_loop(d->event);
+        struct writer_setup ws = writer_setup_of(d);
+        int r = writer_start(d->writer, &ws);
+        if (r < 0)
+                return r;
+        /* Deliveries left due by the last run go out while the writer works through the schedule. */
+        kick(d);
+        r = sd_event_loop(d->event);
         log_info("merzimd stopped");
         return r;
 }
@@ -673,16 +682,24 @@ void daemon_free(struct daemon *d) {
         if (!d)
                 return;
         http_server_stop(d->http);
-        /* Deliveries still in flight are aborted and recorded before the store closes. */
+        /* Deliveries still in flight are aborted, then recorded with the others before the store closes. */
+        d->stopping = true;
         mailer_free(d->mailer);
         curl_glue_free(d->glue);
-        record_finished(d);
+        if (d->writer) {
+                hand_over(d);
+                writer_free(d->writer);
+        }
+        for (size_t i = 0; i < d->n_finished; i++) {
+                delivery_free(&d->finished[i].d);
+                delivery_result_clear(&d->finished[i].res);
+        }
         free(d->finished);
-        notifier_drop(&d->notifier);
+        free(d->recording);
         sd_event_source_unref(d->record);
-        sd_event_source_unref(d->wake);
+        sd_event_source_unref(d->retry);
         sd_event_source_unref(d->kick);
-        sd_event_source_unref(d->db_watch);
+        sd_event_source_unref(d->news);
         sd_event_source_unref(d->stop_timer);
         sd_event_source_unref(d->sig_term);
         sd_event_source_unref(d->sig_int);
@@ -691,6 +708,5 @@ void daemon_free(struct daemon *d) {
         store_close(d->store);
         setup_clear(&d->setup);
         free(d->config_path);
-        free(d->db_name);
         free(d);
 }

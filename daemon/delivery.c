@@ -10,9 +10,9 @@ void delivery_free(struct delivery *d) {
         if (!d)
                 return;
         free(d->address);
+        free(d->recipient);
         free(d->key);
         free(d->to_name);
-        free(d->agency);
         free(d->subject);
         free(d->body);
         free(d->payload);

@@ -16,11 +16,12 @@ enum delivery_channel {
 
 struct delivery {
         int64_t id; /* outbox row */
+        int64_t notification_id;
+        char *recipient; /* the recipient agency's code, as in the notification */
         enum delivery_channel channel;
         char *address;    /* "plan@economy.gov.kz" or "https://hooks.example.kz/merzim" */
         char *key;        /* the notification's unique key (hex): Message-ID and Idempotency-Key */
         char *to_name;    /* the recipient agency's name (UTF-8), for the To: header */
-        char *agency;     /* the recipient agency's code, for the log's MERZIM_AGENCY= */
         char *subject;    /* e-mail: subject and plain-text body (UTF-8) */
         char *body;
         char *payload;    /* webhook: the JSON body */

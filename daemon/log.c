@@ -36,6 +36,26 @@ int log_get_max_level(void) {
         return max_level;
 }
 
+/* Send msg with its fields to the journal; false if it could not be. */
+static bool journal_send(int level, int error, const char *msg, char *const *fields, size_t n_fields) {
+        _cleanup_free_ char *m = xasprintf("MESSAGE=%s", msg);
+        _cleanup_free_ char *p = xasprintf("PRIORITY=%d", level);
+        _cleanup_free_ char *id = xasprintf("SYSLOG_IDENTIFIER=%s", program);
+        _cleanup_free_ char *e = error ? xasprintf("ERRNO=%d", error) : NULL;
+        struct iovec *iov = xcalloc(n_fields + 4, sizeof(struct iovec));
+        size_t n = 0;
+        iov[n++] = (struct iovec) {m, strlen(m)};
+        iov[n++] = (struct iovec) {p, strlen(p)};
+        iov[n++] = (struct iovec) {id, strlen(id)};
+        if (e)
+                iov[n++] = (struct iovec) {e, strlen(e)};
+        for (size_t i = 0; i < n_fields; i++)
+                iov[n++] = (struct iovec) {fields[i], strlen(fields[i])};
+        bool sent = sd_journal_sendv(iov, (int) n) >= 0;
+        free(iov);
+        return sent;
+}
+
 int log_internal(int level, int error, const char *const *fields, const char *fmt, ...) {
         int saved = errno;
         if (error < 0)
@@ -50,26 +70,28 @@ int log_internal(int level, int error, const char *const *fields, const char *fm
         _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         va_end(ap);
 
-        if (to_journal) {
-                struct iovec iov[32];
-                size_t n = 0;
-                _cleanup_free_ char *m = xasprintf("MESSAGE=%s", msg);
-                _cleanup_free_ char *p = xasprintf("PRIORITY=%d", level);
-                _cleanup_free_ char *id = xasprintf("SYSLOG_IDENTIFIER=%s", program);
-                _cleanup_free_ char *e = error ? xasprintf("ERRNO=%d", error) : NULL;
-                iov[n++] = (struct iovec) {m, strlen(m)};
-                iov[n++] = (struct iovec) {p, strlen(p)};
-                iov[n++] = (struct iovec) {id, strlen(id)};
-                if (e)
-                        iov[n++] = (struct iovec) {e, strlen(e)};
-                for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(iov); i++)
-                        iov[n++] = (struct iovec) {(char *) fields[i], strlen(fields[i])};
-                if (sd_journal_sendv(iov, (int) n) >= 0) {
-                        errno = saved;
-                        return -error;
-                }
+        size_t n_fields = 0;
+        while (fields && fields[n_fields])
+                n_fields++;
+        if (to_journal && journal_send(level, error, msg, (char *const *) fields, n_fields)) {
+                errno = saved;
+                return -error;
         }
         fprintf(stderr, "%s: %s\n", program, msg);
         errno = saved;
         return -error;
+}
+
+int log_many(int level, char *const *fields, size_t n_fields, const char *fmt, ...) {
+        int saved = errno;
+        if (level > max_level)
+                return 0;
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+        va_end(ap);
+        if (!to_journal || !journal_send(level, 0, msg, fields, n_fields))
+                fprintf(stderr, "%s: %s\n", program, msg);
+        errno = saved;
+        return 0;
 }

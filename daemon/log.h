@@ -20,6 +20,11 @@ int log_internal(int level, int error, const char *const *fields, const char *fm
 #define log_debug(...) log_internal(LOG_DEBUG, 0, NULL, __VA_ARGS__)
 #define log_error_errno(r, ...) log_internal(LOG_ERR, (r), NULL, __VA_ARGS__)
 #define log_warning_errno(r, ...) log_internal(LOG_WARNING, (r), NULL, __VA_ARGS__)
+/* One message about many things at once (a batch of deliveries): fields holds n_fields "KEY=value"
+ * journal fields, a key as many times as there are things, so that journalctl KEY=value finds the
+ * message by any of them. Returns 0. */
+int log_many(int level, char *const *fields, size_t n_fields, const char *fmt, ...) _printf_(4, 5);
+
 /* With journal fields: log_fields(LOG_INFO, FIELDS("PLAN=1", "MEASURE=10"), "..."). */
 #define FIELDS(...) ((const char *const[]) {__VA_ARGS__, NULL})
 #define log_fields(level, fields, ...) log_internal((level), 0, (fields), __VA_ARGS__)

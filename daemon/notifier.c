@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define MAX_DUE_STAGES 64
+#define RENDER_GROUP 32 /* messages rendered between calls of while_rendering */
 
 /* What is due for one occurrence at this wake-up. */
 struct due {
@@ -235,11 +236,25 @@ struct notifier_job {
         bool more;      /* occurrences were left due for the next job */
         int64_t data_version; /* of the database when the job was read */
         bool recheck;         /* someone else wrote since: look whether each message is still wanted */
+        struct renderer *renderer;  /* rendering the next chunk ahead, if any */
+        struct rendered *ahead;     /* the messages from ahead_from on, rendered there */
+        size_t ahead_from, ahead_n;
 };
+
+/* Wait for the chunk rendered ahead, and forget it. */
+static void drop_ahead(struct notifier_job *job) {
+        if (!job->ahead)
+                return;
+        renderer_wait(job->renderer);
+        for (size_t i = 0; i < job->ahead_n; i++)
+                rendered_clear(&job->ahead[i]);
+        free(TAKE_PTR(job->ahead));
+}
 
 static void job_free(struct notifier_job *job) {
         if (!job)
                 return;
+        drop_ahead(job);
         schedule_clear(&job->sched);
         occurrence_set_clear(&job->occs);
         due_free(job->due, job->n_due);
@@ -293,6 +308,7 @@ static int move_on(struct notifier *nt, const struct due *d) {
 }
 
 /* Write the next chunk of messages and, with the last, move every due occurrence on: one transaction.
+ * The messages are rendered before it begins, so that the database is locked only for the rows.
  * Returns the number of messages written. */
 static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk) {
         const struct schedule *sched = &job->sched;
@@ -301,17 +317,42 @@ static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk)
                 to = from + chunk;
         if (!job->recheck && from > 0 && store_data_version(nt->store) != job->data_version)
                 job->recheck = true;
+        struct rendered *out = NULL;
+        if (job->ahead && job->ahead_from == from && job->ahead_n == to - from) {
+                renderer_wait(job->renderer);
+                out = TAKE_PTR(job->ahead);
+        } else {
+                drop_ahead(job);
+                out = xcalloc(to - from + 1, sizeof(*out));
+                for (size_t i = from; i < to; i++) {
+                        if (nt->while_rendering && i > from && (i - from) % RENDER_GROUP == 0)
+                                nt->while_rendering(nt->in_transaction_data);
+                        render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out[i - from]);
+                }
+        }
+        /* The next chunk is rendered while this one is written. */
+        if (nt->renderer && to < sched->n_messages) {
+                size_t next = chunk > 0 && sched->n_messages - to > chunk ? chunk : sched->n_messages - to;
+                job->renderer = nt->renderer;
+                job->ahead = xcalloc(next + 1, sizeof(struct rendered));
+                job->ahead_from = to;
+                job->ahead_n = next;
+                renderer_start(nt->renderer, nt->templates, nt->cfg, &sched->messages[to], next, job->now, job->ahead);
+        }
         int r = store_begin(nt->store);
+        if (r >= 0 && nt->in_transaction)
+                r = nt->in_transaction(nt->in_transaction_data);
         for (size_t i = from; r >= 0 && i < to; i++) {
                 if (job->recheck && all_settled(nt, &sched->messages[i])) {
                         job->ids[i] = 0;
                         continue;
                 }
-                struct rendered out;
-                render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out);
-                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out, job->now, &job->ids[i], &job->rows[i]);
-                rendered_clear(&out);
+                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out[i - from], job->now, &job->ids[i],
+                               &job->rows[i]);
         }
+        for (size_t i = from; i < to; i++)
+                rendered_clear(&out[i - from]);
+        free(out);
         bool last = to == sched->n_messages;
         for (size_t i = 0; r >= 0 && last && i < job->n_due; i++) {
                 const struct due *d = &job->due[i];

@@ -12,6 +12,7 @@
 #include "planner.h"
 #include "policy.h"
 #include "render.h"
+#include "renderer.h"
 #include "store.h"
 
 struct notifier {
@@ -27,6 +28,15 @@ struct notifier {
          * notification's id: the preview collects what the daemon would send this way. */
         void (*written)(const struct message *m, int64_t notification_id, void *userdata);
         void *written_data;
+        /* If set, called in each step's transaction before its rows are written (merzimd's writer records
+         * delivery results there, under the same commit); a negative errno rolls the step back. */
+        int (*in_transaction)(void *userdata);
+        /* If set, called between groups of messages rendered, outside any transaction (merzimd's writer
+         * records the results waiting there, so that deliveries need not wait for a whole chunk). */
+        void (*while_rendering)(void *userdata);
+        void *in_transaction_data; /* for both */
+        /* If set, each chunk's successor is rendered there while the chunk is written. */
+        struct renderer *renderer;
 };
 
 /* One step: read up to limit occurrences with a stage due by now (never splitting those due at one

@@ -1,7 +1,6 @@
 /* The durable outbox. */
 #include "config.h"
 
-#include <jansson.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -106,81 +105,125 @@ int outbox_add(struct store *s, const struct config *cfg, const struct message *
         return rr;
 }
 
-/* Row ids as a JSON array, for "NOT IN (SELECT value FROM json_each(?))". */
-static char *id_list(const int64_t *ids, size_t n) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++)
-                json_array_append_new(arr, json_integer(ids[i]));
-        char *list = json_dumps(arr, JSON_COMPACT);
-        json_decref(arr);
-        return list;
+static int compare_ids(const void *a, const void *b) {
+        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+        return (x > y) - (x < y);
+}
+
+/* One outbox row as a delivery, with what the configuration says of its recipient now. */
+static int load_delivery(struct store *s, const struct config *cfg, int64_t id, struct delivery *ret) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT o.id, o.channel, o.address, o.attempts, n.key, n.recipient, "
+                                         "n.subject, n.body, n.payload, n.created_at, o.notification_id FROM outbox o "
+                                         "JOIN notification n ON n.id = o.notification_id WHERE o.id = ? AND o.state = 'pending'");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                sqlite3_reset(st);
+                return rc == SQLITE_DONE ? -ENOENT : store_error(s, "cannot read the outbox");
+        }
+        const char *recipient = stmt_text(st, 5);
+        const struct agency_contact *a = config_agency(cfg, recipient);
+        bool webhook = streq(stmt_text(st, 1), "webhook");
+        *ret = (struct delivery) {
+                .id = sqlite3_column_int64(st, 0),
+                .notification_id = sqlite3_column_int64(st, 10),
+                .recipient = recipient ? xstrdup(recipient) : NULL,
+                .channel = webhook ? CHANNEL_WEBHOOK : CHANNEL_EMAIL,
+                /* A webhook goes to the agency's URL as configured now: a corrected URL takes effect for
+                 * what is still waiting. */
+                .address = xstrdup(webhook && a && a->webhook_url ? a->webhook_url : stmt_text(st, 2)),
+                .attempts = sqlite3_column_int(st, 3),
+                .key = xstrdup(stmt_text(st, 4)),
+                .to_name = xstrdup(a && a->name ? a->name : recipient),
+                .subject = xstrdup(stmt_text(st, 6)),
+                .body = xstrdup(stmt_text(st, 7)),
+                .payload = xstrdup(stmt_text(st, 8)),
+                .secret = webhook && a && a->webhook_secret ? xstrdup(a->webhook_secret) : NULL,
+                .created_at = sqlite3_column_int64(st, 9),
+        };
+        sqlite3_reset(st);
+        return 0;
+}
+
+/* The channel of an outbox row. */
+static int row_channel(struct store *s, int64_t id, enum delivery_channel *ret) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT channel = 'webhook' FROM outbox WHERE id = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_int(st, 1, id);
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW && sqlite3_column_int(st, 0) ? CHANNEL_WEBHOOK : CHANNEL_EMAIL;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : store_error(s, "cannot read the outbox");
 }
 
 int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
-               unsigned channels, size_t limit, struct delivery **ret, size_t *n) {
-        _cleanup_free_ char *list = id_list(busy, n_busy);
+               const size_t room[2], struct delivery **ret, size_t *n, int64_t *next) {
+        *ret = NULL;
+        *n = 0;
+        *next = INT64_MAX;
+        size_t want[2] = {room[CHANNEL_EMAIL], room[CHANNEL_WEBHOOK]};
+        if (want[0] + want[1] == 0)
+                return 0;
+        int64_t *sorted = xcalloc(n_busy + 1, sizeof(int64_t));
+        if (n_busy)
+                memcpy(sorted, busy, n_busy * sizeof(int64_t));
+        qsort(sorted, n_busy, sizeof(int64_t), compare_ids);
 
-        sqlite3_stmt *st = store_stmt(s, "SELECT o.id, o.channel, o.address, o.attempts, n.key, n.recipient, "
-                                         "n.subject, n.body, n.payload, n.created_at FROM outbox o "
-                                         "JOIN notification n ON n.id = o.notification_id "
-                                         "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 "
-                                         "AND o.id NOT IN (SELECT value FROM json_each(?2)) "
-                                         "AND ((?4 & 1 AND o.channel = 'email') OR (?4 & 2 AND o.channel = 'webhook')) "
-                                         "ORDER BY o.next_attempt_at, o.id LIMIT ?3");
-        if (!st)
+        /* The pending rows in the order they fall due, from their partial index alone (no row is read for
+         * the rows skipped): those in flight are skipped here rather than in SQL, and the first one not
+         * due yet says when to look again. */
+        sqlite3_stmt *st = store_stmt(s, "SELECT id, next_attempt_at FROM outbox INDEXED BY outbox_due "
+                                         "WHERE state = 'pending' ORDER BY next_attempt_at, id");
+        if (!st) {
+                free(sorted);
                 return -EIO;
-        stmt_bind_int(st, 1, now);
-        stmt_bind_text(st, 2, list);
-        stmt_bind_int(st, 3, (int64_t) limit);
-        stmt_bind_int(st, 4, channels);
-        struct delivery *v = NULL;
-        size_t k = 0;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                v = xreallocarray(v, k + 1, sizeof(*v));
-                const char *recipient = stmt_text(st, 5);
-                const struct agency_contact *a = config_agency(cfg, recipient);
-                bool webhook = streq(stmt_text(st, 1), "webhook");
-                v[k++] = (struct delivery) {
-                        .id = sqlite3_column_int64(st, 0),
-                        .channel = webhook ? CHANNEL_WEBHOOK : CHANNEL_EMAIL,
-                        /* A webhook goes to the agency's URL as configured now: a corrected URL takes
-                         * effect for what is still waiting. */
-                        .address = xstrdup(webhook && a && a->webhook_url ? a->webhook_url : stmt_text(st, 2)),
-                        .attempts = sqlite3_column_int(st, 3),
-                        .key = xstrdup(stmt_text(st, 4)),
-                        .to_name = xstrdup(a && a->name ? a->name : recipient),
-                        .agency = xstrdup(recipient),
-                        .subject = xstrdup(stmt_text(st, 6)),
-                        .body = xstrdup(stmt_text(st, 7)),
-                        .payload = xstrdup(stmt_text(st, 8)),
-                        .secret = webhook && a && a->webhook_secret ? xstrdup(a->webhook_secret) : NULL,
-                        .created_at = sqlite3_column_int64(st, 9),
-                };
         }
+        struct delivery *v = xcalloc(want[0] + want[1], sizeof(*v));
+        size_t k = 0;
+        int r = 0, rc = SQLITE_DONE;
+        while (want[0] + want[1] > 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int64_t id = sqlite3_column_int64(st, 0), at = sqlite3_column_int64(st, 1);
+                if (bsearch(&id, sorted, n_busy, sizeof(int64_t), compare_ids))
+                        continue;
+                if (at > now) {
+                        enum delivery_channel channel;
+                        r = row_channel(s, id, &channel);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                break;
+                        if (want[channel] == 0)
+                                continue;
+                        *next = at;
+                        break;
+                }
+                r = load_delivery(s, cfg, id, &v[k]);
+                if (r == -ENOENT) /* no longer pending: cancelled meanwhile (merzimctl done) */
+                        continue;
+                if (r < 0)
+                        break;
+                if (want[v[k].channel] == 0) {
+                        delivery_free(&v[k]);
+                        continue;
+                }
+                want[v[k++].channel]--;
+        }
+        if (r >= 0 && want[0] + want[1] > 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = store_error(s, "cannot read the outbox");
         sqlite3_reset(st);
+        free(sorted);
+        if (r < 0 && r != -ENOENT) {
+                for (size_t i = 0; i < k; i++)
+                        delivery_free(&v[i]);
+                free(v);
+                return r;
+        }
         *ret = v;
         *n = k;
-        return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read the outbox");
-}
-
-int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy, unsigned channels) {
-        _cleanup_free_ char *list = id_list(busy, n_busy);
-        /* The first in the index's order that is not busy, rather than min(): min() over a filtered set
-         * reads every pending row, and this runs after each delivery. */
-        sqlite3_stmt *st = store_stmt(s, "SELECT next_attempt_at FROM outbox WHERE state = 'pending' "
-                                         "AND id NOT IN (SELECT value FROM json_each(?1)) "
-                                         "AND ((?2 & 1 AND channel = 'email') OR (?2 & 2 AND channel = 'webhook')) "
-                                         "ORDER BY next_attempt_at LIMIT 1");
-        if (!st)
-                return INT64_MAX;
-        stmt_bind_text(st, 1, list);
-        stmt_bind_int(st, 2, channels);
-        int64_t v = INT64_MAX;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return v;
+        return 0;
 }
 
 int outbox_depth(struct store *s, int *pending, int *failed) {

@@ -17,18 +17,11 @@
 int outbox_add(struct store *s, const struct config *cfg, const struct message *m, const struct rendered *r,
                int64_t now, int64_t *ret, int *rows);
 
-/* The channels of outbox_due and outbox_next_attempt, as a bit set. */
-enum {
-        OUTBOX_EMAIL = 1 << 0,
-        OUTBOX_WEBHOOK = 1 << 1,
-        OUTBOX_ALL = OUTBOX_EMAIL | OUTBOX_WEBHOOK,
-};
-
-/* Up to limit rows on the channels given, due by now and not among busy (rows in flight), oldest first. */
+/* Rows due by now that are not among busy (those in flight), oldest first: up to room[CHANNEL_EMAIL]
+ * e-mails and room[CHANNEL_WEBHOOK] webhooks. When fewer are due than there is room for, *next gets the
+ * instant the next pending row on a channel with room falls due (INT64_MAX: none), else INT64_MAX. */
 int outbox_due(struct store *s, const struct config *cfg, int64_t now, const int64_t *busy, size_t n_busy,
-               unsigned channels, size_t limit, struct delivery **ret, size_t *n);
-/* When the next pending row on the channels given that is not among busy is due, or INT64_MAX if none. */
-int64_t outbox_next_attempt(struct store *s, const int64_t *busy, size_t n_busy, unsigned channels);
+               const size_t room[2], struct delivery **ret, size_t *n, int64_t *next);
 /* How many rows are pending, and how many have failed for good. */
 int outbox_depth(struct store *s, int *pending, int *failed);
 

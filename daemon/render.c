@@ -242,7 +242,10 @@ static char *payload(const struct config *cfg, const struct message *m, const ch
         json_object_set_new(doc, "plans", plans);
         json_object_set_new(doc, "recipients", recipients);
         json_object_set_new(doc, "items", items);
-        char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        /* Into a buffer on the stack first: json_dumps grows its output a few bytes at a time. */
+        char text[16384];
+        size_t n = json_dumpb(doc, text, sizeof(text), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *s = n > 0 && n < sizeof(text) ? xstrndup(text, n) : json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(doc);
         return s;
 }

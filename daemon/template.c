@@ -152,6 +152,14 @@ int template_compile_at(const char *text, const char *name, int first_line, stru
 static json_t *lookup(json_t *const *stack, size_t depth, const char *name) {
         if (streq(name, "."))
                 return stack[depth - 1];
+        if (!strchr(name, '.')) {
+                for (size_t i = depth; i > 0; i--) {
+                        json_t *v = json_is_object(stack[i - 1]) ? json_object_get(stack[i - 1], name) : NULL;
+                        if (v)
+                                return v;
+                }
+                return NULL;
+        }
         _cleanup_free_ char *copy = xstrdup(name);
         char *save, *first = strtok_r(copy, ".", &save);
         for (size_t i = depth; i > 0; i--) {

@@ -364,3 +364,27 @@ Test(curl_glue, max_host_connections_queues_transfers_on_one_connection) {
         }
         cr_assert_eq(connects, 1);
 }
+
+Test(curl_glue, connections_are_kept_for_the_next_round_of_transfers) {
+        /* merzimd keeps up to twice max_parallel connections: the connections a round of deliveries
+         * opened are all there for the next, not just four (libcurl's own limit follows the transfers
+         * still running, which a lull between rounds brings down to none). */
+        cr_assert_eq(test_http_start(dir, "{\"/slow\": [{\"delay\": 0.3, \"status\": 200}]}", false, &http), 0);
+        _cleanup_free_ char *url = url_of(&http, "http", "/slow");
+        curl_glue_keep_connections(glue, 16);
+        for (size_t i = 0; i < 8; i++)
+                start(new_request(url, "{}"), on_done);
+        run_until_finished(8, 10);
+        long first = 0, second = 0;
+        for (size_t i = 0; i < 8; i++)
+                first += requests[i].connects;
+        cr_assert_eq(first, 8, "eight transfers at once need eight connections");
+        for (size_t i = 0; i < 8; i++)
+                start(new_request(url, "{}"), on_done);
+        run_until_finished(16, 10);
+        for (size_t i = 8; i < 16; i++) {
+                cr_assert_eq(requests[i].result, CURLE_OK);
+                second += requests[i].connects;
+        }
+        cr_assert_eq(second, 0, "the second round opened %ld new connections", second);
+}

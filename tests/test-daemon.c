@@ -599,3 +599,50 @@ Test(daemon, a_slow_answer_to_one_e_mail_does_not_hold_the_others) {
                      "one attempt each");
         cr_assert_eq(stop_daemon(), 0);
 }
+
+Test(daemon, webhooks_delivered_together_are_logged_in_one_line) {
+        /* A line per delivery is 10,000 lines for a send time of 10,000 agencies: webhooks delivered
+         * together are one message (with each delivery's journal fields); e-mails, retries and failures
+         * keep a line each. */
+        enum { N = 40 };
+        _cleanup_free_ char *hdir = xasprintf("%s/http", dir);
+        mkdir(hdir, 0700);
+        cr_assert_eq(test_http_start(hdir, NULL, false, &http), 0);
+        struct buf agencies = {0};
+        for (int i = 1; i <= N; i++)
+                buf_printf(&agencies, "%s{ code = \"A%04d\"; webhook = { url = \"http://127.0.0.1:%d/h/%d\"; secret = \"s\"; }; }",
+                           i > 1 ? ",\n" : "", i, http.port, i);
+        _cleanup_free_ char *text = xasprintf(
+                "database = \"merzim.db\";\ntimezone = \"Asia/Almaty\";\nschedule = { catch_up = \"skip\"; };\n"
+                "delivery = { max_parallel = 8; };\n"
+                "plans = ( { title = \"Сынақ жол картасы 2024\"; coordinator = \"A0001\"; } );\nagencies = ( %s );\n",
+                agencies.data);
+        buf_free(&agencies);
+        conf = test_write(dir, "merzim.conf", text);
+        _cleanup_free_ char *doc = test_burst_roadmap(N, NULL), *doc_path = test_write(dir, "burst.txt", doc);
+        ctl((const char *const[]) {"import", doc_path, NULL});
+        start_daemon(test_before("2024-06-27T09:00:00", 1), NULL);
+        cr_assert_eq(wait_for("SELECT count(*) FROM outbox WHERE state = 'sent'", N, 10000), N);
+        cr_assert_eq(stop_daemon(), 0);
+
+        _cleanup_free_ char *log = daemon_log();
+        int lines = 0, named = 0;
+        for (const char *p = strstr(log, " webhooks delivered (outbox "); p; p = strstr(p + 1, " webhooks delivered (outbox ")) {
+                lines++;
+                /* "(outbox 3-7, 9, 12-40)": every delivery is named. */
+                for (const char *q = p + strlen(" webhooks delivered (outbox "); *q && *q != ')';) {
+                        long a = strtol(q, (char **) &q, 10), b = a;
+                        if (*q == '-')
+                                b = strtol(q + 1, (char **) &q, 10);
+                        named += (int) (b - a + 1);
+                        while (*q == ',' || *q == ' ')
+                                q++;
+                }
+        }
+        cr_assert_gt(lines, 0, "%s", log);
+        cr_assert_lt(lines, N / 2, "%d lines for %d deliveries", lines, N);
+        int single = 0;
+        for (const char *p = strstr(log, "merzimd: webhook "); p; p = strstr(p + 1, "merzimd: webhook "))
+                single++;
+        cr_assert_eq(named + single, N, "every delivery named once: %d in groups, %d alone\n%s", named, single, log);
+}

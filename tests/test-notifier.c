@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -294,4 +295,61 @@ Test(notifier, a_new_due_date_rule_moves_every_pending_occurrence_with_a_history
         cr_assert_eq(run_all(NINE), 0, "nothing is due on Thursday 27 June any more");
         cr_assert_eq(run_all(NINE + 86400), N, "the 1-day reminders go out on Friday 28 June");
         cr_assert_eq(q("SELECT count(*) FROM notification WHERE stage = '1d' AND scheduled_at = 1719460800 + 86400"), N);
+}
+
+Test(notifier, messages_rendered_ahead_in_a_thread_are_those_of_their_recipients) {
+        /* merzimd renders each chunk's successor in a thread of its own while the chunk is written. */
+        struct renderer *renderer;
+        cr_assert_eq(renderer_new(&renderer), 0);
+        notifier.renderer = renderer;
+        cr_assert_eq(run_all(NINE), N);
+        notifier_drop(&notifier);
+        renderer_free(renderer);
+        notifier.renderer = NULL;
+
+        sqlite3 *sdb;
+        cr_assert_eq(sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(sdb, "SELECT key, recipient, body, payload FROM notification", -1, &st, NULL),
+                     SQLITE_OK);
+        int n = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *key = (const char *) sqlite3_column_text(st, 0);
+                const char *recipient = (const char *) sqlite3_column_text(st, 1);
+                const char *body = (const char *) sqlite3_column_text(st, 2);
+                json_t *payload = json_loads((const char *) sqlite3_column_text(st, 3), 0, NULL);
+                cr_assert_not_null(payload);
+                cr_assert_str_eq(json_string_value(json_object_get(payload, "key")), key);
+                cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(payload, "recipients"), 0),
+                                                                   "code")),
+                                 recipient);
+                cr_assert(strstr(body, recipient), "the message to %s says: %s", recipient, body);
+                json_decref(payload);
+                n++;
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(sdb);
+        cr_assert_eq(n, N);
+}
+
+/* notifier's in_transaction for the test: a row written with each step's messages. */
+static int note_step(void *userdata) {
+        int *calls = userdata;
+        _cleanup_free_ char *key = xasprintf("test step %d", ++*calls);
+        sqlite3_stmt *st = store_stmt(store, "INSERT INTO daemon_state (key, value) VALUES (?, 1)");
+        stmt_bind_text(st, 1, key);
+        return store_step_done(store, st, "test");
+}
+
+Test(notifier, what_in_transaction_writes_commits_with_each_chunk) {
+        /* merzimd's writer records delivery results there: under the commit of the chunk's messages. */
+        int calls = 0;
+        notifier.in_transaction = note_step;
+        notifier.in_transaction_data = &calls;
+        bool more = false;
+        cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
+        cr_assert_eq(q("SELECT count(*) FROM daemon_state WHERE key LIKE 'test step %'"), 1);
+        run_all(NINE);
+        cr_assert_eq(calls, (N + CHUNK - 1) / CHUNK, "once per chunk");
+        cr_assert_eq(q("SELECT count(*) FROM daemon_state WHERE key LIKE 'test step %'"), calls);
 }
