@@ -301,6 +301,39 @@ void store_set_cache_size(struct store *s, int64_t size) {
         store_exec(s, sql);
 }
 
+/* Set the journal mode; returns the mode the database is in after it ("wal", "delete"), or "". */
+static const char *set_journal_mode(struct store *s, const char *sql, char mode[16]) {
+        sqlite3_stmt *st = NULL;
+        mode[0] = 0;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                snprintf(mode, 16, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+        sqlite3_finalize(st);
+        return mode;
+}
+
+bool store_leave_wal(struct store *s) {
+        char mode[16];
+        /* Leaving the WAL needs every other connection closed: if one is open, say so at once. */
+        sqlite3_busy_timeout(s->db, 0);
+        bool left = streq(set_journal_mode(s, "PRAGMA journal_mode = DELETE", mode), "delete");
+        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        if (left && store_exec(s, "PRAGMA synchronous = EXTRA") < 0) {
+                store_return_to_wal(s);
+                return false;
+        }
+        return left;
+}
+
+void store_return_to_wal(struct store *s) {
+        char mode[16];
+        /* Should another process have opened the database meanwhile and hold it past the busy timeout, the
+         * next store_open (merzimd's, merzimctl's) turns the WAL on again. */
+        if (!streq(set_journal_mode(s, "PRAGMA journal_mode = WAL", mode), "wal"))
+                log_warning("%s: cannot return to WAL journal mode (%s); the next start of merzimd or merzimctl "
+                            "does", s->path, sqlite3_errmsg(s->db));
+        store_exec(s, "PRAGMA synchronous = FULL");
+}
+
 int store_begin(struct store *s) {
         return store_exec(s, "BEGIN IMMEDIATE");
 }
