@@ -38,13 +38,12 @@ struct reading {
         int r;        /* of deadline_read */
         char *err;    /* its message, when r < 0 */
         size_t n;
-        struct deadline *rule;
+        struct deadline *rule; /* one of the plan's rule_sets */
 };
 
 static void reading_free(void *p) {
         struct reading *g = p;
         free(g->err);
-        free(g->rule);
         free(g);
 }
 
@@ -65,9 +64,13 @@ static const struct reading *read_deadline(struct reader *rd, const char *text, 
         if (g->r < 0) {
                 g->err = xstrdup(err);
         } else {
+                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
                 g->n = rules.n;
                 g->rule = xmalloc((rules.n ? rules.n : 1) * sizeof(*g->rule));
                 memcpy(g->rule, rules.rule, rules.n * sizeof(*g->rule));
+                struct roadmap *r = rd->r;
+                r->rule_sets = xreallocarray(r->rule_sets, r->n_rule_sets + 1, sizeof(*r->rule_sets));
+                r->rule_sets[r->n_rule_sets++] = g->rule;
         }
         textmap_put(&rd->readings, text, g);
         return g;
@@ -191,7 +194,6 @@ static void add_section(struct reader *rd, const struct doc_block *b, const char
 }
 
 static void due_free(struct roadmap_due *d) {
-        free(d->rule);
         free(d->stage);
         free(d->text);
         free(d->why);
@@ -234,7 +236,6 @@ static void read_due(struct reader *rd, struct roadmap_due *due) {
                 .month_start = rd->o && rd->o->month_start,
         };
         free(due->why);
-        free(due->rule);
         due->why = NULL, due->rule = NULL, due->n_rules = 0, due->undated = false;
         if (isempty(due->text)) {
                 due->undated = true;
@@ -248,10 +249,8 @@ static void read_due(struct reader *rd, struct roadmap_due *due) {
                 due->why = xstrdup(g->err);
                 return;
         }
-        /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
         due->n_rules = g->n;
-        due->rule = xmalloc((g->n ? g->n : 1) * sizeof(*due->rule));
-        memcpy(due->rule, g->rule, g->n * sizeof(*due->rule));
+        due->rule = g->rule;
         for (size_t i = 0; !due->undated && i < due->n_rules; i++)
                 if (deadline_waits(&due->rule[i])) {
                         due->undated = true;
@@ -999,6 +998,9 @@ void roadmap_free(struct roadmap *r) {
                 free(r->names[i].name);
         }
         free(r->names);
+        for (size_t i = 0; i < r->n_rule_sets; i++)
+                free(r->rule_sets[i]);
+        free(r->rule_sets);
         errlist_clear(&r->warnings);
         free(r);
 }
