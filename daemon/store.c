@@ -155,6 +155,31 @@ static int check_files(const char *path) {
         return 0;
 }
 
+/* Set the journal mode; returns the mode the database is in after it ("wal", "delete"), or "" (then
+ * sqlite3_errcode() says why). */
+static const char *set_journal_mode(struct store *s, const char *sql, char mode[16]) {
+        sqlite3_stmt *st = NULL;
+        mode[0] = 0;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                snprintf(mode, 16, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+        sqlite3_finalize(st);
+        return mode;
+}
+
+/* Turn on WAL mode. While a large import holds the database in rollback-journal mode (store_leave_wal),
+ * SQLite says "locked" at once rather than call the busy handler: wait for it as for any lock. */
+static int enable_wal(struct store *s) {
+        char mode[16];
+        for (int waited = 0; waited < BUSY_TIMEOUT_MS; waited += 20) {
+                if (streq(set_journal_mode(s, "PRAGMA journal_mode = WAL", mode), "wal"))
+                        return 0;
+                if (sqlite3_errcode(s->db) != SQLITE_BUSY)
+                        break;
+                usleep(20 * 1000);
+        }
+        return store_exec(s, "PRAGMA journal_mode = WAL"); /* says why, as before */
+}
+
 int store_open(const char *path, unsigned flags, struct store **ret) {
         int r = check_files(path);
         if (r == -ENOENT && (flags & (STORE_EXISTING | STORE_READONLY)))
@@ -192,7 +217,7 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
         r = store_exec(s, "PRAGMA foreign_keys = ON");
         if (r >= 0 && !(flags & STORE_READONLY)) {
                 /* WAL lets merzimctl read while the daemon writes; FULL makes every commit durable. */
-                r = store_exec(s, "PRAGMA journal_mode = WAL");
+                r = enable_wal(s);
                 if (r >= 0)
                         r = store_exec(s, "PRAGMA synchronous = FULL");
         }
@@ -299,16 +324,6 @@ int64_t store_cache_size(struct store *s) {
 void store_set_cache_size(struct store *s, int64_t size) {
         _cleanup_free_ char *sql = xasprintf("PRAGMA cache_size = %lld", (long long) size);
         store_exec(s, sql);
-}
-
-/* Set the journal mode; returns the mode the database is in after it ("wal", "delete"), or "". */
-static const char *set_journal_mode(struct store *s, const char *sql, char mode[16]) {
-        sqlite3_stmt *st = NULL;
-        mode[0] = 0;
-        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                snprintf(mode, 16, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
-        sqlite3_finalize(st);
-        return mode;
 }
 
 bool store_leave_wal(struct store *s) {

@@ -408,3 +408,38 @@ Test(import, a_large_import_killed_midway_leaves_the_database_as_it_was, .timeou
         cr_assert_str_eq(integrity, "ok\n");
         assert_settings_back(store, db);
 }
+
+Test(import, a_store_opened_during_a_large_import_waits_for_it, .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *text = large_plan(6000);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        _cleanup_free_ char *journal = xasprintf("%s-journal", db);
+        store_close(store);
+        store = NULL;
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                struct store *child;
+                struct import_report rep;
+                if (store_open(db, 0, &child) < 0)
+                        _exit(2);
+                int r = import_into(child, text, NULL, &rep);
+                store_close(child);
+                _exit(r < 0 ? 1 : 0);
+        }
+        /* merzimd or merzimctl started meanwhile: SQLite refuses WAL mode at once while the import holds
+         * the database in rollback-journal mode; the store waits for it as for any lock. */
+        bool seen = false;
+        for (int i = 0; i < 60000 * test_slowdown() && !seen; i++) {
+                seen = access(journal, F_OK) == 0;
+                if (!seen)
+                        usleep(1000);
+        }
+        int opened = seen ? store_open(db, 0, &store) : -1;
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(seen, "the import wrote through a rollback journal");
+        cr_assert_eq(opened, 0, "opened once the import was done");
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the import went through");
+        cr_assert_eq(query_int("SELECT count(*) FROM measure"), 6000);
+        assert_settings_back(store, db);
+}
