@@ -344,8 +344,8 @@ void store_return_to_wal(struct store *s) {
         /* Should another process have opened the database meanwhile and hold it past the busy timeout, the
          * next store_open (merzimd's, merzimctl's) turns the WAL on again. */
         if (!streq(set_journal_mode(s, "PRAGMA journal_mode = WAL", mode), "wal"))
-                log_warning("%s: cannot return to WAL journal mode (%s); the next start of merzimd or merzimctl "
-                            "does", s->path, sqlite3_errmsg(s->db));
+                log_warning(_("%s: cannot turn WAL mode on again (%s); merzimd or merzimctl turns it on when it "
+                              "next opens the database"), s->path, sqlite3_errmsg(s->db));
         store_exec(s, "PRAGMA synchronous = FULL");
 }
 
