@@ -24,6 +24,7 @@ struct store {
         char *path;
         struct cached_stmt *stmts;
         size_t n_stmts;
+        int busy_timeout_ms;
 };
 
 int store_error(struct store *s, const char *context) {
@@ -170,7 +171,7 @@ static const char *set_journal_mode(struct store *s, const char *sql, char mode[
  * SQLite says "locked" at once rather than call the busy handler: wait for it as for any lock. */
 static int enable_wal(struct store *s) {
         char mode[16];
-        for (int waited = 0; waited < BUSY_TIMEOUT_MS; waited += 20) {
+        for (int waited = 0; waited < s->busy_timeout_ms; waited += 20) {
                 if (streq(set_journal_mode(s, "PRAGMA journal_mode = WAL", mode), "wal"))
                         return 0;
                 if (sqlite3_errcode(s->db) != SQLITE_BUSY)
@@ -212,7 +213,7 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
                 return r;
         }
         sqlite3_extended_result_codes(s->db, 0);
-        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        store_set_busy_timeout(s, BUSY_TIMEOUT_MS);
 
         r = store_exec(s, "PRAGMA foreign_keys = ON");
         if (r >= 0 && !(flags & STORE_READONLY)) {
@@ -301,6 +302,7 @@ void store_idle(struct store *s) {
 
 void store_set_busy_timeout(struct store *s, int ms) {
         sqlite3_busy_timeout(s->db, ms);
+        s->busy_timeout_ms = ms;
 }
 
 int64_t store_data_version(struct store *s) {
@@ -331,7 +333,7 @@ bool store_leave_wal(struct store *s) {
         /* Leaving the WAL needs every other connection closed: if one is open, say so at once. */
         sqlite3_busy_timeout(s->db, 0);
         bool left = streq(set_journal_mode(s, "PRAGMA journal_mode = DELETE", mode), "delete");
-        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
         if (left && store_exec(s, "PRAGMA synchronous = EXTRA") < 0) {
                 store_return_to_wal(s);
                 return false;
