@@ -504,8 +504,10 @@ static char *numbered_lines(const char *text) {
                         continue;
                 size_t digits = strspn(text + i, "0123456789"), roman = strspn(text + i, "IVX");
                 size_t n = digits ? digits : roman;
-                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0;
-                if (n == 0 || n > 4 || text[i + n] != '.' || (text[i + n + 1] != ' ' && !numero))
+                if (n == 0 || n > 4 || text[i + n] != '.')
+                        continue;
+                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0; /* past '.': in the text */
+                if (text[i + n + 1] != ' ' && !numero)
                         continue;
                 const char *after = text + i + n + 1 + (numero ? strlen("№") : 1);
                 int32_t c = utf8_decode(&after, text + len);
