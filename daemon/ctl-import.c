@@ -173,6 +173,7 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         const struct plan_settings *ps = config_plan(ctl->config, map->title);
         char digest[65];
         import_digest(text, len, digest);
+        free(TAKE_PTR(text)); /* a large document's bytes are not needed while its plan is written */
         struct import_options o = {
                 .source_name = file,
                 .sha256 = digest,

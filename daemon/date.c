@@ -85,6 +85,13 @@ int date_parse(const char *s, day_t *ret) {
 char *date_format(day_t d, char *buf) {
         int y, m, dd;
         date_to_ymd(d, &y, &m, &dd);
+        if (y >= 0 && y <= 9999) { /* the usual case, without snprintf: an import formats a million dates */
+                buf[0] = (char) ('0' + y / 1000), buf[1] = (char) ('0' + y / 100 % 10);
+                buf[2] = (char) ('0' + y / 10 % 10), buf[3] = (char) ('0' + y % 10), buf[4] = '-';
+                buf[5] = (char) ('0' + m / 10), buf[6] = (char) ('0' + m % 10), buf[7] = '-';
+                buf[8] = (char) ('0' + dd / 10), buf[9] = (char) ('0' + dd % 10), buf[10] = 0;
+                return buf;
+        }
         char tmp[48];
         snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, dd);
         memcpy(buf, tmp, DATE_ISO_MAX - 1);

@@ -58,6 +58,11 @@ static bool delimiter_row(const char *s, size_t n) {
 
 /* A cell's text: "<br>" in a Markdown cell is a line break. */
 static char *cell_text(const char *s, size_t n, bool markdown) {
+        char *clean = NULL;
+        if (!markdown && !memchr(s, '<', n)) {
+                doc_clean_text(s, n, &clean); /* checked by check_text */
+                return clean ? clean : xstrdup("");
+        }
         struct buf b = {0};
         for (size_t i = 0; i < n; i++) {
                 if (s[i] == '<' && n - i >= 4 && strncmp(s + i, "<br", 3) == 0) {
@@ -70,7 +75,7 @@ static char *cell_text(const char *s, size_t n, bool markdown) {
                 }
                 buf_putc(&b, s[i]);
         }
-        char *raw = buf_steal(&b), *clean = NULL;
+        char *raw = buf_steal(&b);
         if (markdown) {
                 bool heading;
                 char *plain = doc_markdown_line(raw, strlen(raw), &heading);

@@ -57,14 +57,17 @@ static bool invisible(uint32_t c) {
 }
 
 int doc_clean_text(const char *raw, size_t len, char **ret) {
-        struct buf out = {0};
+        /* The text only loses characters or has runs of them written as one byte: never longer. */
+        char *out = xmalloc(len + 1);
+        size_t n = 0;
         const char *p = raw, *end = raw + len;
         bool space = false, line_has_text = false, pending_newline = false;
         while (p < end) {
+                const char *at = p;
                 int32_t c = utf8_next(&p, end);
                 if (c < 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') ||
                     (c >= 0x7F && c <= 0x9F)) {
-                        buf_free(&out);
+                        free(out);
                         *ret = NULL;
                         return c < 0 ? -EILSEQ : -EINVAL;
                 }
@@ -82,16 +85,19 @@ int doc_clean_text(const char *raw, size_t len, char **ret) {
                         continue;
                 }
                 if (pending_newline) {
-                        buf_putc(&out, '\n');
+                        out[n++] = '\n';
                         pending_newline = false;
                 } else if (space) {
-                        buf_putc(&out, ' ');
+                        out[n++] = ' ';
                 }
                 space = false;
                 line_has_text = true;
-                utf8_encode(&out, (uint32_t) c);
+                /* A well-formed code point is its own bytes. */
+                memcpy(out + n, at, (size_t) (p - at));
+                n += (size_t) (p - at);
         }
-        *ret = buf_steal(&out);
+        out[n] = 0;
+        *ret = out;
         return 0;
 }
 

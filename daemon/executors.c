@@ -367,6 +367,22 @@ static char *joined_lines(const char *raw) {
         return buf_steal(&b);
 }
 
+/* Whether the key of an executor (agency_key) names a generic group of agencies. */
+static bool key_is_group(const char *key) {
+        static const char *const contains[] = {"заинтересованн", "мүдделі", "государственные органы",
+                                               "мемлекеттік органдар", "исполнительные органы", "атқарушы органдар",
+                                               "әкімдіктері", "акиматы", "все государственные", "барлық мемлекеттік",
+                                               NULL};
+        static const char *const exact[] = {"мио", "қмо", "жао", "цго", "омо", "гo", "мо", NULL};
+        for (size_t i = 0; contains[i]; i++)
+                if (strstr(key, contains[i]))
+                        return true;
+        for (size_t i = 0; exact[i]; i++)
+                if (streq(key, exact[i]))
+                        return true;
+        return false;
+}
+
 size_t executors_split(const char *raw, struct roadmap_executor **ret) {
         _cleanup_free_ char *lines = joined_lines(raw);
         _cleanup_free_ char *cell = joining_words_as_commas(lines);
@@ -377,33 +393,30 @@ size_t executors_split(const char *raw, struct roadmap_executor **ret) {
 
         struct roadmap_executor *v = NULL;
         size_t k = 0;
-        char **keys = xcalloc(n + 1, sizeof(char *));
         for (size_t i = 0; i < n; i++) {
                 char *key = agency_key(items[i].text);
                 bool seen = isempty(key);
                 for (size_t j = 0; j < k && !seen; j++)
-                        seen = streq(keys[j], key);
+                        seen = streq(v[j].key, key);
                 if (seen) { /* listed twice: keep the first */
                         free(key);
                         free(items[i].text);
                         continue;
                 }
-                keys[k] = key;
                 v = xreallocarray(v, k + 1, sizeof(*v));
-                v[k++] = (struct roadmap_executor) {.code = items[i].text, .by_agreement = items[i].agree,
-                                                    .group = executor_is_group(items[i].text)};
+                v[k++] = (struct roadmap_executor) {.code = items[i].text, .key = key, .by_agreement = items[i].agree,
+                                                    .group = key_is_group(key)};
         }
-        for (size_t j = 0; j < k; j++)
-                free(keys[j]);
-        free(keys);
         free(items);
         *ret = v;
         return k;
 }
 
 void executors_free(struct roadmap_executor *e, size_t n) {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 free(e[i].code);
+                free(e[i].key);
+        }
         free(e);
 }
 
@@ -489,19 +502,8 @@ char *agency_key(const char *code) {
 }
 
 bool executor_is_group(const char *code) {
-        static const char *const contains[] = {"заинтересованн", "мүдделі", "государственные органы",
-                                               "мемлекеттік органдар", "исполнительные органы", "атқарушы органдар",
-                                               "әкімдіктері", "акиматы", "все государственные", "барлық мемлекеттік",
-                                               NULL};
-        static const char *const exact[] = {"мио", "қмо", "жао", "цго", "омо", "гo", "мо", NULL};
-        _cleanup_free_ char *f = agency_key(code);
-        for (size_t i = 0; contains[i]; i++)
-                if (strstr(f, contains[i]))
-                        return true;
-        for (size_t i = 0; exact[i]; i++)
-                if (streq(f, exact[i]))
-                        return true;
-        return false;
+        _cleanup_free_ char *key = agency_key(code);
+        return key_is_group(key);
 }
 
 /* Whether text at p starts a Kazakh dative ending after a hyphen ("-ға", "-ге", "-қа", "-ке", "-на", "-не")

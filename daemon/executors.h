@@ -6,6 +6,7 @@
 
 struct roadmap_executor {
         char *code;        /* as written, spaces squeezed, the agreement mark left out: "\"Атамекен\" ҰКП" */
+        char *key;         /* agency_key(code): the agency whatever its spelling */
         bool by_agreement; /* "(келісу бойынша)", "(по согласованию)" */
         bool group;        /* a generic group ("заинтересованные государственные органы", "МИО") */
 };

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 
+#include "batch.h"
 #include "dating.h"
 #include "import.h"
 #include "ledger.h"
@@ -13,6 +14,30 @@
 #include "utf8.h"
 
 #define IMPORT_CACHE_SIZE (-64 * 1024) /* PRAGMA cache_size during an import: 64 MiB at most */
+#define SORT_CACHE_SIZE (-4 * 1024)    /* and while indexes are built: see restore_indexes */
+#define LARGE_IMPORT 10000             /* occurrences (about) that make an import a large one */
+
+static const char insert_occurrence_sql[] =
+        "INSERT INTO occurrence (measure_id, period, nominal_due, effective_due) VALUES (?, ?, ?, ?)";
+static const char insert_occurrences_sql[] =
+        "INSERT INTO occurrence (measure_id, period, nominal_due, effective_due) VALUES " BATCH_VALUES("(?, ?, ?, ?)");
+static const char insert_assignment_sql[] =
+        "INSERT INTO assignment (measure_id, agency_id, position, by_agreement) VALUES (?, ?, ?, ?)";
+static const char insert_assignments_sql[] =
+        "INSERT INTO assignment (measure_id, agency_id, position, by_agreement) VALUES " BATCH_VALUES("(?, ?, ?, ?)");
+/* A deadline that was the measure's keeps the dates given to it while the cell says the same (write_dues). */
+#define UPSERT_DUE_CONFLICT                                                                                    \
+        " ON CONFLICT (measure_id, position) DO UPDATE SET stage = excluded.stage, deadline = excluded.deadline, " \
+        "rule = excluded.rule, waits = excluded.waits, given_date = excluded.given_date, "                      \
+        "event_date = excluded.event_date, "                                                                   \
+        "dated_by = CASE WHEN excluded.given_date IS NULL AND excluded.event_date IS NULL THEN NULL ELSE dated_by END, " \
+        "dated_at = CASE WHEN excluded.given_date IS NULL AND excluded.event_date IS NULL THEN NULL ELSE dated_at END"
+static const char upsert_due_sql[] =
+        "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, event_date) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)" UPSERT_DUE_CONFLICT;
+static const char upsert_dues_sql[] =
+        "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, event_date) "
+        "VALUES " BATCH_VALUES("(?, ?, ?, ?, ?, ?, ?, ?)") UPSERT_DUE_CONFLICT;
 
 /* An agency met in this import, by its key: the spellings the plan uses, its id once written. */
 struct known_agency {
@@ -37,6 +62,8 @@ struct importer {
         int64_t occurrence_max; /* the largest occurrence id before the import: the new ones are above */
         struct known_agency *agencies; /* open addressing, n_slots a power of two */
         size_t n_slots, n_agencies;
+        /* Rows written many at a time: nothing reads them before the end of the measures. */
+        struct batch occurrences, assignments, dues;
 };
 
 /* Step a statement that returns no rows; returns 0 or the store's error. */
@@ -183,13 +210,10 @@ static struct known_agency *known_slot(struct importer *im, const char *key) {
 
 /* Note a spelling of an agency; the most common spelling in the plan becomes the code of a new one. */
 static void count_spelling(struct importer *im, const struct roadmap_executor *e) {
-        char *key = agency_key(e->code);
-        struct known_agency *a = known_slot(im, key);
+        struct known_agency *a = known_slot(im, e->key);
         if (!a->key) {
-                *a = (struct known_agency) {.key = key, .group = e->group};
+                *a = (struct known_agency) {.key = xstrdup(e->key), .group = e->group};
                 im->n_agencies++;
-        } else {
-                free(key);
         }
         size_t i = 0;
         while (i < ELEMENTSOF(a->spellings) && a->spellings[i] && !streq(a->spellings[i], e->code))
@@ -241,15 +265,15 @@ static int fill_agency_keys(struct importer *im) {
 
 /* The id of an agency, by its key: the one already known under any spelling, or a new one under the
  * plan's most common spelling. The plan's list of agencies gets it once. */
-static int agency_id(struct importer *im, const char *code, int64_t *ret) {
-        _cleanup_free_ char *key = agency_key(code);
+static int agency_id(struct importer *im, const struct roadmap_executor *e, int64_t *ret) {
+        const char *key = e->key;
         struct known_agency *known = known_slot(im, key);
         if (known->key && known->id) {
                 *ret = known->id;
                 return 0;
         }
         if (!known->key) { /* not counted: cannot happen, but be safe */
-                *known = (struct known_agency) {.key = xstrdup(key), .code = code};
+                *known = (struct known_agency) {.key = xstrdup(key), .code = e->code};
                 im->n_agencies++;
         }
         sqlite3_stmt *st = store_stmt(im->s, "SELECT id FROM agency WHERE key = ? ORDER BY id LIMIT 1");
@@ -317,18 +341,14 @@ static int write_assignments(struct importer *im, int64_t measure_id, bool new_m
         }
         for (size_t i = 0; rr >= 0 && i < m->n_executors; i++) {
                 int64_t aid;
-                rr = agency_id(im, m->executors[i].code, &aid);
+                rr = agency_id(im, &m->executors[i], &aid);
                 if (rr < 0)
                         break;
-                st = store_stmt(im->s, "INSERT INTO assignment (measure_id, agency_id, position, by_agreement) "
-                                       "VALUES (?, ?, ?, ?)");
-                if (!st)
-                        return -EIO;
-                stmt_bind_int(st, 1, measure_id);
-                stmt_bind_int(st, 2, aid);
-                stmt_bind_int(st, 3, (int64_t) i + 1);
-                stmt_bind_int(st, 4, m->executors[i].by_agreement);
-                rr = step_done(im, st, "cannot write an assignment");
+                batch_number(&im->assignments, measure_id);
+                batch_number(&im->assignments, aid);
+                batch_number(&im->assignments, (int64_t) i + 1);
+                batch_number(&im->assignments, m->executors[i].by_agreement);
+                rr = batch_row_done(&im->assignments);
         }
         return rr;
 }
@@ -481,24 +501,15 @@ static int write_dues(struct importer *im, int64_t measure_id, bool new_measure,
                 }
                 char rule[DEADLINE_RULES_TEXT_MAX];
                 dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
-                st = store_stmt(im->s,
-                                "INSERT INTO due (measure_id, position, stage, deadline, rule, waits, given_date, "
-                                "event_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                                "ON CONFLICT (measure_id, position) DO UPDATE SET stage = ?3, deadline = ?4, rule = ?5, "
-                                "waits = ?6, given_date = ?7, event_date = ?8, "
-                                "dated_by = CASE WHEN ?7 IS NULL AND ?8 IS NULL THEN NULL ELSE dated_by END, "
-                                "dated_at = CASE WHEN ?7 IS NULL AND ?8 IS NULL THEN NULL ELSE dated_at END");
-                if (!st)
-                        return -EIO;
-                stmt_bind_int(st, 1, measure_id);
-                stmt_bind_int(st, 2, (int64_t) k + 1);
-                stmt_bind_text(st, 3, due->stage);
-                stmt_bind_text(st, 4, due->text);
-                stmt_bind_text(st, 5, rule);
-                stmt_bind_text(st, 6, due->why);
-                stmt_bind_text(st, 7, kept[k].given[0] ? kept[k].given : NULL);
-                stmt_bind_text(st, 8, kept[k].event[0] ? kept[k].event : NULL);
-                rr = step_done(im, st, "cannot write a deadline");
+                batch_number(&im->dues, measure_id);
+                batch_number(&im->dues, (int64_t) k + 1);
+                batch_text(&im->dues, due->stage);
+                batch_text(&im->dues, due->text);
+                batch_text(&im->dues, rule);
+                batch_text(&im->dues, due->why);
+                batch_text(&im->dues, kept[k].given[0] ? kept[k].given : NULL);
+                batch_text(&im->dues, kept[k].event[0] ? kept[k].event : NULL);
+                rr = batch_row_done(&im->dues);
         }
         if (rr >= 0 && !new_measure) {
                 sqlite3_stmt *st = store_stmt(im->s, "DELETE FROM due WHERE measure_id = ? AND position > ?");
@@ -552,21 +563,19 @@ static int reschedule(struct importer *im, struct existing_occurrence *e, const 
 
 static int insert_occurrence(struct importer *im, int64_t measure_id, const struct deadline_occurrence *d,
                              const char *nominal, const char *effective) {
-        sqlite3_stmt *st = store_stmt(im->s, "INSERT INTO occurrence (measure_id, period, nominal_due, effective_due) "
-                                             "VALUES (?, ?, ?, ?)");
-        if (!st)
-                return -EIO;
-        stmt_bind_int(st, 1, measure_id);
-        stmt_bind_text(st, 2, d->period);
-        stmt_bind_text(st, 3, nominal);
-        stmt_bind_text(st, 4, effective);
-        int rr = step_done(im, st, "cannot write an occurrence");
+        batch_number(&im->occurrences, measure_id);
+        batch_text(&im->occurrences, d->period);
+        batch_text(&im->occurrences, nominal);
+        batch_text(&im->occurrences, effective);
+        int rr = batch_row_done(&im->occurrences);
         if (rr < 0)
                 return rr;
         im->rep->occurrences_added++;
         /* The history of new occurrences is written in one statement at the end (history_created), for
-         * every id above occurrence_max; SQLite only ever gives a row an id at or below it when the
-         * largest possible id is taken. */
+         * every id above occurrence_max: SQLite gives a new row the largest id plus one while that is
+         * below the largest possible id. Near it, each row is written at once and its id checked. */
+        if (!im->occurrences.one_by_one)
+                return 0;
         int64_t id = sqlite3_last_insert_rowid(store_db(im->s));
         return id > im->occurrence_max ? 0 : history_add(im, id, "created", NULL, "pending", im->edition);
 }
@@ -574,7 +583,9 @@ static int insert_occurrence(struct importer *im, int64_t measure_id, const stru
 /* The largest occurrence id before anything is written. */
 static int occurrence_max(struct importer *im) {
         sqlite3_stmt *st = store_stmt(im->s, "SELECT max(id) FROM occurrence");
-        return step_id(im, st, &im->occurrence_max, "cannot read occurrences");
+        int rr = step_id(im, st, &im->occurrence_max, "cannot read occurrences");
+        im->occurrences.one_by_one = im->occurrence_max > INT64_MAX / 2;
+        return rr;
 }
 
 /* A "created" history row for every occurrence this import added. */
@@ -821,11 +832,16 @@ static int count(struct importer *im, const char *sql, int *ret) {
 
 static int count_plan(struct importer *im) {
         int rr = count(im, "SELECT count(*) FROM section WHERE plan_id = ?", &im->rep->n_sections);
-        if (rr >= 0)
+        if (rr >= 0 && im->rep->plan_created) {
+                /* A plan new to the database has what this import wrote. */
+                im->rep->n_measures = im->rep->measures_added;
+                im->rep->n_occurrences = im->rep->occurrences_added;
+        } else if (rr >= 0) {
                 rr = count(im, "SELECT count(*) FROM measure WHERE plan_id = ? AND withdrawn = 0", &im->rep->n_measures);
-        if (rr >= 0)
-                rr = count(im, "SELECT count(*) FROM occurrence o JOIN measure m ON m.id = o.measure_id "
-                               "WHERE m.plan_id = ? AND m.withdrawn = 0", &im->rep->n_occurrences);
+                if (rr >= 0)
+                        rr = count(im, "SELECT count(*) FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+                                       "WHERE m.plan_id = ? AND m.withdrawn = 0", &im->rep->n_occurrences);
+        }
         if (rr >= 0)
                 rr = count(im, "SELECT count(*) FROM plan_agency WHERE plan_id = ?", &im->rep->n_agencies);
         if (rr >= 0)
@@ -848,6 +864,15 @@ static int already_imported(struct importer *im, bool *ret) {
         return rr;
 }
 
+/* About how many occurrences a plan brings (a rule gives a few), to tell a large import. */
+static size_t expected_occurrences(const struct roadmap *r) {
+        size_t expected = 0;
+        for (size_t i = 0; i < r->n_measures; i++)
+                for (size_t k = 0; k < r->measures[i].n_dues; k++)
+                        expected += r->measures[i].dues[k].n_rules * 2;
+        return expected;
+}
+
 /* The secondary indexes of the tables a large import fills, as the schema defines them. */
 struct deferred_indexes {
         char **names, **sql;
@@ -866,16 +891,14 @@ static void deferred_free(struct deferred_indexes *d) {
 
 /* A plan that brings more occurrences than the database holds is written faster without the indexes of
  * occurrence and history, which are then built once, sorted, from their definitions in the schema (all
- * inside the import's transaction). */
+ * inside the import's transaction), before the history of the new occurrences, which comes in the order
+ * of its index. */
 static int defer_indexes(struct importer *im, struct deferred_indexes *d) {
-        size_t expected = 0;
-        for (size_t i = 0; i < im->r->n_measures; i++)
-                for (size_t k = 0; k < im->r->measures[i].n_dues; k++)
-                        expected += im->r->measures[i].dues[k].n_rules * 2;
+        size_t expected = expected_occurrences(im->r);
         int64_t have = 0;
         sqlite3_stmt *st = store_stmt(im->s, "SELECT count(*) FROM occurrence");
         int rr = step_id(im, st, &have, "cannot count occurrences");
-        if (rr < 0 || expected < 10000 || (int64_t) expected < have)
+        if (rr < 0 || expected < LARGE_IMPORT || (int64_t) expected < have)
                 return rr;
         st = store_stmt(im->s, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                                "AND tbl_name IN ('occurrence', 'history', 'assignment', 'measure') ORDER BY name");
@@ -900,10 +923,18 @@ static int defer_indexes(struct importer *im, struct deferred_indexes *d) {
         return rr;
 }
 
+/* Build the deferred indexes. SQLite sorts the entries of a new index in memory up to the page cache's
+ * size, then in sorted runs merged from temporary files: runs of a few MiB, each sorted in the
+ * processor's own cache, make the sort of half a million entries about twice as fast as one sort of them
+ * all. The dirty pages stay in the cache meanwhile. */
 static int restore_indexes(struct importer *im, struct deferred_indexes *d) {
         int rr = 0;
+        if (d->n == 0)
+                return 0;
+        store_set_cache_size(im->s, SORT_CACHE_SIZE);
         for (size_t i = 0; rr >= 0 && i < d->n; i++)
                 rr = store_exec(im->s, d->sql[i]);
+        store_set_cache_size(im->s, IMPORT_CACHE_SIZE);
         return rr;
 }
 
@@ -921,6 +952,11 @@ static int import_body(struct importer *im) {
                 rr = upsert_plan(im);
         if (rr >= 0)
                 rr = upsert_sections(im);
+        /* The measures' rows break no CHECK of the schema: the only one they meet is occurrence.status,
+         * and they write it only as 'pending' or 'waived'. SQLite 3.40 checks a list of values with a
+         * table built for every row: not checking saves a quarter of the time the measures take. */
+        if (rr >= 0)
+                rr = store_exec(im->s, "PRAGMA ignore_check_constraints = ON");
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
                 const struct roadmap_measure *m = &im->r->measures[i];
                 int64_t id = 0;
@@ -936,17 +972,26 @@ static int import_body(struct importer *im) {
                 free(kept);
         }
         if (rr >= 0)
-                rr = history_created(im);
+                rr = batch_flush(&im->occurrences);
+        if (rr >= 0)
+                rr = batch_flush(&im->assignments);
+        if (rr >= 0)
+                rr = batch_flush(&im->dues);
+        if (rr >= 0)
+                rr = store_exec(im->s, "PRAGMA ignore_check_constraints = OFF");
         if (rr >= 0)
                 rr = restore_indexes(im, &deferred);
+        if (rr >= 0)
+                rr = history_created(im);
         deferred_free(&deferred);
         if (rr >= 0)
                 rr = mark_fresh(im);
-        if (rr >= 0)
+        /* A plan new to the database has no measures, sections or agencies of an earlier edition. */
+        if (rr >= 0 && !im->rep->plan_created)
                 rr = withdraw_measures(im);
-        if (rr >= 0)
+        if (rr >= 0 && !im->rep->plan_created)
                 rr = trim_sections(im);
-        if (rr >= 0)
+        if (rr >= 0 && !im->rep->plan_created)
                 rr = sync_plan_agencies(im);
         if (rr >= 0)
                 rr = count_plan(im);
@@ -965,6 +1010,9 @@ void import_digest(const char *text, size_t len, char out[65]) {
 int import_roadmap(struct store *s, const struct roadmap *r, const struct import_options *o,
                    struct import_report *rep) {
         struct importer im = {.s = s, .r = r, .o = o, .rep = rep};
+        batch_init(&im.occurrences, s, insert_occurrence_sql, insert_occurrences_sql, 4, "cannot write an occurrence");
+        batch_init(&im.assignments, s, insert_assignment_sql, insert_assignments_sql, 4, "cannot write an assignment");
+        batch_init(&im.dues, s, upsert_due_sql, upsert_dues_sql, 8, "cannot write a deadline");
         *rep = (struct import_report) {0};
         tz_format_utc(o->now, im.now);
         im.edition = r->doc_date || r->doc_number
@@ -973,11 +1021,19 @@ int import_roadmap(struct store *s, const struct roadmap *r, const struct import
                                          r->doc_number ? r->doc_number : "")
                              : xstrdup(o->source_name);
 
+        /* A large import into a database no other process has open writes its new pages once, without
+         * the WAL (store_leave_wal says why that is as safe). */
+        bool left_wal = expected_occurrences(r) >= LARGE_IMPORT && store_leave_wal(s);
         /* A plan of many thousand measures inserts into every index of occurrence and history at
          * random places: with SQLite's default 2 MiB page cache most of the import would be spent
          * reading and spilling pages. The cache grows only as far as the import needs. */
         int64_t cache_size = store_cache_size(s);
         store_set_cache_size(s, IMPORT_CACHE_SIZE);
+        /* Every row the import writes refers to rows it wrote or read in the same transaction, and it
+         * deletes no row others refer to (a section's measures are detached from it first): checking
+         * each reference again would cost a tenth of the import. SQLite turns the checks off and on only
+         * outside a transaction. */
+        store_exec(s, "PRAGMA foreign_keys = OFF");
         int rr = store_begin(s);
         if (rr < 0)
                 goto out;
@@ -995,7 +1051,14 @@ int import_roadmap(struct store *s, const struct roadmap *r, const struct import
         else
                 rr = store_commit(s);
 out:
+        store_exec(s, "PRAGMA ignore_check_constraints = OFF");
+        store_exec(s, "PRAGMA foreign_keys = ON");
         store_set_cache_size(s, cache_size);
+        if (left_wal)
+                store_return_to_wal(s);
+        batch_free(&im.occurrences);
+        batch_free(&im.assignments);
+        batch_free(&im.dues);
         free(im.section_ids);
         free(im.edition);
         for (size_t i = 0; i < im.n_slots; i++)

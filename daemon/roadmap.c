@@ -8,6 +8,7 @@
 #include "frame.h"
 #include "halves.h"
 #include "roadmap.h"
+#include "textmap.h"
 #include "utf8.h"
 
 #define MEASURE_NUMBER_MAX 100000
@@ -28,7 +29,52 @@ struct reader {
         size_t row;         /* the block being read */
         char *group;        /* the label of the numbered row whose measures are numbered in their names */
         size_t errors_dropped;
+        struct textmap readings; /* deadline cells read so far (struct reading), under readings_ctx */
+        struct deadline_context readings_ctx;
 };
+
+/* What a deadline cell says in the plan's context: a plan writes the same deadline in many rows. */
+struct reading {
+        int r;        /* of deadline_read */
+        char *err;    /* its message, when r < 0 */
+        size_t n;
+        struct deadline *rule; /* one of the plan's rule_sets */
+};
+
+static void reading_free(void *p) {
+        struct reading *g = p;
+        free(g->err);
+        free(g);
+}
+
+/* Read a deadline cell, or look up how the same text was read before in the same context. */
+static const struct reading *read_deadline(struct reader *rd, const char *text, const struct deadline_context *ctx) {
+        if (ctx->year_from != rd->readings_ctx.year_from || ctx->year_to != rd->readings_ctx.year_to ||
+            ctx->month_start != rd->readings_ctx.month_start) {
+                textmap_clear(&rd->readings, reading_free);
+                rd->readings_ctx = *ctx;
+        }
+        struct reading *g = textmap_get(&rd->readings, text);
+        if (g)
+                return g;
+        char err[256];
+        struct deadline_rules rules;
+        g = xcalloc(1, sizeof(*g));
+        g->r = deadline_read(text, ctx, &rules, err, sizeof(err));
+        if (g->r < 0) {
+                g->err = xstrdup(err);
+        } else {
+                /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
+                g->n = rules.n;
+                g->rule = xmalloc((rules.n ? rules.n : 1) * sizeof(*g->rule));
+                memcpy(g->rule, rules.rule, rules.n * sizeof(*g->rule));
+                struct roadmap *r = rd->r;
+                r->rule_sets = xreallocarray(r->rule_sets, r->n_rule_sets + 1, sizeof(*r->rule_sets));
+                r->rule_sets[r->n_rule_sets++] = g->rule;
+        }
+        textmap_put(&rd->readings, text, g);
+        return g;
+}
 
 /* A short quote of text for an error message, cut on a character boundary. */
 static char *quote(const char *s) {
@@ -148,7 +194,6 @@ static void add_section(struct reader *rd, const struct doc_block *b, const char
 }
 
 static void due_free(struct roadmap_due *d) {
-        free(d->rule);
         free(d->stage);
         free(d->text);
         free(d->why);
@@ -185,15 +230,12 @@ static void row_texts(const struct reader *rd, const struct doc_block *b, struct
 /* Read a deadline cell in the plan's context (its period, its bare months); an unreadable one is undated,
  * said once every cell was read (read_due may read it again once the plan's period is known). */
 static void read_due(struct reader *rd, struct roadmap_due *due) {
-        char err[256];
-        struct deadline_rules rules = {0};
         struct deadline_context ctx = {
                 .year_from = rd->o && rd->o->year_from ? rd->o->year_from : rd->r->year_from,
                 .year_to = rd->o && rd->o->year_to ? rd->o->year_to : rd->r->year_to,
                 .month_start = rd->o && rd->o->month_start,
         };
         free(due->why);
-        free(due->rule);
         due->why = NULL, due->rule = NULL, due->n_rules = 0, due->undated = false;
         if (isempty(due->text)) {
                 due->undated = true;
@@ -201,15 +243,14 @@ static void read_due(struct reader *rd, struct roadmap_due *due) {
                 due->why = xstrdup("the deadline cell is empty");
                 return;
         }
-        if (deadline_read(due->text, &ctx, &rules, err, sizeof(err)) < 0) {
+        const struct reading *g = read_deadline(rd, due->text, &ctx);
+        if (g->r < 0) {
                 due->undated = true;
-                due->why = xstrdup(err);
+                due->why = xstrdup(g->err);
                 return;
         }
-        /* Kept as long as the plan: the rules it has, not room for as many as a cell may name. */
-        due->n_rules = rules.n;
-        due->rule = xmalloc((rules.n ? rules.n : 1) * sizeof(*due->rule));
-        memcpy(due->rule, rules.rule, rules.n * sizeof(*due->rule));
+        due->n_rules = g->n;
+        due->rule = g->rule;
         for (size_t i = 0; !due->undated && i < due->n_rules; i++)
                 if (deadline_waits(&due->rule[i])) {
                         due->undated = true;
@@ -292,19 +333,19 @@ static int read_executors(struct reader *rd, const struct doc_block *b, const ch
                 if (utf8_width(v[i].code) > EXECUTOR_WIDTH_MAX) {
                         _cleanup_free_ char *eq = quote(v[i].code);
                         add_error(rd, b, _("measure %s: an executor name is too long: %s"), m->label, eq);
-                        for (size_t j = i; j < n; j++) /* those before are the measure's now */
+                        for (size_t j = i; j < n; j++) { /* those before are the measure's now */
                                 free(v[j].code);
+                                free(v[j].key);
+                        }
                         free(v);
                         return -EINVAL;
                 }
-                _cleanup_free_ char *key = agency_key(v[i].code);
                 bool seen = false;
-                for (size_t j = 0; j < m->n_executors && !seen; j++) {
-                        _cleanup_free_ char *other = agency_key(m->executors[j].code);
-                        seen = streq(key, other);
-                }
+                for (size_t j = 0; j < m->n_executors && !seen; j++)
+                        seen = streq(v[i].key, m->executors[j].key);
                 if (seen) {
                         free(v[i].code);
+                        free(v[i].key);
                         continue;
                 }
                 m->executors = xreallocarray(m->executors, m->n_executors + 1, sizeof(*m->executors));
@@ -463,8 +504,10 @@ static char *numbered_lines(const char *text) {
                         continue;
                 size_t digits = strspn(text + i, "0123456789"), roman = strspn(text + i, "IVX");
                 size_t n = digits ? digits : roman;
-                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0;
-                if (n == 0 || n > 4 || text[i + n] != '.' || (text[i + n + 1] != ' ' && !numero))
+                if (n == 0 || n > 4 || text[i + n] != '.')
+                        continue;
+                bool numero = strncmp(text + i + n + 1, "№", strlen("№")) == 0; /* past '.': in the text */
+                if (text[i + n + 1] != ' ' && !numero)
                         continue;
                 const char *after = text + i + n + 1 + (numero ? strlen("№") : 1);
                 int32_t c = utf8_decode(&after, text + len);
@@ -898,6 +941,7 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
         columns_done(&rd.cols);
         free(rd.plan_table);
         free(rd.group);
+        textmap_clear(&rd.readings, reading_free);
         *ret = rd.r;
         return 0;
 
@@ -905,6 +949,7 @@ fail:
         columns_done(&rd.cols);
         free(rd.plan_table);
         free(rd.group);
+        textmap_clear(&rd.readings, reading_free);
         roadmap_free(rd.r);
         return -EINVAL;
 }
@@ -955,6 +1000,9 @@ void roadmap_free(struct roadmap *r) {
                 free(r->names[i].name);
         }
         free(r->names);
+        for (size_t i = 0; i < r->n_rule_sets; i++)
+                free(r->rule_sets[i]);
+        free(r->rule_sets);
         errlist_clear(&r->warnings);
         free(r);
 }

@@ -16,7 +16,8 @@
 struct roadmap_due {
         char *stage;  /* the stage its column names ("в МЮ"), or NULL when the plan has one deadline column */
         char *text;   /* the cell as written, line breaks as spaces */
-        struct deadline *rule; /* what the cell says: one rule per stage it names */
+        const struct deadline *rule; /* what the cell says: one rule per stage it names (the plan's rule_sets
+                                      * hold them, once for all dues whose cells say the same) */
         size_t n_rules;
         bool undated; /* no date can be read from it, or it waits for an event: the coordinator gives one */
         char *why;    /* when undated: why, in English */
@@ -65,6 +66,8 @@ struct roadmap {
         struct roadmap_name *names;
         size_t n_names;
         size_t n_undated; /* measures with an undated deadline */
+        struct deadline **rule_sets; /* the rules of the dues, each set once */
+        size_t n_rule_sets;
         struct errlist warnings; /* "WHERE: what" for each measure imported with a caveat */
 };
 

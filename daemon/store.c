@@ -24,6 +24,7 @@ struct store {
         char *path;
         struct cached_stmt *stmts;
         size_t n_stmts;
+        int busy_timeout_ms;
 };
 
 int store_error(struct store *s, const char *context) {
@@ -155,6 +156,31 @@ static int check_files(const char *path) {
         return 0;
 }
 
+/* Set the journal mode; returns the mode the database is in after it ("wal", "delete"), or "" (then
+ * sqlite3_errcode() says why). */
+static const char *set_journal_mode(struct store *s, const char *sql, char mode[16]) {
+        sqlite3_stmt *st = NULL;
+        mode[0] = 0;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                snprintf(mode, 16, "%s", stmt_text(st, 0) ? stmt_text(st, 0) : "");
+        sqlite3_finalize(st);
+        return mode;
+}
+
+/* Turn on WAL mode. While a large import holds the database in rollback-journal mode (store_leave_wal),
+ * SQLite says "locked" at once rather than call the busy handler: wait for it as for any lock. */
+static int enable_wal(struct store *s) {
+        char mode[16];
+        for (int waited = 0; waited < s->busy_timeout_ms; waited += 20) {
+                if (streq(set_journal_mode(s, "PRAGMA journal_mode = WAL", mode), "wal"))
+                        return 0;
+                if (sqlite3_errcode(s->db) != SQLITE_BUSY)
+                        break;
+                usleep(20 * 1000);
+        }
+        return store_exec(s, "PRAGMA journal_mode = WAL"); /* says why, as before */
+}
+
 int store_open(const char *path, unsigned flags, struct store **ret) {
         int r = check_files(path);
         if (r == -ENOENT && (flags & (STORE_EXISTING | STORE_READONLY)))
@@ -187,12 +213,12 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
                 return r;
         }
         sqlite3_extended_result_codes(s->db, 0);
-        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        store_set_busy_timeout(s, BUSY_TIMEOUT_MS);
 
         r = store_exec(s, "PRAGMA foreign_keys = ON");
         if (r >= 0 && !(flags & STORE_READONLY)) {
                 /* WAL lets merzimctl read while the daemon writes; FULL makes every commit durable. */
-                r = store_exec(s, "PRAGMA journal_mode = WAL");
+                r = enable_wal(s);
                 if (r >= 0)
                         r = store_exec(s, "PRAGMA synchronous = FULL");
         }
@@ -276,6 +302,7 @@ void store_idle(struct store *s) {
 
 void store_set_busy_timeout(struct store *s, int ms) {
         sqlite3_busy_timeout(s->db, ms);
+        s->busy_timeout_ms = ms;
 }
 
 int64_t store_data_version(struct store *s) {
@@ -299,6 +326,29 @@ int64_t store_cache_size(struct store *s) {
 void store_set_cache_size(struct store *s, int64_t size) {
         _cleanup_free_ char *sql = xasprintf("PRAGMA cache_size = %lld", (long long) size);
         store_exec(s, sql);
+}
+
+bool store_leave_wal(struct store *s) {
+        char mode[16];
+        /* Leaving the WAL needs every other connection closed: if one is open, say so at once. */
+        sqlite3_busy_timeout(s->db, 0);
+        bool left = streq(set_journal_mode(s, "PRAGMA journal_mode = DELETE", mode), "delete");
+        sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
+        if (left && store_exec(s, "PRAGMA synchronous = EXTRA") < 0) {
+                store_return_to_wal(s);
+                return false;
+        }
+        return left;
+}
+
+void store_return_to_wal(struct store *s) {
+        char mode[16];
+        /* Should another process have opened the database meanwhile and hold it past the busy timeout, the
+         * next store_open (merzimd's, merzimctl's) turns the WAL on again. */
+        if (!streq(set_journal_mode(s, "PRAGMA journal_mode = WAL", mode), "wal"))
+                log_warning(_("%s: cannot turn WAL mode on again (%s); merzimd or merzimctl turns it on when it "
+                              "next opens the database"), s->path, sqlite3_errmsg(s->db));
+        store_exec(s, "PRAGMA synchronous = FULL");
 }
 
 int store_begin(struct store *s) {

@@ -46,6 +46,16 @@ void store_set_busy_timeout(struct store *s, int ms);
 /* SQLite's data version: it changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 
+/* For a large write when no other connection has the database open (merzimd is not running): a
+ * rollback journal instead of the WAL, so that new pages are written once, into the database, rather
+ * than into the WAL and again by the checkpoint. The transaction stays all-or-nothing (a crash leaves a
+ * hot journal that the next opener rolls back) and durable once committed (synchronous = EXTRA also syncs
+ * the directory after the journal's deletion, which is the commit). Returns whether it switched: not when
+ * another connection has the database open (then nothing changes). Call outside a transaction. */
+bool store_leave_wal(struct store *s);
+/* Back to the WAL and synchronous = FULL after store_leave_wal, once the transaction is over. */
+void store_return_to_wal(struct store *s);
+
 /* BEGIN IMMEDIATE (waits for the write lock), COMMIT, ROLLBACK. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);

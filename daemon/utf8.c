@@ -75,7 +75,7 @@ bool utf8_valid(const char *s, size_t n, size_t *bad_offset) {
         const char *p = s, *end = s + n;
         while (p < end) {
                 const char *start = p;
-                if (utf8_decode(&p, end) < 0) {
+                if (utf8_next(&p, end) < 0) {
                         if (bad_offset)
                                 *bad_offset = (size_t) (start - s);
                         return false;
@@ -106,12 +106,6 @@ bool unicode_is_upper(uint32_t c) {
         return unicode_tolower(c) != c;
 }
 
-bool unicode_is_space(uint32_t c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0xA0 ||
-               c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-               c == 0x205F || c == 0x3000 || c == 0xFEFF;
-}
-
 bool unicode_is_dash(uint32_t c) {
         return c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0xFE58 || c == 0xFE63 ||
                c == 0xFF0D;
@@ -122,29 +116,67 @@ bool unicode_is_letter(uint32_t c) {
                (c >= 0x0400 && c <= 0x04FF && !(c >= 0x0482 && c <= 0x0489)) || (c >= 0x0500 && c <= 0x052F);
 }
 
+/* Write a code point at out; returns the bytes written (1-4). */
+static size_t encode_at(char *out, uint32_t cp) {
+        if (cp < 0x80) {
+                out[0] = (char) cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                out[0] = (char) (0xC0 | (cp >> 6));
+                out[1] = (char) (0x80 | (cp & 0x3F));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                out[0] = (char) (0xE0 | (cp >> 12));
+                out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+                out[2] = (char) (0x80 | (cp & 0x3F));
+                return 3;
+        }
+        out[0] = (char) (0xF0 | (cp >> 18));
+        out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char) (0x80 | (cp & 0x3F));
+        return 4;
+}
+
 static char *squeeze(const char *s, bool fold) {
-        struct buf b = {0};
-        const char *p = s, *end = s + strlen(s);
+        /* Folding and squeezing never make text longer; a malformed byte becomes U+FFFD (three bytes). */
+        size_t len = strlen(s), cap = len + 1, n = 0;
+        char *out = xmalloc(cap);
+        const char *p = s, *end = s + len;
         bool space = false;
         while (p < end) {
+                const char *at = p;
                 int32_t c = utf8_next(&p, end);
+                if (c < 0 && cap < 3 * len + 1) {
+                        cap = 3 * len + 1;
+                        out = xrealloc(out, cap);
+                }
                 if (c < 0)
                         c = 0xFFFD;
                 if (unicode_is_space((uint32_t) c)) {
                         space = true;
                         continue;
                 }
-                if (space && b.len > 0)
-                        buf_putc(&b, ' ');
+                if (space && n > 0)
+                        out[n++] = ' ';
                 space = false;
                 if (fold) {
                         if (unicode_is_dash((uint32_t) c))
                                 c = '-';
                         c = (int32_t) unicode_tolower((uint32_t) c);
+                        n += encode_at(out + n, (uint32_t) c);
+                } else if (c == 0xFFFD) {
+                        n += encode_at(out + n, (uint32_t) c);
+                } else {
+                        /* A well-formed code point is its own bytes. */
+                        memcpy(out + n, at, (size_t) (p - at));
+                        n += (size_t) (p - at);
                 }
-                utf8_encode(&b, (uint32_t) c);
         }
-        return buf_steal(&b);
+        out[n] = 0;
+        return out;
 }
 
 char *utf8_fold(const char *s) {

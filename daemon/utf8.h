@@ -10,10 +10,15 @@
 /* Decode one code point at *p (not past end) and advance; returns -1 on a malformed sequence
  * (and advances by one byte). */
 int32_t utf8_decode(const char **p, const char *end);
-/* The same, with the common ASCII case inline. */
+/* The same, with the common cases inline: ASCII, and the two bytes of a Cyrillic letter. */
 static inline int32_t utf8_next(const char **p, const char *end) {
-        if (*p < end && (unsigned char) **p < 0x80)
+        const unsigned char *s = (const unsigned char *) *p;
+        if (*p < end && s[0] < 0x80)
                 return (int32_t) (unsigned char) *(*p)++;
+        if (end - *p >= 2 && s[0] >= 0xC2 && s[0] < 0xE0 && (s[1] & 0xC0) == 0x80) {
+                *p += 2;
+                return (int32_t) (((uint32_t) (s[0] & 0x1F) << 6) | (s[1] & 0x3F));
+        }
         return utf8_decode(p, end);
 }
 void utf8_encode(struct buf *b, uint32_t cp);
@@ -21,7 +26,13 @@ void utf8_encode(struct buf *b, uint32_t cp);
 bool utf8_valid(const char *s, size_t n, size_t *bad_offset);
 /* Lower case for Latin, Cyrillic and the Kazakh letters; other code points are returned as they are. */
 uint32_t unicode_tolower(uint32_t cp);
-bool unicode_is_space(uint32_t cp);
+/* White space, no-break and typographic spaces too. */
+static inline bool unicode_is_space(uint32_t c) {
+        if (c < 0x80)
+                return c == ' ' || (c >= '\t' && c <= '\r');
+        return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+               c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
 bool unicode_is_dash(uint32_t cp);
 bool unicode_is_letter(uint32_t cp);
 bool unicode_is_upper(uint32_t cp);

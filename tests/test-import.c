@@ -2,6 +2,10 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "calendar.h"
 #include "helpers.h"
@@ -33,8 +37,9 @@ static void teardown(void) {
 
 TestSuite(import, .init = setup, .fini = teardown);
 
-/* Import text as a document; returns import_roadmap's result (or -EINVAL if it does not parse). */
-static int import_text(const char *text, const char *coordinator, struct import_report *rep) {
+/* Import text as a document into a store; returns import_roadmap's result (or -EINVAL if it does not
+ * parse). */
+static int import_into(struct store *into, const char *text, const char *coordinator, struct import_report *rep) {
         struct roadmap *r;
         struct errlist errs = {0};
         if (roadmap_parse(text, strlen(text), "doc.txt", NULL, &r, &errs) < 0) {
@@ -52,9 +57,13 @@ static int import_text(const char *text, const char *coordinator, struct import_
                 .due_shift = DUE_SHIFT_PRECEDING,
                 .now = 1700000000,
         };
-        int rr = import_roadmap(store, r, &o, rep);
+        int rr = import_roadmap(into, r, &o, rep);
         roadmap_free(r);
         return rr;
+}
+
+static int import_text(const char *text, const char *coordinator, struct import_report *rep) {
+        return import_into(store, text, coordinator, rep);
 }
 
 static char *seed_text(void) {
@@ -71,9 +80,9 @@ static int64_t query_int(const char *sql) {
         return v;
 }
 
-static char *query_text(const char *sql) {
+static char *query_text_in(struct store *in, const char *sql) {
         sqlite3_stmt *st;
-        cr_assert_eq(sqlite3_prepare_v2(store_db(store), sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
+        cr_assert_eq(sqlite3_prepare_v2(store_db(in), sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
         struct buf b = {0};
         while (sqlite3_step(st) == SQLITE_ROW) {
                 for (int i = 0; i < sqlite3_column_count(st); i++) {
@@ -86,17 +95,25 @@ static char *query_text(const char *sql) {
         return buf_steal(&b);
 }
 
-/* Everything the database holds, as text, to compare before and after. */
-static char *dump(void) {
+static char *query_text(const char *sql) {
+        return query_text_in(store, sql);
+}
+
+/* Everything a database holds, as text, to compare before and after. */
+static char *dump_of(struct store *of) {
         static const char *const tables[] = {"plan", "section", "agency", "plan_agency", "measure", "assignment",
-                                             "occurrence", "history"};
+                                             "due", "occurrence", "history"};
         struct buf b = {0};
         for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
                 _cleanup_free_ char *sql = xasprintf("SELECT * FROM %s ORDER BY 1, 2", tables[i]);
-                _cleanup_free_ char *t = query_text(sql);
+                _cleanup_free_ char *t = query_text_in(of, sql);
                 buf_printf(&b, "[%s]\n%s", tables[i], t);
         }
         return buf_steal(&b);
+}
+
+static char *dump(void) {
+        return dump_of(store);
 }
 
 Test(import, seed_gives_33_measures_47_occurrences_25_agencies) {
@@ -255,4 +272,174 @@ Test(import, a_new_database_gets_the_schema_and_settings) {
         cr_assert_eq(query_int("PRAGMA foreign_keys"), 1);
         _cleanup_free_ char *mode = query_text("PRAGMA journal_mode");
         cr_assert_str_eq(mode, "wal\n");
+}
+
+/* A plan of n measures, each due every year of 2025-2031 on a day of its own, with two of 500 agencies
+ * (the second by agreement every third measure): a large import (more than 10,000 occurrences). */
+static char *large_plan(int n) {
+        static const char *const months[] = {"қаңтарға", "ақпанға", "наурызға", "сәуірге", "мамырға", "маусымға",
+                                             "шілдеге", "тамызға", "қыркүйекке", "қазанға", "қарашаға", "желтоқсанға"};
+        struct buf b = {0};
+        buf_puts(&b, "Үкіметтің 2024 жылғы 1 наурыздағы № 901-ө өкімі\n\n"
+                     "Үлкен жол картасы: 2025 – 2031 жылдарға арналған жоспар\n"
+                     "№ | Атауы | Аяқталу нысаны | Орындау мерзімі | Жауапты орындаушылар\n");
+        for (int i = 1; i <= n; i++) {
+                if (i % 500 == 1)
+                        buf_printf(&b, "%d-бөлім\n", i / 500 + 1);
+                buf_printf(&b, "%d. | Шара %d | ДЕП%04d-ге ақпарат | 2025 – 2031 жылдары жыл сайын %d %s қарай | "
+                           "ДЕП%04d, ДЕП%04d%s\n", i, i, i % 500, i % 28 + 1, months[i % 12], i % 500, (i * 7 + 1) % 500,
+                           i % 3 ? "" : " (келісу бойынша)");
+        }
+        return buf_steal(&b);
+}
+
+static void assert_settings_back(struct store *s, const char *db) {
+        _cleanup_free_ char *mode = query_text_in(s, "PRAGMA journal_mode");
+        cr_assert_str_eq(mode, "wal\n", "the database is back in WAL mode");
+        _cleanup_free_ char *fk = query_text_in(s, "PRAGMA foreign_keys");
+        cr_assert_str_eq(fk, "1\n", "foreign keys are checked again");
+        _cleanup_free_ char *journal = xasprintf("%s-journal", db);
+        cr_assert_neq(access(journal, F_OK), 0, "no rollback journal is left");
+}
+
+Test(import, a_large_plan_is_written_alike_with_or_without_another_process_on_the_database,
+     .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *text = large_plan(6000);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        struct import_report rep;
+        cr_assert_eq(import_text(text, NULL, &rep), 0);
+        cr_assert_eq(rep.n_measures, 6000);
+        cr_assert_eq(rep.n_occurrences, 6000 * 7);
+        cr_assert_eq(rep.occurrences_added, 6000 * 7);
+        cr_assert_eq(rep.n_agencies, 500);
+        cr_assert_eq(query_int("SELECT count(*) FROM history WHERE action = 'created'"), 6000 * 7);
+        cr_assert_eq(query_int("SELECT count(*) FROM assignment WHERE by_agreement"), 2000);
+        _cleanup_free_ char *m4999 = query_text("SELECT o.period, o.nominal_due, o.effective_due FROM occurrence o "
+                                                "JOIN measure m ON m.id = o.measure_id WHERE m.number = 4999 "
+                                                "ORDER BY o.nominal_due LIMIT 2");
+        cr_assert_str_eq(m4999, "2025|2025-08-16|2025-08-15\n2026|2026-08-16|2026-08-14\n",
+                         "16 August, on a Saturday in 2025 and a Sunday in 2026");
+        _cleanup_free_ char *violations = query_text("PRAGMA foreign_key_check");
+        cr_assert_str_eq(violations, "", "every reference is to a row that is there");
+        _cleanup_free_ char *integrity = query_text("PRAGMA integrity_check");
+        cr_assert_str_eq(integrity, "ok\n");
+        assert_settings_back(store, db);
+
+        /* The same plan into a database merzimd (here: another connection) has open. */
+        _cleanup_free_ char *db2 = xasprintf("%s/other.db", dir);
+        struct store *other;
+        cr_assert_eq(store_open(db2, 0, &other), 0);
+        sqlite3 *daemon;
+        cr_assert_eq(sqlite3_open(db2, &daemon), SQLITE_OK);
+        cr_assert_eq(sqlite3_exec(daemon, "SELECT count(*) FROM plan", NULL, NULL, NULL), SQLITE_OK);
+        cr_assert_eq(import_into(other, text, NULL, &rep), 0);
+        _cleanup_free_ char *first = dump(), *second = dump_of(other);
+        cr_assert(streq(first, second), "the same rows either way");
+        assert_settings_back(other, db2);
+        sqlite3_close(daemon);
+        store_close(other);
+
+        /* The same plan again changes nothing. */
+        cr_assert_eq(import_text(text, NULL, &rep), 0);
+        cr_assert(rep.unchanged);
+        _cleanup_free_ char *again = dump();
+        cr_assert(streq(first, again));
+        assert_settings_back(store, db);
+}
+
+Test(import, a_large_import_that_fails_late_writes_nothing, .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *seed = seed_text();
+        struct import_report rep;
+        cr_assert_eq(import_text(seed, NULL, &rep), 0);
+        _cleanup_free_ char *before = dump();
+        /* The database refuses the last measure's last occurrence, long after the first rows were written. */
+        cr_assert_eq(sqlite3_exec(store_db(store), "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.occurrence "
+                                  "WHEN NEW.period = '2031' AND (SELECT number FROM measure WHERE id = NEW.measure_id) = 6000 "
+                                  "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+                                  NULL, NULL, NULL), SQLITE_OK);
+        _cleanup_free_ char *text = large_plan(6000);
+        cr_assert_lt(import_text(text, NULL, &rep), 0);
+        _cleanup_free_ char *after = dump();
+        cr_assert(streq(before, after), "the database is as it was");
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        assert_settings_back(store, db);
+}
+
+Test(import, a_large_import_killed_midway_leaves_the_database_as_it_was, .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *seed = seed_text();
+        struct import_report rep;
+        cr_assert_eq(import_text(seed, NULL, &rep), 0);
+        _cleanup_free_ char *before = dump();
+        _cleanup_free_ char *text = large_plan(30000);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        _cleanup_free_ char *journal = xasprintf("%s-journal", db);
+        /* Alone on the database, the import writes through a rollback journal: killed while it exists. */
+        store_close(store);
+        store = NULL;
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                struct store *child;
+                if (store_open(db, 0, &child) < 0)
+                        _exit(2);
+                _exit(import_into(child, text, NULL, &rep) < 0 ? 1 : 0);
+        }
+        /* Killed once it has written pages of its own into the database (more than its cache holds while
+         * indexes are built): the journal must undo them. */
+        struct stat st;
+        cr_assert_eq(stat(db, &st), 0);
+        off_t size = st.st_size;
+        bool seen = false;
+        for (int i = 0; i < 60000 * test_slowdown() && !seen; i++) {
+                seen = access(journal, F_OK) == 0 && stat(db, &st) == 0 && st.st_size > size + (1 << 20);
+                if (!seen)
+                        usleep(1000);
+        }
+        kill(pid, SIGKILL);
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(seen, "the import wrote into the database beside a rollback journal");
+        cr_assert(WIFSIGNALED(status), "the import was killed before it ended");
+
+        cr_assert_eq(store_open(db, 0, &store), 0);
+        _cleanup_free_ char *after = dump();
+        cr_assert(streq(before, after), "the database is as it was before the import");
+        _cleanup_free_ char *integrity = query_text("PRAGMA integrity_check");
+        cr_assert_str_eq(integrity, "ok\n");
+        assert_settings_back(store, db);
+}
+
+Test(import, a_store_opened_during_a_large_import_waits_for_it, .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *text = large_plan(6000);
+        _cleanup_free_ char *db = xasprintf("%s/merzim.db", dir);
+        _cleanup_free_ char *journal = xasprintf("%s-journal", db);
+        store_close(store);
+        store = NULL;
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                struct store *child;
+                struct import_report rep;
+                if (store_open(db, 0, &child) < 0)
+                        _exit(2);
+                int r = import_into(child, text, NULL, &rep);
+                store_close(child);
+                _exit(r < 0 ? 1 : 0);
+        }
+        /* merzimd or merzimctl started meanwhile: SQLite refuses WAL mode at once while the import holds
+         * the database in rollback-journal mode; the store waits for it as for any lock. */
+        bool seen = false;
+        for (int i = 0; i < 60000 * test_slowdown() && !seen; i++) {
+                seen = access(journal, F_OK) == 0;
+                if (!seen)
+                        usleep(1000);
+        }
+        int opened = seen ? store_open(db, 0, &store) : -1;
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(seen, "the import wrote through a rollback journal");
+        cr_assert_eq(opened, 0, "opened once the import was done");
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the import went through");
+        cr_assert_eq(query_int("SELECT count(*) FROM measure"), 6000);
+        assert_settings_back(store, db);
 }

@@ -398,3 +398,44 @@ Test(roadmap, title_and_first_section_above_the_table) {
         roadmap_free(r);
         errlist_clear(&errs);
 }
+
+Test(roadmap, a_deadline_written_twice_is_read_again_once_the_plan_period_is_known) {
+        /* "наурыз" (March) names no year, and the title none: measure 2's deadline gives the plan its year,
+         * and both cells that say "наурыз" are read again in it, not as they were read before. */
+        const char *doc = "Жол картасы\n"
+                          "№ | Атауы | Нысан | Мерзім | Орындаушылар\n"
+                          "1. | Бірінші | ақпарат | наурыз | ИИДМ\n"
+                          "2. | Екінші | ақпарат | 2024 жылғы 15 маусымға дейін | ҰЭМ\n"
+                          "3. | Үшінші | ақпарат | наурыз | ИИДМ\n"
+                          "4. | Төртінші | ақпарат | 2024 жылғы 15 маусымға дейін | ҰЭМ\n";
+        struct errlist errs = {0};
+        struct roadmap *r = parse_text(doc, &errs);
+        cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "");
+        cr_assert_eq(r->year_from, 2024);
+        cr_assert_eq(r->n_undated, 0);
+        for (int n = 1; n <= 3; n += 2) {
+                const struct roadmap_measure *m = measure(r, n);
+                cr_assert_eq(m->dues[0].n_rules, 1, "measure %d", n);
+                cr_assert_not(m->dues[0].undated, "measure %d", n);
+                cr_assert_eq(m->dues[0].rule[0].kind, DEADLINE_ONCE);
+                cr_assert_eq(m->dues[0].rule[0].year, 2024, "measure %d", n);
+                cr_assert_eq(m->dues[0].rule[0].month, 3);
+        }
+        cr_assert_eq(measure(r, 4)->dues[0].rule[0].day, 15, "the same cell twice, read alike");
+        roadmap_free(r);
+}
+
+Test(roadmap, a_name_that_ends_in_a_number_is_read_to_its_end_and_no_further) {
+        /* An unnumbered row may hold several measures, one per numbered line: a name ending in "; 12" is
+         * looked at as the start of such a list, which must stop at the end of the text. */
+        const char *doc = "Жол картасы 2024\n"
+                          "№ | Атауы | Нысан | Мерзім | Орындаушылар\n"
+                          "1. | Бірінші | ақпарат | 2024 жылғы 15 маусымға дейін | ИИДМ\n"
+                          " |Екінші; 12| ақпарат | 2024 жылғы 15 маусымға дейін | ИИДМ\n";
+        struct errlist errs = {0};
+        struct roadmap *r = parse_text(doc, &errs);
+        cr_assert_not_null(r, "%s", errs.n ? errs.msgs[0] : "");
+        cr_assert_eq(r->n_measures, 1, "the row goes on with measure 1");
+        cr_assert_eq(r->measures[0].n_dues, 1);
+        roadmap_free(r);
+}
