@@ -458,18 +458,25 @@ static void put_categories(struct buf *out, const struct ics_item *it) {
         buf_free(&line);
 }
 
-/* Append the all-day VEVENT of an occurrence, for calendars that show no tasks (Outlook's and Google's
- * subscriptions): on its effective due date, free time, its alarms while pending; a done one is
- * CONFIRMED with "✓" before its summary, a waived one CANCELLED. */
-static void put_vevent(struct buf *out, const struct ics_item *it, const struct labels *l, const struct policy *p,
-                       const struct calendar *cal, const char *language, int64_t now) {
-        char stamp[20], modified[20], start[12], end[12];
-        put_prop(out, "BEGIN", "VEVENT");
+/* Begin an occurrence's component (VTODO or VEVENT) with what both say: its UID, when the feed was made,
+ * when the occurrence last changed and how often. */
+static void put_component_start(struct buf *out, const char *component, const struct ics_item *it, int64_t now) {
+        char stamp[20], modified[20];
+        put_prop(out, "BEGIN", component);
         put_text(out, "UID", it->uid);
         put_prop(out, "DTSTAMP", format_utc(now, stamp));
         put_prop(out, "LAST-MODIFIED", stored_instant(it->modified, now, modified));
         _cleanup_free_ char *sequence = xasprintf("%d", it->sequence);
         put_prop(out, "SEQUENCE", sequence);
+}
+
+/* Append the all-day VEVENT of an occurrence, for calendars that show no tasks (Outlook's and Google's
+ * subscriptions): on its effective due date, free time, its alarms while pending; a done one is
+ * CONFIRMED with "✓" before its summary, a waived one CANCELLED. */
+static void put_vevent(struct buf *out, const struct ics_item *it, const struct labels *l, const struct policy *p,
+                       const struct calendar *cal, const char *language, int64_t now) {
+        char start[12], end[12];
+        put_component_start(out, "VEVENT", it, now);
         _cleanup_free_ char *summary = summary_of(it, l);
         bool done = streq(it->status, "done");
         _cleanup_free_ char *shown = done ? xasprintf("✓ %s", summary) : xstrdup(summary);
@@ -495,13 +502,8 @@ static void put_vtodo(struct buf *out, const struct ics_item *it, const struct l
                 put_vevent(out, it, l, p, cal, language, now);
                 return;
         }
-        char stamp[20], modified[20], due[12];
-        put_prop(out, "BEGIN", "VTODO");
-        put_text(out, "UID", it->uid);
-        put_prop(out, "DTSTAMP", format_utc(now, stamp));
-        put_prop(out, "LAST-MODIFIED", stored_instant(it->modified, now, modified));
-        _cleanup_free_ char *sequence = xasprintf("%d", it->sequence);
-        put_prop(out, "SEQUENCE", sequence);
+        char due[12];
+        put_component_start(out, "VTODO", it, now);
         _cleanup_free_ char *summary = summary_of(it, l);
         put_text(out, "SUMMARY", summary);
         _cleanup_free_ char *description = describe(it, l);
