@@ -81,9 +81,13 @@ group_not_others() { # every file of the state directory is the merzim group's, 
 prop() { ct systemctl show -p "$1" --value merzim.service; }
 starts_with() { case $1 in "$2"*) return 0 ;; *) return 1 ;; esac; }
 not() { ! "$@"; }
-has_fields() { # notification: its journal entry has the merzim fields
-        [ "$(ct journalctl -u merzim -o verbose MERZIM_NOTIFICATION="$1" --no-pager |
-                grep -c -e '^ *MERZIM_NOTIFICATION=' -e '^ *MERZIM_AGENCY=' -e '^ *MERZIM_PLAN=' -e '^ *MERZIM_MEASURE=')" -eq 4 ]
+has_fields() { # notification: its journal entries carry each of the merzim fields
+        # (the message's own entry and its delivery's entry both name it, so look for
+        # each field rather than counting them)
+        out=$(ct journalctl -u merzim -o verbose MERZIM_NOTIFICATION="$1" --no-pager) || return 1
+        for f in MERZIM_NOTIFICATION MERZIM_AGENCY MERZIM_PLAN MERZIM_MEASURE; do
+                printf '%s\n' "$out" | grep -q "^ *$f=" || return 1
+        done
 }
 agency_delivered() { # agency, seconds: wait for a delivery line with MERZIM_AGENCY=agency in the journal
         i=0
