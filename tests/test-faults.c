@@ -444,9 +444,10 @@ Test(faults, results_that_cannot_be_recorded_are_sent_again_after_a_pause) {
                 n_during++;
         test_strv_free(during);
         exec_sql("DROP TRIGGER refuse_results");
-        /* Fourteen seconds of refusals: the first answer, then tries after pauses of 1, 2, 4 and 8 s (a try a
-         * second without the doubling: 14). */
-        cr_assert(n_during >= 3 && n_during <= 6, "the webhook arrived %zu times in 14 s of refusals", n_during);
+        /* Fourteen seconds of refusals: the first answer, then tries after pauses of 1, 2, 4 and 8 s at most
+         * (the pause is merzimd's, doubled by every batch refused, e-mails' too); without the doubling, a
+         * try a second: 10 or more. */
+        cr_assert(n_during >= 2 && n_during <= 6, "the webhook arrived %zu times in 14 s of refusals", n_during);
         cr_assert_lt(spent, 1.0 * test_slowdown(), "%.2f s of CPU while results were refused", spent);
         _cleanup_free_ char *log = daemon_log();
         cr_assert(strstr(log, "cannot be recorded: they will be sent again, after a pause"), "%s", log);
