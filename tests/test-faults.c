@@ -426,7 +426,7 @@ static void exec_sql(const char *sql) {
 /* Results that cannot be recorded (here a trigger refuses them at once, as a full disk or an I/O error
  * would) are sent again with the same key after a pause that doubles, not in a loop, and recorded as
  * soon as the database takes them again. */
-Test(faults, results_that_cannot_be_recorded_are_sent_again_after_a_pause) {
+Test(faults, deliveries_whose_results_cannot_be_recorded_go_again_after_a_pause) {
         /* The webhook's first answer takes 1.5 s: it is in flight when recording starts to fail. */
         start_servers(NULL, "{\"/hooks/iidm\": [{\"delay\": 1.5, \"status\": 200}]}");
         write_config("/hooks/iidm", NULL);
@@ -513,6 +513,8 @@ static int compare_strings(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Keep this test the last of the suite by name: with Criterion 2.4.1, a test that sorts after one with a
+ * .timeout of its own makes the runner leak 48 bytes, which LeakSanitizer reports (scripts/check). */
 Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = TEST_TIMEOUT(400)) {
         /* A delivery is in flight until its result is recorded: merzimd records results in groups, at
          * most 64 (RECORD_BATCH in daemon.c) and 10 ms after the first ends. */
