@@ -1,6 +1,7 @@
 /* merzimctl import: read a roadmap document into the store. */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 
 #include "ctl.h"
@@ -122,6 +123,11 @@ int cmd_import(struct ctl *ctl, int argc, char **argv) {
         if (argc - i != 1)
                 return ctl_usage_error(ctl, "give exactly one document to import");
         const char *file = argv[i];
+        /* A large import makes and frees millions of small blocks and a page cache of up to 64 MiB. With
+         * glibc's fast bins, each large block freed (the page cache as the store closes, above all) first
+         * merges every small block waiting in them: 0.1 s of the 2.5 s of a 100,000-measure import. Small
+         * blocks still go through the per-thread cache. */
+        mallopt(M_MXFAST, 0);
 
         _cleanup_free_ char *text = NULL;
         size_t len;

@@ -575,6 +575,22 @@ static int compare_names(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* A test that waited in vain for mail says why Postfix did not deliver it: the lines of its log that
+ * are not plain successes (deferrals, warnings, errors). */
+static void tell_undelivered(const struct test_postfix *p, size_t n, size_t min) {
+        fprintf(stderr, "Postfix delivered %zu of %zu messages in time; its log says:\n", n, min);
+        _cleanup_free_ char *log = test_postfix_log(p);
+        for (char *line = log, *end; *line; line = end) {
+                end = strchrnul(line, '\n');
+                bool more = *end == '\n';
+                *end = '\0';
+                if (strstr(line, "deferred") || strstr(line, "warning") || strstr(line, "error") ||
+                    strstr(line, "fatal") || strstr(line, "bounced"))
+                        fprintf(stderr, "  %s\n", line);
+                end += more;
+        }
+}
+
 char **test_postfix_delivered(const struct test_postfix *p, size_t min, int timeout_ms) {
         _cleanup_free_ char *maildir = xasprintf("%s/mail/all/new", p->dir);
         long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -592,6 +608,8 @@ char **test_postfix_delivered(const struct test_postfix *p, size_t min, int time
                 if (d)
                         closedir(d);
                 if (n >= min || now_ms() >= deadline) {
+                        if (n < min)
+                                tell_undelivered(p, n, min);
                         if (n > 1)
                                 qsort(names, n, sizeof(char *), compare_names);
                         for (size_t i = 0; i < n; i++) {

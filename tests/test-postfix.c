@@ -187,7 +187,7 @@ Test(postfix, a_strict_relay_takes_every_message_of_two_batches_with_default_set
         /* Each delivered message's recorded reply is the relay's answer to it: its queue id is the one
          * in the Received line of the message with that key in the Maildir. */
         int64_t sent = test_query_int(db, "SELECT count(*) FROM outbox WHERE state = 'sent'");
-        char **mails = test_postfix_delivered(&relay, (size_t) sent, 10000);
+        char **mails = test_postfix_delivered(&relay, (size_t) sent, 30000);
         size_t n = 0;
         while (mails[n])
                 n++;
@@ -293,7 +293,7 @@ static void preview_is_what_arrives(const char *at, const char *to, size_t *deli
         /* merzimd sent exactly the previewed messages at this start. */
         sqlite3 *h;
         cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        char **mails = test_postfix_delivered(&relay, *delivered_before + e_mails, 10000);
+        char **mails = test_postfix_delivered(&relay, *delivered_before + e_mails, 30000);
         size_t n_mails = 0;
         while (mails[n_mails])
                 n_mails++;
@@ -359,7 +359,7 @@ Test(postfix, a_refusal_at_end_of_data_costs_only_its_own_message) {
                 delivery_result_clear(&res[i]);
         }
         config_free(cfg);
-        char **mails = test_postfix_delivered(&relay, 2, 10000);
+        char **mails = test_postfix_delivered(&relay, 2, 30000);
         cr_assert(mails[0] && mails[1] && !mails[2]);
         test_strv_free(mails);
         _cleanup_free_ char *log = settled_log();
@@ -428,7 +428,7 @@ Test(postfix, credentials_go_only_after_starttls_or_nothing_is_sent) {
         cfg->smtp_password = xstrdup("s3cret-merzim");
         send_all(cfg, 1, to, 1, &res);
         cr_assert_eq(res.verdict, DELIVERY_SENT, "%s", res.reply);
-        char **mails = test_postfix_delivered(&relay, 1, 10000);
+        char **mails = test_postfix_delivered(&relay, 1, 30000);
         cr_assert_not_null(mails[0]);
         cr_assert_null(mails[1]);
         cr_assert_not_null(strstr(mails[0], "with ESMTPSA id"), "not sent over TLS with AUTH:\n%s", mails[0]);
