@@ -821,12 +821,21 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         }
         config_t cfg;
         config_init(&cfg);
-        const char *body = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
-        if (libconfig_text_check(path, text, len, errs) < 0) {
-                /* not given to libconfig */
-        } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
-                errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
-        } else {
+        size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        bool parsed = false;
+        if (libconfig_text_check(path, text, len, errs) >= 0) {
+                /* Read as a stream, not with config_read_string, which parses a copy of the whole text;
+                 * the text goes as soon as the tree is built. */
+                FILE *f = len > skip ? fmemopen(text + skip, len - skip, "r") : NULL;
+                int ok = f ? config_read(&cfg, f) : config_read_string(&cfg, text + skip);
+                if (f)
+                        fclose(f);
+                if (ok != CONFIG_TRUE)
+                        errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
+                parsed = ok == CONFIG_TRUE;
+        }
+        free(TAKE_PTR(text));
+        if (parsed) {
                 struct stat st;
                 struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags,
                                    .mode = stat(path, &st) == 0 ? st.st_mode : 0};
