@@ -408,6 +408,43 @@ Test(cli, a_bad_config_is_reported_with_its_line) {
         cr_assert(strstr(err, l4) && strstr(err, "colour"), "%s", err);
 }
 
+/* A configuration of thousands of agencies (many times libconfig's read buffer, after a byte-order mark)
+ * is read to its end: an agency configured again on its last lines, and a syntax error after it, are
+ * named by their lines. */
+Test(cli, a_large_config_is_read_to_its_end) {
+        enum { N = 3000 };
+        struct buf b = {0};
+        buf_puts(&b, "\xef\xbb\xbf" "database = \"merzim.db\";\nagencies = (\n");
+        for (int i = 1; i <= N; i++)
+                buf_printf(&b, "  { code = \"ДЕП%05d\"; name = \"Агенттік %d\"; email = \"a%d@example.kz\"; },\n", i, i, i);
+        size_t open_list = b.len;
+        buf_puts(&b, "  { code = \"ДЕП00002\"; email = \"again@example.kz\"; }\n);\n");
+        _cleanup_free_ char *text = buf_steal(&b);
+        _cleanup_free_ char *big = test_write(dir, "big.conf", text);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", big, "plans", NULL}, NULL, &out, &err), 1);
+        _cleanup_free_ char *twice = xasprintf("%s:%d: agency ДЕП00002 is configured twice (first on line 4)", big, N + 3);
+        cr_assert(strstr(err, twice), "%s", err);
+
+        /* A syntax error on the last line: libconfig's message with that line. */
+        text[open_list] = 0;
+        _cleanup_free_ char *broken = xasprintf("%s  { code = \"ДЕП%05d\"; email = ; }\n);\n", text, N + 1);
+        free(test_write(dir, "big.conf", broken));
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", big, "plans", NULL}, NULL, &out, &err), 1);
+        _cleanup_free_ char *last = xasprintf("%s:%d: ", big, N + 3);
+        cr_assert(strstr(err, last), "%s", err);
+
+        /* Without either, merzimd finds it correct. */
+        text[open_list - 2] = 0; /* the last agency's comma */
+        _cleanup_free_ char *good = xasprintf("%s\n);\n", text);
+        free(test_write(dir, "big.conf", good));
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimd", "--check-config", "-c", big, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        cr_assert(strstr(out, "configuration OK"), "%s", out);
+}
+
 Test(cli, without_a_config_the_database_is_in_the_working_directory) {
         /* With no file at the default config path, merzimctl uses built-in defaults and ./merzim.db. */
         _cleanup_free_ char *script = xasprintf("cd '%s' && '%s/daemon/merzimctl' import '%s' >/dev/null && test -s merzim.db",
