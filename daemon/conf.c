@@ -890,7 +890,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         if (libconfig_text_check(path, text, len, errs) >= 0) {
                 /* The agencies a slice at a time if each slice and the rest parse; otherwise the whole,
                  * for libconfig's word on the first error. */
-                sliced = conf_list_find(body, body_len, "agencies", &agencies) == 0 &&
+                sliced = !(flags & CONFIG_WHOLE) && conf_list_find(body, body_len, "agencies", &agencies) == 0 &&
                          agency_slices_parse(body, &agencies);
                 /* Read as a stream, not with config_read_string, which parses a copy of the whole text. */
                 FILE *f = sliced ? conf_open_without_list(body, body_len, &agencies) : NULL;
