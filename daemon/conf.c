@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf-slices.h"
 #include "executors.h"
 #include "log.h"
 #include "tzone.h"
@@ -20,6 +21,8 @@
 
 struct loader {
         const char *file;
+        const char *text;            /* the file's text, while its agencies are read a slice at a time */
+        const struct conf_list *agencies; /* where they are in it; NULL: in the tree with the rest */
         struct errlist *errs;
         struct config *c;
         unsigned flags; /* CONFIG_* */
@@ -596,6 +599,24 @@ static void load_plan(struct loader *l, config_setting_t *g, struct plan_setting
         }
 }
 
+static void load_agency_any(struct loader *l, config_setting_t *g, void *a) {
+        load_agency(l, g, a);
+}
+
+/* The groups of a list setting, each read by one into items from *n on. */
+static void load_items(struct loader *l, config_setting_t *list, const char *name, char *items, size_t size, size_t *n,
+                       void (*one)(struct loader *, config_setting_t *, void *)) {
+        int len = config_setting_length(list);
+        for (int i = 0; i < len; i++) {
+                config_setting_t *g = config_setting_get_elem(list, (unsigned) i);
+                if (!config_setting_is_group(g)) {
+                        ERR(l, g, _("each of %s must be a group { ... }"), name);
+                        continue;
+                }
+                one(l, g, items + (*n)++ * size);
+        }
+}
+
 /* A list of groups, each read by one. */
 static void *load_list(struct loader *l, config_setting_t *root, const char *name, size_t size, size_t *n,
                        void (*one)(struct loader *, config_setting_t *, void *)) {
@@ -607,22 +628,57 @@ static void *load_list(struct loader *l, config_setting_t *root, const char *nam
                 ERR(l, list, _("%s must be a list: %s = ( { ... }, { ... } );"), name, name);
                 return NULL;
         }
-        int len = config_setting_length(list);
-        char *items = xcalloc((size_t) len + 1, size);
-        for (int i = 0; i < len; i++) {
-                config_setting_t *g = config_setting_get_elem(list, (unsigned) i);
-                if (!config_setting_is_group(g)) {
-                        ERR(l, g, _("each of %s must be a group { ... }"), name);
-                        continue;
-                }
-                one(l, g, items + (*n)++ * size);
-        }
+        char *items = xcalloc((size_t) config_setting_length(list) + 1, size);
+        load_items(l, list, name, items, size, n, one);
         return items;
 }
 
-static void load_agency_any(struct loader *l, config_setting_t *g, void *a) {
-        load_agency(l, g, a);
+#define AGENCY_SLICE 256 /* agencies in libconfig's tree at once */
+
+/* The end of the slice that begins at from. */
+static size_t slice_end(const struct conf_list *list, size_t from) {
+        return list->n - from > AGENCY_SLICE ? from + AGENCY_SLICE : list->n;
 }
+
+/* Whether the agencies' list parses, a slice at a time (nothing else is read from it). */
+static bool agency_slices_parse(const char *text, const struct conf_list *list) {
+        bool ok = true;
+        for (size_t from = 0; ok && from < list->n; from += AGENCY_SLICE) {
+                config_t cfg;
+                config_init(&cfg);
+                FILE *f = conf_open_slice(text, list, "agencies = (", from, slice_end(list, from));
+                ok = f && config_read(&cfg, f) == CONFIG_TRUE;
+                if (f)
+                        fclose(f);
+                config_destroy(&cfg);
+        }
+        return ok;
+}
+
+/* The agencies, read from the text a slice at a time: libconfig's tree of thousands of them takes many
+ * times the text, and the tree of the whole file is never held at once. */
+static struct agency_contact *load_agency_slices(struct loader *l, size_t *n) {
+        const struct conf_list *list = l->agencies;
+        char *items = xcalloc(list->n + 1, sizeof(struct agency_contact));
+        *n = 0;
+        for (size_t from = 0; from < list->n; from += AGENCY_SLICE) {
+                config_t cfg;
+                config_init(&cfg);
+                FILE *f = conf_open_slice(l->text, list, "agencies = (", from, slice_end(list, from));
+                if (!f)
+                        errlist_add(l->errs, l->file, 0, _("cannot open: %s"), strerror(errno));
+                else if (config_read(&cfg, f) != CONFIG_TRUE)
+                        errlist_add(l->errs, l->file, config_error_line(&cfg), "%s", config_error_text(&cfg));
+                else
+                        load_items(l, config_setting_get_member(config_root_setting(&cfg), "agencies"), "agencies",
+                                   items, sizeof(struct agency_contact), n, load_agency_any);
+                if (f)
+                        fclose(f);
+                config_destroy(&cfg);
+        }
+        return (struct agency_contact *) items;
+}
+
 
 static void load_plan_any(struct loader *l, config_setting_t *g, void *p) {
         load_plan(l, g, p);
@@ -769,7 +825,11 @@ static void load_root(struct loader *l, config_setting_t *root) {
                 else
                         groups[i].load(l, g);
         }
-        c->agencies = load_list(l, root, "agencies", sizeof(struct agency_contact), &c->n_agencies, load_agency_any);
+        if (l->agencies)
+                c->agencies = load_agency_slices(l, &c->n_agencies);
+        else
+                c->agencies = load_list(l, root, "agencies", sizeof(struct agency_contact), &c->n_agencies,
+                                        load_agency_any);
         c->plans = load_list(l, root, "plans", sizeof(struct plan_settings), &c->n_plans, load_plan_any);
         index_agencies(c);
         check_references(l);
@@ -821,17 +881,48 @@ int config_load_flags(const char *path, unsigned flags, struct config **ret, str
         }
         config_t cfg;
         config_init(&cfg);
-        const char *body = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
-        if (libconfig_text_check(path, text, len, errs) < 0) {
-                /* not given to libconfig */
-        } else if (config_read_string(&cfg, body) != CONFIG_TRUE) {
-                errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
-        } else {
+        size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        const char *body = text + skip;
+        size_t body_len = len - skip;
+        bool parsed = false;
+        struct conf_list agencies = {0};
+        bool sliced = false;
+        if (libconfig_text_check(path, text, len, errs) >= 0) {
+                /* The agencies a slice at a time if each slice and the rest parse; otherwise the whole,
+                 * for libconfig's word on the first error. */
+                sliced = !(flags & CONFIG_WHOLE) && conf_list_find(body, body_len, "agencies", &agencies) == 0 &&
+                         agency_slices_parse(body, &agencies);
+                /* Read as a stream, not with config_read_string, which parses a copy of the whole text. */
+                FILE *f = sliced ? conf_open_without_list(body, body_len, &agencies) : NULL;
+                int ok = f && config_read(&cfg, f) == CONFIG_TRUE;
+                if (f)
+                        fclose(f);
+                if (!ok) {
+                        sliced = false;
+                        config_destroy(&cfg);
+                        config_init(&cfg);
+                        f = body_len > 0 ? fmemopen((char *) body, body_len, "r") : NULL;
+                        ok = (f ? config_read(&cfg, f) : config_read_string(&cfg, body)) == CONFIG_TRUE;
+                        if (f)
+                                fclose(f);
+                        if (!ok)
+                                errlist_add(errs, path, config_error_line(&cfg), "%s", config_error_text(&cfg));
+                }
+                parsed = ok;
+        }
+        if (!sliced) {
+                /* The text goes as soon as the tree is built. */
+                free(TAKE_PTR(text));
+                conf_list_clear(&agencies);
+        }
+        if (parsed) {
                 struct stat st;
                 struct loader l = {.file = path, .errs = errs, .c = c, .flags = flags,
-                                   .mode = stat(path, &st) == 0 ? st.st_mode : 0};
+                                   .mode = stat(path, &st) == 0 ? st.st_mode : 0,
+                                   .text = text ? body : NULL, .agencies = sliced ? &agencies : NULL};
                 load_root(&l, config_root_setting(&cfg));
         }
+        conf_list_clear(&agencies);
         config_destroy(&cfg);
 
         if (errs->n > before) {

@@ -130,6 +130,7 @@ int config_load(const char *path, struct config **ret, struct errlist *errs);
 enum {
         CONFIG_NO_SECRETS = 1 << 0,  /* do not read secret files: merzimctl needs none */
         CONFIG_CHECK_ONLY = 1 << 1,  /* a check: systemd credentials that are not there yet are fine */
+        CONFIG_WHOLE = 1 << 2,       /* libconfig parses the file whole, agencies too (tests compare) */
 };
 int config_load_flags(const char *path, unsigned flags, struct config **ret, struct errlist *errs);
 void config_free(struct config *c);

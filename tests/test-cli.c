@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "helpers.h"
 #include "utf8.h"
 #include "util.h"
@@ -406,6 +407,114 @@ Test(cli, a_bad_config_is_reported_with_its_line) {
         _cleanup_free_ char *l3 = xasprintf("%s:3:", bad), *l4 = xasprintf("%s:4:", bad);
         cr_assert(strstr(err, l3) && strstr(err, "sideways"), "%s", err);
         cr_assert(strstr(err, l4) && strstr(err, "colour"), "%s", err);
+}
+
+/* A configuration of thousands of agencies (many times libconfig's read buffer, after a byte-order mark)
+ * is read to its end: an agency configured again on its last lines, and a syntax error after it, are
+ * named by their lines. */
+Test(cli, a_large_config_is_read_to_its_end) {
+        enum { N = 3000 };
+        struct buf b = {0};
+        buf_puts(&b, "\xef\xbb\xbf" "database = \"merzim.db\";\nagencies = (\n");
+        for (int i = 1; i <= N; i++)
+                buf_printf(&b, "  { code = \"ДЕП%05d\"; name = \"Агенттік %d\"; email = \"a%d@example.kz\"; },\n", i, i, i);
+        size_t open_list = b.len;
+        buf_puts(&b, "  { code = \"ДЕП00002\"; email = \"again@example.kz\"; }\n);\n");
+        _cleanup_free_ char *text = buf_steal(&b);
+        _cleanup_free_ char *big = test_write(dir, "big.conf", text);
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", big, "plans", NULL}, NULL, &out, &err), 1);
+        _cleanup_free_ char *twice = xasprintf("%s:%d: agency ДЕП00002 is configured twice (first on line 4)", big, N + 3);
+        cr_assert(strstr(err, twice), "%s", err);
+
+        /* A syntax error on the last line: libconfig's message with that line. */
+        text[open_list] = 0;
+        _cleanup_free_ char *broken = xasprintf("%s  { code = \"ДЕП%05d\"; email = ; }\n);\n", text, N + 1);
+        free(test_write(dir, "big.conf", broken));
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", big, "plans", NULL}, NULL, &out, &err), 1);
+        _cleanup_free_ char *last = xasprintf("%s:%d: ", big, N + 3);
+        cr_assert(strstr(err, last), "%s", err);
+
+        /* Without either, merzimd finds it correct. */
+        text[open_list - 2] = 0; /* the last agency's comma */
+        _cleanup_free_ char *good = xasprintf("%s\n);\n", text);
+        free(test_write(dir, "big.conf", good));
+        free(out), free(err), out = err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimd", "--check-config", "-c", big, NULL}, NULL, &out, &err), 0,
+                     "%s", err);
+        cr_assert(strstr(out, "configuration OK"), "%s", out);
+}
+
+/* Whether two loads of one configuration gave the same: errors, or agencies and plans. */
+static void assert_same_load(const char *what, int r1, const struct config *a, const struct errlist *e1, int r2,
+                             const struct config *b, const struct errlist *e2) {
+        cr_assert_eq(r1, r2, "%s: %d and %d", what, r1, r2);
+        cr_assert_eq(e1->n, e2->n, "%s: %zu and %zu errors (%s)", what, e1->n, e2->n, e1->n ? e1->msgs[0] : e2->msgs[0]);
+        for (size_t i = 0; i < e1->n; i++)
+                cr_assert_str_eq(e1->msgs[i], e2->msgs[i], "%s", what);
+        if (r1 < 0)
+                return;
+        cr_assert_eq(a->n_agencies, b->n_agencies, "%s", what);
+        cr_assert_eq(a->n_plans, b->n_plans, "%s", what);
+        for (size_t i = 0; i < a->n_agencies; i++) {
+                const struct agency_contact *x = &a->agencies[i], *y = &b->agencies[i];
+                cr_assert(streq(x->code, y->code) && x->line == y->line && streq(x->language, y->language), "%s", what);
+                cr_assert(streq_ptr(x->name, y->name) && streq_ptr(x->webhook_url, y->webhook_url), "%s", what);
+                for (size_t k = 0; x->emails[k] || y->emails[k]; k++)
+                        cr_assert(streq_ptr(x->emails[k], y->emails[k]), "%s", what);
+                for (size_t k = 0; x->aliases[k] || y->aliases[k]; k++)
+                        cr_assert(streq_ptr(x->aliases[k], y->aliases[k]), "%s", what);
+        }
+}
+
+/* The agencies read a slice at a time give what libconfig's tree of the whole file gives, whatever the
+ * list holds: comments and strings with parentheses and commas, an element that is not a group, a
+ * syntax error inside the list or after it, the list inside a group, more agencies than one slice. */
+Test(cli, agencies_read_in_slices_are_those_of_the_whole_file) {
+        static const char *const lists[] = {
+                "agencies = ( { code = \"A\"; email = \"a@example.kz\"; } );\n",
+                "agencies = (\n  # a comment ( with , a list )\n  { code = \"A,)\"; name = \"(\\\"x\\\", y)\"; email = \"a@example.kz\"; }, // ) ,\n"
+                "  /* ) , ( */ { code = \"B\"; aliases = [\"b1\", \"b2\"]; webhook = { url = \"http://h/b\"; secret = \"s\"; }; }\n);\n",
+                "agencies = ( { code = \"A\"; }, \"not a group\", { code = \"C\"; language = \"de\"; } );\n",
+                "agencies = ( { code = \"A\"; }, { code = ; } );\n",
+                "agencies = ( { code = \"A\"; } );\ntimezone = ;\n",
+                "agencies : ( { code = \"A\"; language = \"ru\"; } )\nlanguage = \"kk\";\n",
+                "agencies = ();\n",
+                "agencies = ( { code = \"A\"; }, );\n",
+                "agencies = ( { code = \"A\"; } \n",
+                "smtp = { agencies = ( 1 ); };\nagencies = ( { code = \"A\"; } );\n",
+                "agencies = ( { code = \"A\"; } );\nagencies = ( { code = \"B\"; } );\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lists) + 1; i++) {
+                _cleanup_free_ char *text = NULL;
+                if (i < ELEMENTSOF(lists))
+                        text = xasprintf("database = \"x.db\";\n%s", lists[i]);
+                else {
+                        /* 700 agencies: three slices, an unknown language in the last. */
+                        struct buf b = {0};
+                        buf_puts(&b, "database = \"x.db\";\nagencies = (\n");
+                        for (int k = 1; k <= 700; k++)
+                                buf_printf(&b, "  { code = \"D%d\"; email = \"d%d@example.kz\"; language = \"%s\"; }%s\n", k, k,
+                                           k == 650 ? "xx" : "kk", k < 700 ? "," : "");
+                        buf_puts(&b, ");\n");
+                        text = buf_steal(&b);
+                }
+                _cleanup_free_ char *path = test_write(dir, "slices.conf", text);
+                struct config *a = NULL, *b = NULL;
+                struct errlist e1 = {0}, e2 = {0};
+                int r1 = config_load_flags(path, CONFIG_NO_SECRETS, &a, &e1);
+                int r2 = config_load_flags(path, CONFIG_NO_SECRETS | CONFIG_WHOLE, &b, &e2);
+                assert_same_load(text, r1, a, &e1, r2, b, &e2);
+                if (i == ELEMENTSOF(lists)) {
+                        _cleanup_free_ char *where = xasprintf("%s:652: ", path);
+                        cr_assert(e1.n == 1 && strstr(e1.msgs[0], where), "%s", e1.n ? e1.msgs[0] : "no error");
+                }
+                config_free(a);
+                config_free(b);
+                errlist_clear(&e1);
+                errlist_clear(&e2);
+        }
 }
 
 Test(cli, without_a_config_the_database_is_in_the_working_directory) {

@@ -50,6 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 }
         }
+        /* The agencies read a slice at a time give what libconfig's tree of the whole file gives. */
+        struct config *whole = NULL;
+        struct errlist whole_errs = {0};
+        int rw = config_load_flags(path, CONFIG_WHOLE, &whole, &whole_errs);
+        if (rw != r || whole_errs.n != errs.n || (c && (whole->n_agencies != c->n_agencies || whole->n_plans != c->n_plans)))
+                abort();
+        for (size_t i = 0; i < errs.n; i++)
+                if (!streq(errs.msgs[i], whole_errs.msgs[i])) {
+                        fprintf(stderr, "sliced: %s\nwhole: %s\n", errs.msgs[i], whole_errs.msgs[i]);
+                        abort();
+                }
+        for (size_t i = 0; c && i < c->n_agencies; i++)
+                if (!streq(c->agencies[i].code, whole->agencies[i].code) || c->agencies[i].line != whole->agencies[i].line ||
+                    !streq_ptr(c->agencies[i].webhook_url, whole->agencies[i].webhook_url))
+                        abort();
+        config_free(whole);
+        errlist_clear(&whole_errs);
         config_free(c);
         errlist_clear(&errs);
         return 0;
