@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -181,6 +182,15 @@ static int enable_wal(struct store *s) {
         return store_exec(s, "PRAGMA journal_mode = WAL"); /* says why, as before */
 }
 
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+/* SQLite as merzim uses it, set before its first connection: no memory statistics, which nothing reads
+ * and which take a lock shared by every thread for each allocation. (A program that used SQLite before,
+ * such as a test, keeps SQLite's defaults: the call is then refused, harmlessly.) */
+static void library_setup(void) {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, unsigned flags, struct store **ret) {
         int r = check_files(path);
         if (r == -ENOENT && (flags & (STORE_EXISTING | STORE_READONLY)))
@@ -202,6 +212,7 @@ int store_open(const char *path, unsigned flags, struct store **ret) {
         if (r < 0)
                 return r;
 
+        pthread_once(&library_once, library_setup);
         struct store *s = xcalloc(1, sizeof(*s));
         s->path = xstrdup(path);
         int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
