@@ -250,15 +250,14 @@ static char *payload(const struct config *cfg, const struct message *m, const ch
         return s;
 }
 
-void render_message(const struct templates *t, const struct config *cfg, const struct message *m, int64_t now,
-                    struct rendered *ret) {
+/* The subject and the text of the e-mail. */
+static void render_mail(const struct templates *t, const struct config *cfg, const struct message *m, size_t li,
+                        int64_t now, struct rendered *ret) {
         const struct agency_contact *a = config_agency(cfg, m->recipient);
-        size_t li = language_index(a && a->language ? a->language : cfg->language);
-        const char *lang = languages[li];
         char date[DATE_ISO_MAX];
         json_t *items = json_array();
         for (size_t i = 0; i < m->n_items; i++)
-                json_array_append_new(items, item_data(cfg, m, &m->items[i], lang, now));
+                json_array_append_new(items, item_data(cfg, m, &m->items[i], languages[li], now));
         json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b, s:b}", "recipient", m->recipient,
                                  "recipient_name", a && a->name ? a->name : m->recipient, "kind", m->kind, "date",
                                  date_format(m->day, date), "count", (int) m->n_items, "reminder",
@@ -266,8 +265,6 @@ void render_message(const struct templates *t, const struct config *cfg, const s
                                  streq(m->kind, "escalation"), "digest", streq(m->kind, "digest"), "catch_up",
                                  streq(m->kind, "catch-up"));
         json_object_set_new(data, "items", items);
-
-        *ret = (struct rendered) {.language = lang};
         /* A missing language falls back to Kazakh, and that to a bare text. */
         size_t use = t->subject[li] ? li : 0;
         if (t->subject[use]) {
@@ -283,7 +280,22 @@ void render_message(const struct templates *t, const struct config *cfg, const s
                 ret->body = xstrdup("");
         }
         json_decref(data);
-        ret->payload = payload(cfg, m, lang, now);
+}
+
+void render_message(const struct templates *t, const struct config *cfg, const struct message *m, int64_t now,
+                    struct rendered *ret) {
+        const struct agency_contact *a = config_agency(cfg, m->recipient);
+        size_t li = language_index(a && a->language ? a->language : cfg->language);
+        *ret = (struct rendered) {.language = languages[li]};
+        /* Only what the recipient's channels carry: the outbox gets a row for each e-mail address and one
+         * for the webhook, as configured when the message is written (outbox_add). A recipient with
+         * neither is rendered whole. */
+        bool mail = a && a->emails && a->emails[0], hook = a && a->webhook_url;
+        if (mail || !hook)
+                render_mail(t, cfg, m, li, now, ret);
+        else
+                ret->subject = xstrdup(""), ret->body = xstrdup("");
+        ret->payload = hook || !mail ? payload(cfg, m, ret->language, now) : xstrdup("");
 }
 
 void rendered_clear(struct rendered *r) {
