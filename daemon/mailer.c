@@ -57,18 +57,6 @@ struct mailer {
         sd_event_source *finished_source;
 };
 
-static void signal_fd(int fd) {
-        uint64_t one = 1;
-        while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
-                ;
-}
-
-static void drain_fd(int fd) {
-        uint64_t v;
-        while (read(fd, &v, sizeof(v)) < 0 && errno == EINTR)
-                ;
-}
-
 /* Reverse a list taken whole, so that jobs are handled in the order they came. */
 static struct job *reverse(struct job *j) {
         struct job *out = NULL;
@@ -217,7 +205,7 @@ static void *session_main(void *userdata) {
                         pthread_mutex_lock(&m->lock);
                         j->next = m->finished;
                         m->finished = j;
-                        signal_fd(m->wake_main);
+                        (void) eventfd_write(m->wake_main, 1);
                 } else if (s->open && (!active || passed(&s->idle_until))) {
                         pthread_mutex_unlock(&m->lock);
                         session_close(s, false);
@@ -251,7 +239,7 @@ static void take_finished(struct mailer *m) {
 }
 
 static int on_finished(sd_event_source *s _unused_, int fd, uint32_t revents _unused_, void *userdata) {
-        drain_fd(fd);
+        (void) eventfd_read(fd, &(eventfd_t) {0});
         take_finished(userdata);
         return 0;
 }

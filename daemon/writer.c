@@ -59,18 +59,6 @@ struct writer {
         unsigned seed;
 };
 
-static void signal_fd(int fd) {
-        uint64_t one = 1;
-        while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
-                ;
-}
-
-static void drain_fd(int fd) {
-        uint64_t v;
-        while (read(fd, &v, sizeof(v)) < 0 && errno == EINTR)
-                ;
-}
-
 /* The daemon's clock: the real time (to the second, not the coarse clock, which lags the timer by a
  * tick) moved by --now. */
 static int64_t writer_now(const struct writer *w) {
@@ -83,7 +71,7 @@ static int64_t writer_now(const struct writer *w) {
 static void post_news(struct writer *w) {
         if (!w->news_posted) {
                 w->news_posted = true;
-                signal_fd(w->news_fd);
+                (void) eventfd_write(w->news_fd, 1);
         }
 }
 
@@ -363,7 +351,7 @@ static int on_work(sd_event_source *s _unused_, void *userdata) {
 }
 
 static int on_request(sd_event_source *s _unused_, int fd, uint32_t revents _unused_, void *userdata) {
-        drain_fd(fd);
+        (void) eventfd_read(fd, &(eventfd_t) {0});
         kick(userdata);
         return 0;
 }
@@ -524,11 +512,11 @@ void writer_record(struct writer *w, struct delivery_outcome *v, size_t n) {
         memcpy(w->queue + w->n_queue, v, n * sizeof(*v));
         w->n_queue += n;
         pthread_mutex_unlock(&w->lock);
-        signal_fd(w->requests);
+        (void) eventfd_write(w->requests, 1);
 }
 
 void writer_take_news(struct writer *w, struct writer_news *ret) {
-        drain_fd(w->news_fd);
+        (void) eventfd_read(w->news_fd, &(eventfd_t) {0});
         pthread_mutex_lock(&w->lock);
         *ret = w->news;
         w->news = (struct writer_news) {0};
@@ -546,7 +534,7 @@ void writer_stop(struct writer *w) {
                 pthread_mutex_lock(&w->lock);
                 w->stop = true;
                 pthread_mutex_unlock(&w->lock);
-                signal_fd(w->requests);
+                (void) eventfd_write(w->requests, 1);
                 pthread_join(w->thread, NULL);
                 w->running = false;
         }
