@@ -1106,14 +1106,17 @@ Test(http, a_large_feed_is_sent_as_it_is_read_and_stalls_nothing) {
         int todos = test_count_lines(feed.data, "BEGIN:VTODO"), cli_todos = test_count_lines(cli, "BEGIN:VTODO");
         cr_assert_geq(todos, N, "%d occurrences in the feed", todos);
         cr_assert_eq(todos, cli_todos, "the feed has %d occurrences, merzimctl ics %d", todos, cli_todos);
-        /* Sent as it was made: merzimd never held the feed's text. (Not measured under AddressSanitizer,
-         * whose quarantine keeps what was freed, nor under Valgrind.) */
+        /* Sent as it was made: merzimd never held the feed's text. Holding it would add at least its
+         * length to the peak; serving it adds 3.0-3.2 MiB whatever its length (the HTTP connection's
+         * SQLite page cache, a thread's malloc arena), once 4.3 MiB on a busy machine: three quarters of
+         * the 8.5 MiB tell the two apart. (Not measured under AddressSanitizer, whose quarantine keeps
+         * what was freed, nor under Valgrind.) */
         long after = peak_kib(daemon_pid), grew = after - before;
         size_t len = feed.len;
         buf_free(&feed);
 #ifndef __SANITIZE_ADDRESS__
         if (test_slowdown() == 1)
-                cr_assert_lt(grew * 1024, (long) len / 2, "merzimd grew by %ld KiB for a feed of %zu KiB", grew,
+                cr_assert_lt(grew * 1024, (long) len * 3 / 4, "merzimd grew by %ld KiB for a feed of %zu KiB", grew,
                              len / 1024);
 #else
         (void) grew;
