@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "notifier.h"
@@ -13,25 +15,38 @@
 
 #define MAX_DUE_STAGES 64
 #define RENDER_GROUP 32 /* messages rendered between calls of while_rendering */
+#define DUE_SLICE 512   /* due occurrences loaded at once to find whom they are told to */
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* A stage of a due occurrence, and the notification that told it: the first message listing it, in the
+ * order the messages are written. */
+struct due_stage {
+        struct stage stage;
+        bool missed; /* told in the catch-up digest, if the policy sends one */
+        bool told;   /* the first message listing it was met */
+        int64_t notification;
+};
 
 /* What is due for one occurrence at this wake-up. */
 struct due {
         int64_t id;
         day_t effective;
-        struct stage *stages; /* due by now, in order (most often one) */
-        bool *missed;
-        size_t n;
+        size_t n;                /* stages due by now (most often one: then it is `one`) */
+        struct due_stage one;
+        struct due_stage *many;  /* all of them, in order, when there are several */
         struct stage next;
         bool has_next;
         bool fresh;        /* on its date's plan (went through no stage yet) */
         int64_t loaded_at; /* the stage's instant as read */
 };
 
+static struct due_stage *due_stages(struct due *d) {
+        return d->n > 1 ? d->many : &d->one;
+}
+
 static void due_free(struct due *v, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(v[i].stages);
-                free(v[i].missed);
-        }
+        for (size_t i = 0; i < n; i++)
+                free(v[i].many);
         free(v);
 }
 
@@ -88,6 +103,8 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
                 d->next.day = tz_day(d->next.at, NULL);
         }
         sqlite3_reset(st);
+        if (k > 0 && k < cap)
+                v = xreallocarray(v, k, sizeof(*v)); /* held for the whole wake-up: no more than it needs */
         *ret = v;
         *n = k;
         return rc == SQLITE_DONE ? 0 : store_error(nt->store, "cannot read due occurrences");
@@ -121,82 +138,23 @@ static bool dates_to_retire(struct notifier *nt, int64_t now) {
 static void collect_stages(struct notifier *nt, struct due *d, int64_t now) {
         int64_t late = (int64_t) nt->policy->late_after_minutes * 60;
         while (d->has_next && d->next.at <= now && d->n < MAX_DUE_STAGES) {
-                struct stage cur = d->next;
-                d->stages = xreallocarray(d->stages, d->n + 1, sizeof(*d->stages));
-                d->missed = xreallocarray(d->missed, d->n + 1, sizeof(*d->missed));
-                d->missed[d->n] = now - cur.at > late;
-                d->stages[d->n++] = cur;
-                d->has_next = policy_next_stage(nt->policy, nt->calendar, d->effective, cur.at, cur.level, &d->next);
+                struct due_stage ds = {.stage = d->next, .missed = now - d->next.at > late};
+                if (d->n == 1) {
+                        d->many = xcalloc(2, sizeof(*d->many));
+                        d->many[0] = d->one;
+                } else if (d->n > 1)
+                        d->many = xreallocarray(d->many, d->n + 1, sizeof(*d->many));
+                if (d->n == 0)
+                        d->one = ds;
+                else
+                        d->many[d->n] = ds;
+                d->n++;
+                d->has_next = policy_next_stage(nt->policy, nt->calendar, d->effective, ds.stage.at, ds.stage.level,
+                                                &d->next);
                 if (d->has_next && d->next.level >= 3 && d->next.at < now - late)
                         d->has_next = policy_next_repeat(nt->policy, nt->calendar, d->effective, d->next.level - 1,
                                                          now - late, &d->next);
         }
-}
-
-/* Every item of every message, sorted by occurrence, kind of message and stage, then message order:
- * which notification told an occurrence of a stage, found without going through every message for
- * every occurrence (a wake-up may write thousands of messages). */
-struct item_ref {
-        int64_t occurrence_id;
-        bool catch_up;
-        const char *stage;
-        size_t message;
-};
-
-static int compare_item_refs(const void *a, const void *b) {
-        const struct item_ref *x = a, *y = b;
-        if (x->occurrence_id != y->occurrence_id)
-                return x->occurrence_id < y->occurrence_id ? -1 : 1;
-        if (x->catch_up != y->catch_up)
-                return x->catch_up ? 1 : -1;
-        int c = strcmp(x->stage, y->stage);
-        if (c)
-                return c;
-        return (x->message > y->message) - (x->message < y->message);
-}
-
-static struct item_ref *item_refs(const struct schedule *sched, size_t *ret) {
-        size_t n = 0;
-        for (size_t i = 0; i < sched->n_messages; i++)
-                n += sched->messages[i].n_items;
-        struct item_ref *v = xcalloc(n + 1, sizeof(*v));
-        size_t k = 0;
-        for (size_t i = 0; i < sched->n_messages; i++) {
-                const struct message *m = &sched->messages[i];
-                for (size_t j = 0; j < m->n_items; j++)
-                        v[k++] = (struct item_ref) {m->items[j].occ->id, m->catch_up, m->items[j].stage.name, i};
-        }
-        if (n > 1)
-                qsort(v, n, sizeof(*v), compare_item_refs);
-        *ret = n;
-        return v;
-}
-
-/* The notification that tells occ of stage st (or, for a missed stage, its catch-up digest): the first
- * such message in the schedule's order. */
-static int64_t notification_of(const struct item_ref *refs, size_t n_refs, const int64_t *ids, int64_t occurrence_id,
-                               const struct stage *st, bool missed) {
-        /* The first ref not below (occurrence, missed, stage) or, for a catch-up, (occurrence, true, ""). */
-        struct item_ref key = {occurrence_id, missed, missed ? "" : st->name, 0};
-        size_t lo = 0, hi = n_refs;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (compare_item_refs(&refs[mid], &key) < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        size_t best = SIZE_MAX;
-        for (size_t i = lo; i < n_refs && refs[i].occurrence_id == occurrence_id && refs[i].catch_up == missed; i++) {
-                if (!missed) {
-                        if (streq(refs[i].stage, st->name))
-                                best = refs[i].message;
-                        break;
-                }
-                if (refs[i].message < best)
-                        best = refs[i].message;
-        }
-        return best == SIZE_MAX ? 0 : ids[best];
 }
 
 static void log_message(const struct message *m, int64_t id, int rows) {
@@ -218,49 +176,87 @@ static void log_message(const struct message *m, int64_t id, int rows) {
                            (long long) id, m->kind, m->stage, m->n_items, m->recipient, rows);
 }
 
-/* A wake-up's work under way: its messages are written a chunk at a time, each chunk in a transaction
- * of its own, so that the first go out while the rest are still being written. The due occurrences
- * move on with the last chunk: if the work stops before (a crash, a reload, an error), the next wake-up
- * does it again from the database, and the messages already written are found by their keys. */
+/* A message of a wake-up before it is made: its recipient at a send instant (its catch-up digest at the
+ * same instant, if any, goes with it). A wake-up's dests are in the order its messages are written. */
+struct dest {
+        int64_t at;
+        char *recipient;
+};
+
+/* A due occurrence that a dest tells of. */
+struct dest_due {
+        uint32_t dest;
+        uint32_t due;
+};
+
+/* A due occurrence of a group, by its id. */
+struct due_ref {
+        int64_t id;
+        uint32_t due;
+};
+
+/* A group of dests whose messages are made, rendered and written together (a chunk): only its
+ * occurrences and messages are in memory, whatever the size of the wake-up. */
+struct group {
+        size_t from, to;              /* its dests */
+        const struct dest *dests;     /* the job's */
+        struct occurrence_set occs;
+        struct schedule sched;
+        struct rendered *out;         /* each message rendered */
+        struct due_ref *by_occ;       /* its due occurrences by occurrence id */
+        size_t n_due;
+};
+
+/* A wake-up's work under way: its messages are written a group at a time, each in a transaction of its
+ * own, so that the first go out while the rest are still being made. The due occurrences move on with
+ * the last group: if the work stops before (a crash, a reload, an error), the next wake-up does it again
+ * from the database, and the messages already written are found by their keys. */
 struct notifier_job {
         int64_t now;
         struct due *due;
         size_t n_due;
-        struct occurrence_set occs;
-        struct schedule sched;
-        int64_t *ids; /* the notification of each message, once written */
-        int *rows;    /* outbox rows each message got */
-        struct item_ref *refs;
-        size_t n_refs;
+        struct dest *dests;
+        size_t n_dests;
+        struct dest_due *links; /* by dest, then due */
+        size_t n_links;
+        size_t next;    /* the first dest not written yet */
         size_t written; /* messages written so far */
         bool more;      /* occurrences were left due for the next job */
         int64_t data_version; /* of the database when the job was read */
         bool recheck;         /* someone else wrote since: look whether each message is still wanted */
-        struct renderer *renderer;  /* rendering the next chunk ahead, if any */
-        struct rendered *ahead;     /* the messages from ahead_from on, rendered there */
-        size_t ahead_from, ahead_n;
+        struct renderer *renderer; /* rendering the next group ahead, if any */
+        struct group *ahead;
 };
 
-/* Wait for the chunk rendered ahead, and forget it. */
+static void group_free(struct group *g) {
+        if (!g)
+                return;
+        for (size_t i = 0; g->out && i < g->sched.n_messages; i++)
+                rendered_clear(&g->out[i]);
+        free(g->out);
+        free(g->by_occ);
+        schedule_clear(&g->sched);
+        occurrence_set_clear(&g->occs);
+        free(g);
+}
+
+/* Wait for the group rendered ahead, and forget it. */
 static void drop_ahead(struct notifier_job *job) {
         if (!job->ahead)
                 return;
         renderer_wait(job->renderer);
-        for (size_t i = 0; i < job->ahead_n; i++)
-                rendered_clear(&job->ahead[i]);
-        free(TAKE_PTR(job->ahead));
+        group_free(TAKE_PTR(job->ahead));
 }
 
 static void job_free(struct notifier_job *job) {
         if (!job)
                 return;
         drop_ahead(job);
-        schedule_clear(&job->sched);
-        occurrence_set_clear(&job->occs);
         due_free(job->due, job->n_due);
-        free(job->ids);
-        free(job->rows);
-        free(job->refs);
+        for (size_t i = 0; i < job->n_dests; i++)
+                free(job->dests[i].recipient);
+        free(job->dests);
+        free(job->links);
         free(job);
 }
 
@@ -307,81 +303,45 @@ static int move_on(struct notifier *nt, const struct due *d) {
         return store_step_done(nt->store, q, "cannot move an occurrence on");
 }
 
-/* Write the next chunk of messages and, with the last, move every due occurrence on: one transaction.
- * The messages are rendered before it begins, so that the database is locked only for the rows.
- * Returns the number of messages written. */
-static int job_step(struct notifier *nt, struct notifier_job *job, size_t chunk) {
-        const struct schedule *sched = &job->sched;
-        size_t from = job->written, to = sched->n_messages;
-        if (chunk > 0 && to - from > chunk)
-                to = from + chunk;
-        if (!job->recheck && from > 0 && store_data_version(nt->store) != job->data_version)
-                job->recheck = true;
-        struct rendered *out = NULL;
-        if (job->ahead && job->ahead_from == from && job->ahead_n == to - from) {
-                renderer_wait(job->renderer);
-                out = TAKE_PTR(job->ahead);
-        } else {
-                drop_ahead(job);
-                out = xcalloc(to - from + 1, sizeof(*out));
-                for (size_t i = from; i < to; i++) {
-                        if (nt->while_rendering && i > from && (i - from) % RENDER_GROUP == 0)
-                                nt->while_rendering(nt->in_transaction_data);
-                        render_message(nt->templates, nt->cfg, &sched->messages[i], job->now, &out[i - from]);
-                }
+static int compare_dest(int64_t at, const char *recipient, const struct dest *d) {
+        if (at != d->at)
+                return at < d->at ? -1 : 1;
+        return strcmp(recipient, d->recipient);
+}
+
+/* The group's schedule makes only the messages of its own dests. */
+static bool group_wants(int64_t at, const char *recipient, void *userdata) {
+        const struct group *g = userdata;
+        size_t lo = g->from, hi = g->to;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = compare_dest(at, recipient, &g->dests[mid]);
+                if (c == 0)
+                        return true;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
         }
-        /* The next chunk is rendered while this one is written. */
-        if (nt->renderer && to < sched->n_messages) {
-                size_t next = chunk > 0 && sched->n_messages - to > chunk ? chunk : sched->n_messages - to;
-                job->renderer = nt->renderer;
-                job->ahead = xcalloc(next + 1, sizeof(struct rendered));
-                job->ahead_from = to;
-                job->ahead_n = next;
-                renderer_start(nt->renderer, nt->templates, nt->cfg, &sched->messages[to], next, job->now, job->ahead);
-        }
-        int r = store_begin(nt->store);
-        if (r >= 0 && nt->in_transaction)
-                r = nt->in_transaction(nt->in_transaction_data);
-        for (size_t i = from; r >= 0 && i < to; i++) {
-                if (job->recheck && all_settled(nt, &sched->messages[i])) {
-                        job->ids[i] = 0;
-                        continue;
-                }
-                r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &out[i - from], job->now, &job->ids[i],
-                               &job->rows[i]);
-        }
-        for (size_t i = from; i < to; i++)
-                rendered_clear(&out[i - from]);
-        free(out);
-        bool last = to == sched->n_messages;
-        for (size_t i = 0; r >= 0 && last && i < job->n_due; i++) {
-                const struct due *d = &job->due[i];
-                for (size_t k = 0; r >= 0 && k < d->n; k++)
-                        r = planner_record_stage(nt->planner, d->id, &d->stages[k], d->missed[k] ? "missed" : "told",
-                                                 notification_of(job->refs, job->n_refs, job->ids, d->id,
-                                                                 &d->stages[k], d->missed[k]),
-                                                 job->now);
-                if (r >= 0)
-                        r = move_on(nt, d);
-        }
-        if (r >= 0 && last)
-                r = retire_dates(nt, job->now);
-        if (r >= 0)
-                r = store_commit(nt->store);
-        else
-                store_rollback(nt->store);
-        if (r < 0)
-                return r;
-        for (size_t i = from; i < to; i++)
-                if (job->ids[i]) {
-                        log_message(&sched->messages[i], job->ids[i], job->rows[i]);
-                        if (nt->written)
-                                nt->written(&sched->messages[i], job->ids[i], nt->written_data);
-                } else
-                        log_info("a %s for %s is not sent: what it lists was settled meanwhile",
-                                 sched->messages[i].kind, sched->messages[i].recipient);
-        job->written = to;
-        return (int) (to - from);
+        return false;
+}
+
+static int compare_u32(const void *a, const void *b) {
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+        return (x > y) - (x < y);
+}
+
+static size_t unique_u32(uint32_t *v, size_t n) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (k == 0 || v[k - 1] != v[i])
+                        v[k++] = v[i];
+        return k;
+}
+
+static int compare_due_ref(const void *a, const void *b) {
+        const struct due_ref *x = a, *y = b;
+        return (x->id > y->id) - (x->id < y->id);
 }
 
 static int compare_by_id(const void *a, const void *b) {
@@ -401,7 +361,273 @@ static const struct occurrence_info *find_by_id(const struct occurrence_info **b
         return lo < n && by_id[lo]->id == id ? by_id[lo] : NULL;
 }
 
-/* Read what is due and work out the messages: a new job, or NULL with nothing due. */
+/* Tell each due occurrence (due[idx[0..n)]) of its stages, with the occurrences as loaded, into sched;
+ * *current (if set) is the index of the one being told. */
+static void tell_due(struct notifier *nt, struct notifier_job *job, const uint32_t *idx, size_t n,
+                     const struct occurrence_set *occs, struct schedule *sched, uint32_t *current) {
+        /* The loaded occurrences by id, for a binary search per due occurrence. */
+        const struct occurrence_info **by_id = xcalloc(occs->n_items + 1, sizeof(*by_id));
+        for (size_t i = 0; i < occs->n_items; i++)
+                by_id[i] = &occs->items[i];
+        if (occs->n_items > 1)
+                qsort(by_id, occs->n_items, sizeof(*by_id), compare_by_id);
+        for (size_t i = 0; i < n; i++) {
+                struct due *d = &job->due[idx[i]];
+                const struct occurrence_info *occ = find_by_id(by_id, occs->n_items, d->id);
+                struct due_stage *ds = due_stages(d);
+                if (current)
+                        *current = idx[i];
+                for (size_t k = 0; occ && k < d->n; k++) {
+                        if (!ds[k].missed)
+                                schedule_add(sched, occ, &ds[k].stage, false, 0);
+                        else if (nt->policy->catch_up == CATCH_UP_DIGEST)
+                                schedule_add(sched, occ, &ds[k].stage, true, job->now);
+                }
+        }
+        free(by_id);
+}
+
+/* Load the occurrences due[idx[0..n)]: all a message says of them, or (routes) only whom it goes to. */
+static int load_due_occurrences(struct notifier *nt, const struct notifier_job *job, const uint32_t *idx, size_t n,
+                                bool routes, struct occurrence_set *ret) {
+        int64_t *ids = xcalloc(n + 1, sizeof(int64_t));
+        for (size_t i = 0; i < n; i++)
+                ids[i] = job->due[idx[i]].id;
+        int r = routes ? occurrences_load_routes(nt->store, nt->cfg, ids, n, ret)
+                       : occurrences_load_ids(nt->store, nt->cfg, ids, n, ret);
+        free(ids);
+        return r;
+}
+
+/* Make the messages of the group of dests from `from` on: the chunk's worth (all with no chunk). */
+static int group_make(struct notifier *nt, struct notifier_job *job, size_t from, struct group **ret) {
+        size_t chunk = nt->chunk > 0 ? nt->chunk : job->n_dests;
+        struct group *g = xcalloc(1, sizeof(*g));
+        *g = (struct group) {.from = from, .to = from + MIN(chunk, job->n_dests - from), .dests = job->dests};
+        /* The due occurrences the group's dests tell of, in the job's order. */
+        size_t lo = 0, hi = job->n_links;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (job->links[mid].dest < from)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        size_t end = lo;
+        while (end < job->n_links && job->links[end].dest < g->to)
+                end++;
+        uint32_t *idx = xcalloc(end - lo + 1, sizeof(*idx));
+        size_t n = 0;
+        for (size_t i = lo; i < end; i++)
+                idx[n++] = job->links[i].due;
+        if (n > 1)
+                qsort(idx, n, sizeof(*idx), compare_u32);
+        n = unique_u32(idx, n);
+        int r = load_due_occurrences(nt, job, idx, n, false, &g->occs);
+        if (r < 0) {
+                free(idx);
+                group_free(g);
+                return r;
+        }
+        g->sched = (struct schedule) {.cfg = nt->cfg, .want = group_wants, .want_data = g};
+        tell_due(nt, job, idx, n, &g->occs, &g->sched, NULL);
+        g->by_occ = xcalloc(n + 1, sizeof(*g->by_occ));
+        for (size_t i = 0; i < n; i++)
+                g->by_occ[i] = (struct due_ref) {job->due[idx[i]].id, idx[i]};
+        g->n_due = n;
+        if (n > 1)
+                qsort(g->by_occ, n, sizeof(*g->by_occ), compare_due_ref);
+        free(idx);
+        schedule_finish(&g->sched);
+        g->out = xcalloc(g->sched.n_messages + 1, sizeof(struct rendered));
+        *ret = g;
+        return 0;
+}
+
+/* Note the due stages message m tells of, if no message before it did: the notification (0 if m was not
+ * written) recorded as the one that told them. As before groups, the first message in the order they are
+ * written: for a stage on time, the first listing it; for missed stages, the first catch-up digest
+ * listing the occurrence. */
+static void note_told(struct notifier_job *job, const struct group *g, const struct message *m, int64_t id) {
+        for (size_t i = 0; i < m->n_items; i++) {
+                const struct message_item *it = &m->items[i];
+                const struct due_ref key = {.id = it->occ->id};
+                const struct due_ref *ref = bsearch(&key, g->by_occ, g->n_due, sizeof(key), compare_due_ref);
+                if (!ref)
+                        continue;
+                struct due *d = &job->due[ref->due];
+                struct due_stage *ds = due_stages(d);
+                for (size_t k = 0; k < d->n; k++) {
+                        if (ds[k].told || ds[k].missed != m->catch_up)
+                                continue;
+                        if (!m->catch_up && !streq(ds[k].stage.name, it->stage.name))
+                                continue;
+                        ds[k].told = true;
+                        ds[k].notification = id;
+                }
+        }
+}
+
+/* Render a group's messages here (none was rendered ahead), letting the writer record results between
+ * groups of them. */
+static void render_here(struct notifier *nt, struct notifier_job *job, struct group *g) {
+        for (size_t i = 0; i < g->sched.n_messages; i++) {
+                if (nt->while_rendering && i > 0 && i % RENDER_GROUP == 0)
+                        nt->while_rendering(nt->in_transaction_data);
+                render_message(nt->templates, nt->cfg, &g->sched.messages[i], job->now, &g->out[i]);
+        }
+}
+
+/* Write the next group of messages and, with the last, move every due occurrence on: one transaction.
+ * The messages are made and rendered before it begins, so that the database is locked only for the rows;
+ * the next group is rendered in the renderer's thread meanwhile. Returns the number of messages written. */
+static int job_step(struct notifier *nt, struct notifier_job *job) {
+        if (!job->recheck && job->written > 0 && store_data_version(nt->store) != job->data_version)
+                job->recheck = true;
+        struct group *g = NULL;
+        int r = 0;
+        if (job->ahead) {
+                renderer_wait(job->renderer);
+                g = TAKE_PTR(job->ahead);
+        } else {
+                r = group_make(nt, job, job->next, &g);
+                if (r < 0)
+                        return r;
+                render_here(nt, job, g);
+        }
+        if (nt->renderer && g->to < job->n_dests) {
+                r = group_make(nt, job, g->to, &job->ahead);
+                if (r < 0) {
+                        group_free(g);
+                        return r;
+                }
+                job->renderer = nt->renderer;
+                renderer_start(nt->renderer, nt->templates, nt->cfg, job->ahead->sched.messages,
+                               job->ahead->sched.n_messages, job->now, job->ahead->out);
+        }
+        const struct schedule *sched = &g->sched;
+        int64_t *ids = xcalloc(sched->n_messages + 1, sizeof(int64_t));
+        int *rows = xcalloc(sched->n_messages + 1, sizeof(int));
+        r = store_begin(nt->store);
+        if (r >= 0 && nt->in_transaction)
+                r = nt->in_transaction(nt->in_transaction_data);
+        for (size_t i = 0; r >= 0 && i < sched->n_messages; i++) {
+                if (job->recheck && all_settled(nt, &sched->messages[i]))
+                        ids[i] = 0;
+                else
+                        r = outbox_add(nt->store, nt->cfg, &sched->messages[i], &g->out[i], job->now, &ids[i],
+                                       &rows[i]);
+                note_told(job, g, &sched->messages[i], ids[i]);
+        }
+        bool last = g->to == job->n_dests;
+        for (size_t i = 0; r >= 0 && last && i < job->n_due; i++) {
+                struct due *d = &job->due[i];
+                struct due_stage *ds = due_stages(d);
+                for (size_t k = 0; r >= 0 && k < d->n; k++)
+                        r = planner_record_stage(nt->planner, d->id, &ds[k].stage, ds[k].missed ? "missed" : "told",
+                                                 ds[k].notification, job->now);
+                if (r >= 0)
+                        r = move_on(nt, d);
+        }
+        if (r >= 0 && last)
+                r = retire_dates(nt, job->now);
+        if (r >= 0)
+                r = store_commit(nt->store);
+        else
+                store_rollback(nt->store);
+        if (r >= 0) {
+                for (size_t i = 0; i < sched->n_messages; i++)
+                        if (ids[i]) {
+                                log_message(&sched->messages[i], ids[i], rows[i]);
+                                if (nt->written)
+                                        nt->written(&sched->messages[i], ids[i], nt->written_data);
+                        } else
+                                log_info("a %s for %s is not sent: what it lists was settled meanwhile",
+                                         sched->messages[i].kind, sched->messages[i].recipient);
+                job->next = g->to;
+                job->written += sched->n_messages;
+                r = (int) sched->n_messages;
+        }
+        free(ids);
+        free(rows);
+        group_free(g);
+        return r;
+}
+
+/* A recipient at a send instant that a due occurrence is told of (the first pass of job_start). */
+struct told_to {
+        int64_t at;
+        char *recipient;
+        uint32_t due;
+};
+
+struct first_pass {
+        struct told_to *v;
+        size_t n, cap;
+        uint32_t due; /* the due occurrence being told */
+};
+
+static bool note_dest(int64_t at, const char *recipient, void *userdata) {
+        struct first_pass *p = userdata;
+        if (p->n == p->cap) {
+                p->cap = p->cap ? 2 * p->cap : 64;
+                p->v = xreallocarray(p->v, p->cap, sizeof(*p->v));
+        }
+        p->v[p->n++] = (struct told_to) {at, xstrdup(recipient), p->due};
+        return false; /* nothing is made in this pass */
+}
+
+static int compare_told_to(const void *a, const void *b) {
+        const struct told_to *x = a, *y = b;
+        int c = compare_dest(x->at, x->recipient, &(const struct dest) {y->at, y->recipient});
+        return c ? c : (x->due > y->due) - (x->due < y->due);
+}
+
+/* The first pass over a wake-up's due occurrences, a slice of them loaded at a time: who is told at
+ * which instant (the dests, in the order the messages are written), and of which occurrences. */
+static int find_dests(struct notifier *nt, struct notifier_job *job) {
+        struct first_pass p = {0};
+        int r = 0;
+        for (size_t from = 0; r >= 0 && from < job->n_due; from += DUE_SLICE) {
+                size_t n = MIN(DUE_SLICE, job->n_due - from);
+                uint32_t *idx = xcalloc(n, sizeof(*idx));
+                for (size_t i = 0; i < n; i++)
+                        idx[i] = (uint32_t) (from + i);
+                struct occurrence_set occs = {0};
+                r = load_due_occurrences(nt, job, idx, n, true, &occs);
+                if (r >= 0) {
+                        struct schedule sched = {.cfg = nt->cfg, .want = note_dest, .want_data = &p};
+                        tell_due(nt, job, idx, n, &occs, &sched, &p.due);
+                        schedule_clear(&sched);
+                }
+                occurrence_set_clear(&occs);
+                free(idx);
+        }
+        if (p.n > 1)
+                qsort(p.v, p.n, sizeof(*p.v), compare_told_to);
+        /* As many dests and links as there are tells at most: made to size, held for the whole wake-up. */
+        job->dests = xcalloc(p.n + 1, sizeof(*job->dests));
+        job->links = xcalloc(p.n + 1, sizeof(*job->links));
+        for (size_t i = 0; r >= 0 && i < p.n; i++) {
+                struct told_to *t = &p.v[i];
+                if (job->n_dests == 0 || compare_dest(t->at, t->recipient, &job->dests[job->n_dests - 1]) != 0)
+                        job->dests[job->n_dests++] = (struct dest) {t->at, TAKE_PTR(t->recipient)};
+                uint32_t dest = (uint32_t) (job->n_dests - 1);
+                const struct dest_due *last = job->n_links ? &job->links[job->n_links - 1] : NULL;
+                if (!last || last->dest != dest || last->due != t->due)
+                        job->links[job->n_links++] = (struct dest_due) {dest, t->due};
+        }
+        if (job->n_dests > 0)
+                job->dests = xreallocarray(job->dests, job->n_dests, sizeof(*job->dests));
+        if (job->n_links > 0)
+                job->links = xreallocarray(job->links, job->n_links, sizeof(*job->links));
+        for (size_t i = 0; i < p.n; i++)
+                free(p.v[i].recipient);
+        free(p.v);
+        return r;
+}
+
+/* Read what is due and who is told of it: a new job, or NULL with nothing due. */
 static int job_start(struct notifier *nt, int64_t now, size_t limit, struct notifier_job **ret) {
         struct notifier_job *job = xcalloc(1, sizeof(*job));
         job->now = now;
@@ -415,41 +641,13 @@ static int job_start(struct notifier *nt, int64_t now, size_t limit, struct noti
                         r = retire_dates(nt, now);
                 return r;
         }
-
-        int64_t *ids = xcalloc(job->n_due, sizeof(int64_t));
         for (size_t i = 0; i < job->n_due; i++)
-                ids[i] = job->due[i].id;
-        r = occurrences_load_ids(nt->store, nt->cfg, ids, job->n_due, &job->occs);
-        free(ids);
+                collect_stages(nt, &job->due[i], now);
+        r = find_dests(nt, job);
         if (r < 0) {
                 job_free(job);
                 return r;
         }
-
-        /* The loaded occurrences by id, for a binary search per due occurrence. */
-        const struct occurrence_info **by_id = xcalloc(job->occs.n_items + 1, sizeof(*by_id));
-        for (size_t i = 0; i < job->occs.n_items; i++)
-                by_id[i] = &job->occs.items[i];
-        if (job->occs.n_items > 1)
-                qsort(by_id, job->occs.n_items, sizeof(*by_id), compare_by_id);
-
-        job->sched = (struct schedule) {.cfg = nt->cfg};
-        for (size_t i = 0; i < job->n_due; i++) {
-                struct due *d = &job->due[i];
-                collect_stages(nt, d, now);
-                const struct occurrence_info *occ = find_by_id(by_id, job->occs.n_items, d->id);
-                for (size_t k = 0; occ && k < d->n; k++) {
-                        if (!d->missed[k])
-                                schedule_add(&job->sched, occ, &d->stages[k], false, 0);
-                        else if (nt->policy->catch_up == CATCH_UP_DIGEST)
-                                schedule_add(&job->sched, occ, &d->stages[k], true, now);
-                }
-        }
-        free(by_id);
-        schedule_finish(&job->sched);
-        job->ids = xcalloc(job->sched.n_messages + 1, sizeof(int64_t));
-        job->rows = xcalloc(job->sched.n_messages + 1, sizeof(int));
-        job->refs = item_refs(&job->sched, &job->n_refs);
         *ret = job;
         return 0;
 }
@@ -462,8 +660,8 @@ int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
                         return r;
         }
         struct notifier_job *job = nt->job;
-        int r = job_step(nt, job, nt->chunk);
-        if (r < 0 || job->written == job->sched.n_messages) {
+        int r = job_step(nt, job);
+        if (r < 0 || job->next == job->n_dests) {
                 *more = r >= 0 && job->more;
                 notifier_drop(nt);
                 return r;

@@ -22,7 +22,10 @@ struct notifier {
         const struct policy *policy;
         const struct templates *templates;
         struct planner *planner;
-        size_t chunk; /* messages written per step and transaction; 0: all of a wake-up's at once */
+        /* Recipients (at one send instant each: a message, and its catch-up digest if any) whose messages are
+         * made and written per step and transaction; 0: all of a wake-up's at once. Only a step's messages
+         * and the occurrences they list are in memory, with a short record of each due occurrence. */
+        size_t chunk;
         struct notifier_job *job; /* the wake-up under way, if its messages are not all written */
         /* If set, called for each message once it is in the outbox (its transaction committed), with its
          * notification's id: the preview collects what the daemon would send this way. */
@@ -40,7 +43,7 @@ struct notifier {
 };
 
 /* One step: read up to limit occurrences with a stage due by now (never splitting those due at one
- * instant) and write their messages, a chunk per step; with the last chunk, in the same transaction,
+ * instant), find whom each is told to, and write their messages, a chunk of recipients per step; with the last chunk, in the same transaction,
  * the occurrences move on to their next stage. Returns the number of messages written; *more is set if
  * there is more to do (the rest of the chunks, or more occurrences due). */
 int notifier_run(struct notifier *n, int64_t now, size_t limit, bool *more);

@@ -80,7 +80,12 @@ static int load_executors(struct store *s, struct occurrence_set *set) {
         return rc == SQLITE_DONE ? 0 : store_error(s, "cannot read executors");
 }
 
-/* Read the rows of a query over occurrences (OCCURRENCE_COLUMNS), then their executors. */
+static char *dup_text(sqlite3_stmt *st, int col) {
+        const char *t = stmt_text(st, col);
+        return t ? xstrdup(t) : NULL;
+}
+
+/* Read the rows of a query over occurrences (OCCURRENCE_COLUMNS or ROUTE_COLUMNS), then their executors. */
 static int load_rows(struct store *s, sqlite3_stmt *st, struct occurrence_set *set) {
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -90,12 +95,12 @@ static int load_rows(struct store *s, sqlite3_stmt *st, struct occurrence_set *s
                         .id = sqlite3_column_int64(st, 0),
                         .plan = plan_of(set, sqlite3_column_int64(st, 1)),
                         .measure = sqlite3_column_int(st, 2),
-                        .measure_name = xstrdup(stmt_text(st, 3)),
-                        .period = xstrdup(stmt_text(st, 4)),
-                        .status = xstrdup(stmt_text(st, 7)),
-                        .report_to = stmt_text(st, 8) ? xstrdup(stmt_text(st, 8)) : NULL,
+                        .measure_name = dup_text(st, 3),
+                        .period = dup_text(st, 4),
+                        .status = dup_text(st, 7),
+                        .report_to = dup_text(st, 8),
                         .measure_id = sqlite3_column_int64(st, 9),
-                        .form = xstrdup(stmt_text(st, 10)),
+                        .form = dup_text(st, 10),
                 };
                 date_parse(stmt_text(st, 5), &o->nominal);
                 date_parse(stmt_text(st, 6), &o->effective);
@@ -120,8 +125,13 @@ int occurrences_load_pending(struct store *s, const struct config *cfg, struct o
         return st ? load_rows(s, st, ret) : -EIO;
 }
 
-int occurrences_load_ids(struct store *s, const struct config *cfg, const int64_t *ids, size_t n,
-                         struct occurrence_set *ret) {
+/* What routing a message needs and no text: name, period, status and form are NULL. */
+#define ROUTE_COLUMNS                                                                                        \
+        "SELECT o.id, m.plan_id, m.number, NULL, NULL, o.nominal_due, o.effective_due, NULL, "             \
+        "m.report_to, m.id, NULL FROM occurrence o JOIN measure m ON m.id = o.measure_id "
+
+static int load_ids(struct store *s, const struct config *cfg, const int64_t *ids, size_t n, bool routes,
+                    struct occurrence_set *ret) {
         *ret = (struct occurrence_set) {0};
         int r = load_plans(s, cfg, ret);
         if (r < 0)
@@ -131,12 +141,24 @@ int occurrences_load_ids(struct store *s, const struct config *cfg, const int64_
                 json_array_append_new(arr, json_integer(ids[i]));
         _cleanup_free_ char *list = json_dumps(arr, JSON_COMPACT);
         json_decref(arr);
-        sqlite3_stmt *st = store_stmt(s, OCCURRENCE_COLUMNS "WHERE o.id IN (SELECT value FROM json_each(?)) "
-                                                            "ORDER BY o.effective_due, o.id");
+        sqlite3_stmt *st = routes ? store_stmt(s, ROUTE_COLUMNS "WHERE o.id IN (SELECT value FROM json_each(?)) "
+                                                        "ORDER BY o.effective_due, o.id")
+                                  : store_stmt(s, OCCURRENCE_COLUMNS "WHERE o.id IN (SELECT value FROM json_each(?)) "
+                                                                     "ORDER BY o.effective_due, o.id");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, list);
         return load_rows(s, st, ret);
+}
+
+int occurrences_load_ids(struct store *s, const struct config *cfg, const int64_t *ids, size_t n,
+                         struct occurrence_set *ret) {
+        return load_ids(s, cfg, ids, n, false, ret);
+}
+
+int occurrences_load_routes(struct store *s, const struct config *cfg, const int64_t *ids, size_t n,
+                            struct occurrence_set *ret) {
+        return load_ids(s, cfg, ids, n, true, ret);
 }
 
 const struct occurrence_info *occurrence_set_find(const struct occurrence_set *set, int64_t id) {

@@ -22,5 +22,9 @@ int occurrences_load_pending(struct store *s, const struct config *cfg, struct o
 /* The occurrences with these ids (any status). */
 int occurrences_load_ids(struct store *s, const struct config *cfg, const int64_t *ids, size_t n,
                          struct occurrence_set *ret);
+/* The same with only what routing their messages needs: plans, executors and report recipients, no
+ * names, periods, statuses or forms (NULL). */
+int occurrences_load_routes(struct store *s, const struct config *cfg, const int64_t *ids, size_t n,
+                            struct occurrence_set *ret);
 const struct occurrence_info *occurrence_set_find(const struct occurrence_set *set, int64_t id);
 void occurrence_set_clear(struct occurrence_set *set);

@@ -112,6 +112,8 @@ static void tell(struct schedule *s, const struct occurrence_info *occ, const st
                 return;
         const char *on_behalf_of;
         const char *to = schedule_route(s->cfg, occ->plan, code, &on_behalf_of);
+        if (s->want && !s->want(at, to, s->want_data))
+                return;
         message_add(message_for(s, at, to, catch_up), occ, st, roles, by_agreement, on_behalf_of);
 }
 

@@ -75,6 +75,10 @@ struct schedule {
          * quadratic. Zero-initialized is right. */
         size_t *slots;
         size_t n_slots;
+        /* If set, only the messages it wants are made: it is asked for each recipient and send instant
+         * before an item is added (the notifier works through a wake-up a group of recipients at a time). */
+        bool (*want)(int64_t at, const char *recipient, void *userdata);
+        void *want_data;
 };
 
 /* Tell the recipients of stage st about occ, at st->at; with catch_up, in the recipients' catch-up

@@ -23,7 +23,8 @@
 
 #define PLAN_BATCH 20000   /* occurrences planned per step, so that results are recorded in between */
 #define NOTIFY_BATCH 5000  /* occurrences with due stages read at once */
-#define NOTIFY_CHUNK 128   /* messages written per step: the first go out while the rest are written */
+#define WRITER_CACHE_KIB (-1024) /* PRAGMA cache_size of the writer's connection */
+#define NOTIFY_CHUNK 128   /* recipients written per step: the first go out while the rest are made */
 
 struct writer {
         pthread_t thread;
@@ -417,6 +418,9 @@ int writer_new(const char *database, struct writer **ret) {
                 free(w);
                 return r;
         }
+        /* A burst's writes go to the ends of the outbox's tables and a key index: 1 MiB of page cache
+         * holds what they touch (SQLite's default, 2 MiB, adds a megabyte to the burst's peak). */
+        store_set_cache_size(w->store, WRITER_CACHE_KIB);
         pthread_mutex_init(&w->lock, NULL);
         w->requests = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         w->news_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

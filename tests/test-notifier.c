@@ -367,3 +367,111 @@ Test(notifier, what_in_transaction_writes_commits_with_each_chunk) {
         cr_assert_eq(calls, (N + CHUNK - 1) / CHUNK, "once per chunk");
         cr_assert_eq(q("SELECT count(*) FROM daemon_state WHERE key LIKE 'test step %'"), calls);
 }
+
+/* Rows of a query as text, a line per row, columns joined by '|'. */
+static char *dump(const char *path, const char *sql) {
+        sqlite3 *d;
+        cr_assert_eq(sqlite3_open_v2(path, &d, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+        struct buf b = {0};
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                for (int i = 0; i < sqlite3_column_count(st); i++) {
+                        const char *t = (const char *) sqlite3_column_text(st, i);
+                        buf_printf(&b, "%s%s", i ? "|" : "", t ? t : "NULL");
+                }
+                buf_puts(&b, "\n");
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(d);
+        return buf_steal(&b);
+}
+
+/* What a wake-up wrote: every message (key, recipient, kind, stage, items with their roles and the
+ * agencies they are forwarded for), and every stage of every occurrence with the key of the message
+ * recorded as the one that told it. */
+#define WRITTEN_MESSAGES                                                                                     \
+        "SELECT n.key, n.recipient, n.kind, n.stage, n.scheduled_at, group_concat(i.occurrence_id || ':' || " \
+        "i.stage || ':' || i.role || ':' || coalesce(i.on_behalf_of, ''), ' ') FROM notification n "          \
+        "JOIN notification_item i ON i.notification_id = n.id GROUP BY n.id ORDER BY n.key"
+#define TOLD_STAGES                                                                                          \
+        "SELECT s.occurrence_id, s.name, s.state, s.send_at, n.key FROM stage s "                           \
+        "LEFT JOIN notification n ON n.id = s.notification_id ORDER BY s.occurrence_id, s.name"
+
+/* A plan whose measures are each told to three agencies, one of them without a contact (its items go
+ * to the coordinator, A0001, on its behalf): messages of many items, an occurrence in several. */
+static char *shared_roadmap(int n) {
+        struct buf b = {0};
+        buf_puts(&b, "Сынақ жол картасы 2024\nР/с №\t|\tАтауы\t|\tАяқталу нысаны\t|\tОрындау мерзімі\t|\tЖауапты орындаушылар\n"
+                     "Бөлім\n");
+        for (int i = 1; i <= n; i++)
+                buf_printf(&b, "%d.\t|\tІс-шара %d\t|\tақпарат\t|\t2024 жылғы маусым\t|\tA%04d, A%04d%s, B%03d\n", i, i,
+                           2 + i % 7, 10 + i % 5, i % 3 ? "" : " (келісу бойынша)", i % 4);
+        return buf_steal(&b);
+}
+
+Test(notifier, a_wake_up_written_a_group_of_recipients_at_a_time_is_the_one_written_at_once) {
+        _cleanup_free_ char *doc = shared_roadmap(60), *doc_path = test_write(dir, "shared.txt", doc);
+        _cleanup_free_ char *conf = xasprintf("%s/merzim.conf", dir), *out = NULL, *err = NULL;
+        cr_assert_eq(test_run((const char *const[]) {"merzimctl", "-c", conf, "import", doc_path, NULL}, NULL, &out,
+                              &err),
+                     0, "%s", err);
+        cr_assert_geq(planner_run(&planner, NINE, 100000), 0);
+
+        /* The same database twice: one written at once, one three recipients at a time. */
+        _cleanup_free_ char *whole_db = xasprintf("%s/state/whole.db", dir);
+        sqlite3 *d;
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_open(db, &d), SQLITE_OK);
+        cr_assert_eq(sqlite3_prepare_v2(d, "VACUUM INTO ?", -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_text(st, 1, whole_db, -1, SQLITE_STATIC);
+        cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "%s", sqlite3_errmsg(d));
+        sqlite3_finalize(st);
+        sqlite3_close(d);
+        struct store *whole_store;
+        cr_assert_geq(store_open(whole_db, 0, &whole_store), 0);
+        struct planner whole_planner = planner;
+        whole_planner.store = whole_store;
+        struct notifier whole = notifier;
+        whole.store = whole_store;
+        whole.planner = &whole_planner;
+        whole.chunk = 0;
+        notifier.chunk = 3;
+
+        /* On time at nine; then, two days later with the due notices missed, in catch-up digests. */
+        const int64_t times[] = {NINE, NINE + 2 * 86400};
+        for (size_t t = 0; t < ELEMENTSOF(times); t++) {
+                if (t == 1)
+                        policy.catch_up = CATCH_UP_DIGEST;
+                int grouped = run_all(times[t]);
+                bool more = false;
+                int at_once = notifier_run(&whole, times[t], 5000, &more);
+                cr_assert(!more);
+                cr_assert_gt(grouped, 3 * 3, "%d messages: more than three groups", grouped);
+                cr_assert_eq(at_once, grouped);
+        }
+        notifier_drop(&whole);
+        store_close(whole_store);
+
+        cr_assert_gt(q("SELECT count(*) FROM notification WHERE kind = 'catch-up'"), 3);
+        cr_assert_gt(q("SELECT max(c) FROM (SELECT count(*) AS c FROM notification_item GROUP BY notification_id)"), 1,
+                     "messages of several items");
+        cr_assert_gt(q("SELECT count(*) FROM notification_item WHERE on_behalf_of IS NOT NULL"), 0,
+                     "items forwarded to the coordinator");
+        cr_assert_eq(q("SELECT count(*) FROM (SELECT 1 FROM notification GROUP BY recipient, scheduled_at, "
+                       "kind = 'catch-up' HAVING count(*) > 1)"),
+                     0, "one message per recipient and send time");
+        _cleanup_free_ char *grouped_messages = dump(db, WRITTEN_MESSAGES), *whole_messages = dump(whole_db, WRITTEN_MESSAGES);
+        cr_assert_str_eq(grouped_messages, whole_messages);
+        _cleanup_free_ char *grouped_stages = dump(db, TOLD_STAGES), *whole_stages = dump(whole_db, TOLD_STAGES);
+        cr_assert_str_eq(grouped_stages, whole_stages);
+        cr_assert_eq(q("SELECT count(*) FROM stage WHERE notification_id IS NULL AND (state = 'told' "
+                       "OR handled_at = 1719460800 + 2 * 86400)"),
+                     0, "every stage told, on time or in a catch-up digest, records the message that told it");
+        cr_assert_gt(q("SELECT count(*) FROM stage WHERE state = 'missed' AND notification_id IS NOT NULL"), 0);
+        cr_assert_eq(q("SELECT count(*) FROM stage s JOIN notification n ON n.id = s.notification_id "
+                       "WHERE s.state = 'told' AND n.recipient <> (SELECT min(m.recipient) FROM notification_item i "
+                       "JOIN notification m ON m.id = i.notification_id WHERE i.occurrence_id = s.occurrence_id "
+                       "AND i.stage = s.name AND m.kind <> 'catch-up')"),
+                     0, "the message recorded is the first written that lists the stage");
+}
