@@ -226,6 +226,10 @@ struct notifier_job {
         bool recheck;         /* someone else wrote since: look whether each message is still wanted */
         struct renderer *renderer; /* rendering the next group ahead, if any */
         struct group *ahead;
+        /* A wake-up of one slice of due occurrences (most are a handful): read whole by the first pass and
+         * kept for its group, if that is all of it, rather than read twice. */
+        struct occurrence_set kept;
+        bool has_kept;
 };
 
 static void group_free(struct group *g) {
@@ -257,6 +261,7 @@ static void job_free(struct notifier_job *job) {
                 free(job->dests[i].recipient);
         free(job->dests);
         free(job->links);
+        occurrence_set_clear(&job->kept);
         free(job);
 }
 
@@ -423,7 +428,15 @@ static int group_make(struct notifier *nt, struct notifier_job *job, size_t from
         if (n > 1)
                 qsort(idx, n, sizeof(*idx), compare_u32);
         n = unique_u32(idx, n);
-        int r = load_due_occurrences(nt, job, idx, n, false, &g->occs);
+        int r = 0;
+        if (job->has_kept && from == 0 && g->to == job->n_dests)
+                g->occs = job->kept;
+        else {
+                occurrence_set_clear(&job->kept);
+                r = load_due_occurrences(nt, job, idx, n, false, &g->occs);
+        }
+        job->kept = (struct occurrence_set) {0};
+        job->has_kept = false;
         if (r < 0) {
                 free(idx);
                 group_free(g);
@@ -588,19 +601,24 @@ static int compare_told_to(const void *a, const void *b) {
 static int find_dests(struct notifier *nt, struct notifier_job *job) {
         struct first_pass p = {0};
         int r = 0;
+        bool one_slice = job->n_due <= DUE_SLICE;
         for (size_t from = 0; r >= 0 && from < job->n_due; from += DUE_SLICE) {
                 size_t n = MIN(DUE_SLICE, job->n_due - from);
                 uint32_t *idx = xcalloc(n, sizeof(*idx));
                 for (size_t i = 0; i < n; i++)
                         idx[i] = (uint32_t) (from + i);
                 struct occurrence_set occs = {0};
-                r = load_due_occurrences(nt, job, idx, n, true, &occs);
+                r = load_due_occurrences(nt, job, idx, n, !one_slice, &occs);
                 if (r >= 0) {
                         struct schedule sched = {.cfg = nt->cfg, .want = note_dest, .want_data = &p};
                         tell_due(nt, job, idx, n, &occs, &sched, &p.due);
                         schedule_clear(&sched);
                 }
-                occurrence_set_clear(&occs);
+                if (r >= 0 && one_slice) {
+                        job->kept = occs;
+                        job->has_kept = true;
+                } else
+                        occurrence_set_clear(&occs);
                 free(idx);
         }
         if (p.n > 1)

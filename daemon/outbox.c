@@ -51,30 +51,28 @@ static int add_items(struct store *s, int64_t id, const struct message *m) {
         return 0;
 }
 
+/* A message written before (a send time's work cut short and done again): as it was. */
+static int written_before(struct store *s, const char *key, int64_t *ret, int *rows) {
+        sqlite3_stmt *st = store_stmt(s, "SELECT n.id, (SELECT count(*) FROM outbox o WHERE o.notification_id = n.id) "
+                                         "FROM notification n WHERE n.key = ?");
+        if (!st)
+                return -EIO;
+        stmt_bind_text(st, 1, key);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = sqlite3_column_int64(st, 0);
+                *rows = sqlite3_column_int(st, 1);
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : store_error(s, "cannot read a notification written before");
+}
+
 int outbox_add(struct store *s, const struct config *cfg, const struct message *m, const struct rendered *r,
                int64_t now, int64_t *ret, int *rows) {
         *rows = 0;
-        sqlite3_stmt *st = store_stmt(s, "SELECT id FROM notification WHERE key = ?");
-        if (!st)
-                return -EIO;
-        stmt_bind_text(st, 1, m->key);
-        int rc = sqlite3_step(st);
-        *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        if (*ret) {
-                /* Written before (a send time's work cut short and done again): as it was. */
-                st = store_stmt(s, "SELECT count(*) FROM outbox WHERE notification_id = ?");
-                if (!st)
-                        return -EIO;
-                stmt_bind_int(st, 1, *ret);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        *rows = sqlite3_column_int(st, 0);
-                sqlite3_reset(st);
-                return 0;
-        }
-
-        st = store_stmt(s, "INSERT INTO notification (key, plan_id, recipient, kind, stage, scheduled_at, created_at, "
-                           "language, subject, body, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        sqlite3_stmt *st = store_stmt(s, "INSERT INTO notification (key, plan_id, recipient, kind, stage, scheduled_at, "
+                                         "created_at, language, subject, body, payload) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, m->key);
@@ -88,10 +86,12 @@ int outbox_add(struct store *s, const struct config *cfg, const struct message *
         stmt_bind_text(st, 9, r->subject);
         stmt_bind_text(st, 10, r->body);
         stmt_bind_text(st, 11, r->payload);
-        rc = sqlite3_step(st);
+        int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
                 return store_error(s, "cannot write a notification");
+        if (sqlite3_changes(store_db(s)) == 0)
+                return written_before(s, m->key, ret, rows);
         *ret = sqlite3_last_insert_rowid(store_db(s));
 
         int rr = add_items(s, *ret, m);
