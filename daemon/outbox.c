@@ -52,12 +52,14 @@ static int add_items(struct store *s, int64_t id, const struct message *m) {
 }
 
 /* A message written before (a send time's work cut short and done again): as it was. */
-static int written_before(struct store *s, const char *key, int64_t *ret, int *rows) {
+static int written_before(struct store *s, const struct message *m, int64_t *ret, int *rows) {
         sqlite3_stmt *st = store_stmt(s, "SELECT n.id, (SELECT count(*) FROM outbox o WHERE o.notification_id = n.id) "
-                                         "FROM notification n WHERE n.key = ?");
+                                         "FROM notification n WHERE n.scheduled_at = ? AND n.recipient = ? AND n.key = ?");
         if (!st)
                 return -EIO;
-        stmt_bind_text(st, 1, key);
+        stmt_bind_int(st, 1, m->at);
+        stmt_bind_text(st, 2, m->recipient);
+        stmt_bind_text(st, 3, m->key);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 *ret = sqlite3_column_int64(st, 0);
@@ -72,7 +74,7 @@ int outbox_add(struct store *s, const struct config *cfg, const struct message *
         *rows = 0;
         sqlite3_stmt *st = store_stmt(s, "INSERT INTO notification (key, plan_id, recipient, kind, stage, scheduled_at, "
                                          "created_at, language, subject, body, payload) "
-                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING");
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scheduled_at, recipient, key) DO NOTHING");
         if (!st)
                 return -EIO;
         stmt_bind_text(st, 1, m->key);
@@ -91,7 +93,7 @@ int outbox_add(struct store *s, const struct config *cfg, const struct message *
         if (rc != SQLITE_DONE)
                 return store_error(s, "cannot write a notification");
         if (sqlite3_changes(store_db(s)) == 0)
-                return written_before(s, m->key, ret, rows);
+                return written_before(s, m, ret, rows);
         *ret = sqlite3_last_insert_rowid(store_db(s));
 
         int rr = add_items(s, *ret, m);

@@ -72,6 +72,49 @@ int store_schema_version(struct store *s) {
         return v;
 }
 
+/* Whether every reference in the database holds (PRAGMA foreign_key_check finds nothing). */
+static int references_hold(struct store *s) {
+        sqlite3_stmt *st = store_stmt(s, "PRAGMA foreign_key_check");
+        if (!st)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                log_error("%s: table %s refers to a row of %s that is not there (rowid %lld)", s->path,
+                          stmt_text(st, 0), stmt_text(st, 2), (long long) sqlite3_column_int64(st, 1));
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? -EBADMSG : store_error(s, "cannot check references");
+}
+
+static int migrate_each(struct store *s, int version, int latest) {
+        for (int v = version; v < latest; v++) {
+                int r = store_begin(s);
+                if (r < 0)
+                        return r;
+                /* Another process may have migrated while we waited for the lock. */
+                if (store_schema_version(s) > v) {
+                        store_rollback(s);
+                        continue;
+                }
+                r = store_exec(s, embedded_migrations[v].text);
+                if (r >= 0)
+                        r = references_hold(s);
+                if (r >= 0) {
+                        _cleanup_free_ char *set = xasprintf("PRAGMA user_version = %d", v + 1);
+                        r = store_exec(s, set);
+                }
+                if (r < 0) {
+                        store_rollback(s);
+                        return log_error_errno(r, "%s: migration %s failed", s->path,
+                                               embedded_migrations[v].name);
+                }
+                r = store_commit(s);
+                if (r < 0)
+                        return r;
+                log_debug("%s: applied migration %s", s->path, embedded_migrations[v].name);
+        }
+        return 0;
+}
+
 /* Bring the schema to the latest version, one migration per transaction. */
 static int store_migrate(struct store *s, unsigned flags) {
         int latest = store_schema_latest();
@@ -88,31 +131,15 @@ static int store_migrate(struct store *s, unsigned flags) {
                           s->path, version, latest);
                 return -EPROTO;
         }
-        for (int v = version; v < latest; v++) {
-                int r = store_begin(s);
-                if (r < 0)
-                        return r;
-                /* Another process may have migrated while we waited for the lock. */
-                if (store_schema_version(s) > v) {
-                        store_rollback(s);
-                        continue;
-                }
-                r = store_exec(s, embedded_migrations[v].text);
-                if (r >= 0) {
-                        _cleanup_free_ char *set = xasprintf("PRAGMA user_version = %d", v + 1);
-                        r = store_exec(s, set);
-                }
-                if (r < 0) {
-                        store_rollback(s);
-                        return log_error_errno(r, "%s: migration %s failed", s->path,
-                                               embedded_migrations[v].name);
-                }
-                r = store_commit(s);
-                if (r < 0)
-                        return r;
-                log_debug("%s: applied migration %s", s->path, embedded_migrations[v].name);
-        }
-        return 0;
+        if (version == latest)
+                return 0;
+        /* A migration may make a table anew: references to it are checked before each commit instead of
+         * being acted on (a dropped table's rows would take with them every row that refers to them). */
+        int r = store_exec(s, "PRAGMA foreign_keys = OFF");
+        if (r >= 0)
+                r = migrate_each(s, version, latest);
+        int rr = store_exec(s, "PRAGMA foreign_keys = ON");
+        return r < 0 ? r : rr;
 }
 
 /* Why a database cannot be written, when the directory says it: read-only file system or permissions. */

@@ -284,6 +284,55 @@ Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
         db = saved;
 }
 
+/* Version 5 makes the notification table anew (its key's index by send time and recipient): every
+ * notification, and every row that refers to one, comes through. */
+Test(notifier, a_version_4_database_keeps_its_notifications_and_what_refers_to_them) {
+        _cleanup_free_ char *old = xasprintf("%s/old.db", dir);
+        sqlite3 *d;
+        cr_assert_eq(sqlite3_open(old, &d), SQLITE_OK);
+        static const char *const files[] = {"001_initial", "002_notifications", "003_date_plans",
+                                            "004_plans_as_published"};
+        for (size_t v = 0; v < ELEMENTSOF(files); v++) {
+                _cleanup_free_ char *path = xasprintf("%s/sql/%s.sql", test_srcdir(), files[v]);
+                _cleanup_free_ char *sql = test_read(path);
+                cr_assert_eq(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+        }
+        const char *rows =
+                "PRAGMA user_version = 4;"
+                "INSERT INTO plan (id, key, title) VALUES (1, 'p', 'P');"
+                "INSERT INTO measure (id, plan_id, number, name, form, deadline, rule) VALUES (1, 1, 1, 'a', 'f', 'd', 'r');"
+                "INSERT INTO occurrence (id, measure_id, period, nominal_due, effective_due) VALUES "
+                "(1, 1, '2024', '2024-06-30', '2024-06-28');"
+                "INSERT INTO notification (id, key, plan_id, recipient, kind, stage, scheduled_at, created_at, language, "
+                "subject, body, payload) VALUES "
+                "(7, 'k7', 1, 'A0002', 'reminder', '30d', 1716955200, 1716955200, 'kk', 's', 'b', '{}'),"
+                "(9, 'k9', 1, 'A0003', 'reminder', '30d', 1716955200, 1716955200, 'ru', 's', 'b', '{}');"
+                "INSERT INTO notification_item VALUES (7, 1, '30d', 'executor', NULL), (9, 1, '30d', 'lead', NULL);"
+                "INSERT INTO outbox (id, notification_id, channel, address, state, next_attempt_at) VALUES "
+                "(3, 7, 'email', 'a@test.kz', 'sent', 0), (4, 9, 'webhook', 'http://127.0.0.1:9/', 'pending', 0);"
+                "INSERT INTO attempt (outbox_id, started_at, finished_at, result) VALUES (3, 1, 2, 'sent');"
+                "INSERT INTO stage (occurrence_id, name, level, send_at, state, handled_at, notification_id) VALUES "
+                "(1, '30d', 0, 1716955200, 'told', 1716955200, 7);";
+        cr_assert_eq(sqlite3_exec(d, rows, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+        sqlite3_close(d);
+
+        struct store *s;
+        cr_assert_geq(store_open(old, 0, &s), 0);
+        cr_assert_eq(store_schema_version(s), store_schema_latest());
+        store_close(s);
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM notification WHERE id IN (7, 9)"), 2);
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM notification_item"), 2);
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM outbox WHERE notification_id IN (7, 9)"), 2,
+                     "no outbox row went with the old table");
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM attempt"), 1);
+        cr_assert_eq(test_query_int(old, "SELECT notification_id FROM stage"), 7,
+                     "the stage still names the message that told it");
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM pragma_foreign_key_list('outbox') WHERE \"table\" = 'notification'"), 1);
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM pragma_index_list('notification') WHERE \"unique\""), 1);
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM pragma_index_info('notification_message')"), 3,
+                     "one unique index: send time, recipient and key");
+}
+
 Test(notifier, a_new_due_date_rule_moves_every_pending_occurrence_with_a_history_row) {
         /* The administrator changes effective_due to "following": 30 June 2024, a Sunday, is then due on
          * Monday 1 July, not Friday 28 June. */
