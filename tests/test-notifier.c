@@ -241,16 +241,23 @@ Test(notifier, a_date_whose_occurrences_were_all_settled_is_not_waited_for) {
 
 /* A database of version 2 (before the date plans), as merzimd left it: one occurrence reopened after
  * its 30-day reminder (unplanned, planned_rev 0, with a stage), the others planned on their own. */
-Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
-        _cleanup_free_ char *old = xasprintf("%s/old.db", dir);
+/* A database made by an older merzim: the migrations up to `version`, as sql/ has them, then rows. */
+static void old_database(const char *path, size_t version, const char *rows) {
+        static const char *const files[] = {"001_initial", "002_notifications", "003_date_plans",
+                                            "004_plans_as_published"};
         sqlite3 *d;
-        cr_assert_eq(sqlite3_open(old, &d), SQLITE_OK);
-        for (int v = 1; v <= 2; v++) {
-                _cleanup_free_ char *path = xasprintf("%s/sql/00%d_%s.sql", test_srcdir(), v,
-                                                      v == 1 ? "initial" : "notifications");
-                _cleanup_free_ char *sql = test_read(path);
+        cr_assert_eq(sqlite3_open(path, &d), SQLITE_OK);
+        for (size_t v = 0; v < version && v < ELEMENTSOF(files); v++) {
+                _cleanup_free_ char *file = xasprintf("%s/sql/%s.sql", test_srcdir(), files[v]);
+                _cleanup_free_ char *sql = test_read(file);
                 cr_assert_eq(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
         }
+        cr_assert_eq(sqlite3_exec(d, rows, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+        sqlite3_close(d);
+}
+
+Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
+        _cleanup_free_ char *old = xasprintf("%s/old.db", dir);
         const char *rows =
                 "PRAGMA user_version = 2;"
                 "INSERT INTO plan (id, key, title) VALUES (1, 'p', 'P');"
@@ -262,8 +269,7 @@ Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
                 "(2, 2, '2024', '2024-06-30', '2024-06-28', 1, '1d', 0, 1719460800);"
                 "INSERT INTO stage (occurrence_id, name, level, send_at, state, handled_at) VALUES "
                 "(1, '30d', 0, 1716955200, 'told', 1716955200);";
-        cr_assert_eq(sqlite3_exec(d, rows, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
-        sqlite3_close(d);
+        old_database(old, 2, rows);
 
         struct store *s;
         cr_assert_geq(store_open(old, 0, &s), 0);
@@ -288,15 +294,6 @@ Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
  * notification, and every row that refers to one, comes through. */
 Test(notifier, a_version_4_database_keeps_its_notifications_and_what_refers_to_them) {
         _cleanup_free_ char *old = xasprintf("%s/old.db", dir);
-        sqlite3 *d;
-        cr_assert_eq(sqlite3_open(old, &d), SQLITE_OK);
-        static const char *const files[] = {"001_initial", "002_notifications", "003_date_plans",
-                                            "004_plans_as_published"};
-        for (size_t v = 0; v < ELEMENTSOF(files); v++) {
-                _cleanup_free_ char *path = xasprintf("%s/sql/%s.sql", test_srcdir(), files[v]);
-                _cleanup_free_ char *sql = test_read(path);
-                cr_assert_eq(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
-        }
         const char *rows =
                 "PRAGMA user_version = 4;"
                 "INSERT INTO plan (id, key, title) VALUES (1, 'p', 'P');"
@@ -313,8 +310,7 @@ Test(notifier, a_version_4_database_keeps_its_notifications_and_what_refers_to_t
                 "INSERT INTO attempt (outbox_id, started_at, finished_at, result) VALUES (3, 1, 2, 'sent');"
                 "INSERT INTO stage (occurrence_id, name, level, send_at, state, handled_at, notification_id) VALUES "
                 "(1, '30d', 0, 1716955200, 'told', 1716955200, 7);";
-        cr_assert_eq(sqlite3_exec(d, rows, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
-        sqlite3_close(d);
+        old_database(old, 4, rows);
 
         struct store *s;
         cr_assert_geq(store_open(old, 0, &s), 0);
