@@ -56,7 +56,7 @@ static void due_free(struct due *v, size_t n) {
  * SQLite prefers the status index, which means reading and sorting every pending occurrence. */
 #define DUE_SQL(columns_own, columns_fresh)                                                                 \
         "SELECT " columns_own " FROM occurrence o INDEXED BY occurrence_next "                               \
-        "WHERE o.status = 'pending' AND o.next_stage_at <= ?1 "                                              \
+        "WHERE o.status = 'pending' AND o.next_stage_at IS NOT NULL AND o.next_stage_at <= ?1 "              \
         "UNION ALL SELECT " columns_fresh " FROM date_plan d INDEXED BY date_plan_due "                      \
         "JOIN occurrence o INDEXED BY occurrence_status ON o.status = 'pending' "                            \
         "AND o.effective_due = d.effective_due AND o.planned_rev = 0 WHERE d.fresh AND d.first_at <= ?1 "
@@ -690,7 +690,7 @@ int notifier_run(struct notifier *nt, int64_t now, size_t limit, bool *more) {
 
 int64_t notifier_next(struct store *s) {
         sqlite3_stmt *st = store_stmt(s, "SELECT min(at) FROM (SELECT min(next_stage_at) AS at FROM occurrence "
-                                         "INDEXED BY occurrence_next WHERE status = 'pending' "
+                                         "INDEXED BY occurrence_next WHERE status = 'pending' AND next_stage_at IS NOT NULL "
                                          "UNION ALL SELECT min(first_at) FROM date_plan INDEXED BY date_plan_due "
                                          "WHERE fresh)");
         if (!st)

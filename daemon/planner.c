@@ -221,9 +221,9 @@ static int plan_one(struct planner *pl, struct plan_memo *m, int64_t id, day_t n
  * occurrence. */
 #define OWN_PLAN(columns)                                                                                   \
         "SELECT " columns " FROM occurrence o INDEXED BY occurrence_planned "                                \
-        "WHERE o.status = 'pending' AND o.planned_rev < 0 "                                                  \
+        "WHERE o.status = 'pending' AND o.planned_rev <> 0 AND o.planned_rev < 0 "                           \
         "UNION ALL SELECT " columns " FROM occurrence o INDEXED BY occurrence_planned "                      \
-        "WHERE o.status = 'pending' AND o.planned_rev > 0 AND o.planned_rev < ?1 "
+        "WHERE o.status = 'pending' AND o.planned_rev <> 0 AND o.planned_rev > 0 AND o.planned_rev < ?1 "
 
 static int64_t state_int(struct store *s, const char *key) {
         sqlite3_stmt *st = store_stmt(s, "SELECT value FROM daemon_state WHERE key = ?");
