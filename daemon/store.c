@@ -79,8 +79,9 @@ static int references_hold(struct store *s) {
                 return -EIO;
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-                log_error("%s: table %s refers to a row of %s that is not there (rowid %lld)", s->path,
-                          stmt_text(st, 0), stmt_text(st, 2), (long long) sqlite3_column_int64(st, 1));
+                log_error(_("%s: row %lld of table %s refers to a row of %s that is not there: the migration "
+                            "is not applied"),
+                          s->path, (long long) sqlite3_column_int64(st, 1), stmt_text(st, 0), stmt_text(st, 2));
         sqlite3_reset(st);
         return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? -EBADMSG : store_error(s, "cannot check references");
 }

@@ -274,6 +274,17 @@ void test_sleep_ms(int ms) {
         nanosleep(&ts, NULL);
 }
 
+void test_exec(const char *db_path, const char *sql) {
+        sqlite3 *db;
+        cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK, "%s", db_path);
+        sqlite3_busy_timeout(db, 10000);
+        char *err = NULL;
+        int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+        cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, err ? err : sqlite3_errmsg(db));
+        sqlite3_free(err);
+        sqlite3_close(db);
+}
+
 int64_t test_query_int(const char *db_path, const char *sql) {
         sqlite3 *db;
         if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {

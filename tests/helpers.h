@@ -65,6 +65,9 @@ const char *test_before(const char *at, int seconds);
 void test_sleep_ms(int ms);
 /* The first column of the first row of sql on the database at path (read-only), or -1. */
 int64_t test_query_int(const char *db_path, const char *sql);
+/* Run sql (several statements) on the database from outside, as another program would (merzimctl, an
+ * older merzim, an operator's sqlite3); the test fails if SQLite refuses it. The file is made if need be. */
+void test_exec(const char *db_path, const char *sql);
 /* Poll sql every 100 ms until it gives at least want, or ms (times the slowdown) pass; returns the last
  * value. */
 int64_t test_wait_for(const char *db_path, const char *sql, int64_t want, int ms);

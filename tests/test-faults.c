@@ -411,18 +411,6 @@ Test(faults, a_busy_database_makes_them_wait_not_fail) {
         daemon_pid = 0;
 }
 
-/* Run sql on the database from outside, as another program would. */
-static void exec_sql(const char *sql) {
-        sqlite3 *h;
-        cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-        sqlite3_busy_timeout(h, 10000);
-        char *err = NULL;
-        int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
-        cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, err ? err : "");
-        sqlite3_free(err);
-        sqlite3_close(h);
-}
-
 /* Results that cannot be recorded (here a trigger refuses them at once, as a full disk or an I/O error
  * would) are sent again with the same key after a pause that doubles, not in a loop, and recorded as
  * soon as the database takes them again. */
@@ -433,7 +421,7 @@ Test(faults, deliveries_whose_results_cannot_be_recorded_go_again_after_a_pause)
         import_seed();
         daemon_pid = test_daemon_start(conf, test_before("2024-06-27T09:00:00", 2), NULL, log_path);
         cr_assert_geq(test_wait_for(db, "SELECT count(*) FROM outbox WHERE channel = 'webhook'", 1, 20000), 1);
-        exec_sql("CREATE TRIGGER refuse_results BEFORE INSERT ON attempt BEGIN "
+        test_exec(db, "CREATE TRIGGER refuse_results BEFORE INSERT ON attempt BEGIN "
                  "SELECT RAISE(ABORT, 'results refused by the test'); END");
         double before = test_cpu_seconds(daemon_pid);
         test_sleep_ms(14000);
@@ -443,7 +431,7 @@ Test(faults, deliveries_whose_results_cannot_be_recorded_go_again_after_a_pause)
         while (during[n_during])
                 n_during++;
         test_strv_free(during);
-        exec_sql("DROP TRIGGER refuse_results");
+        test_exec(db, "DROP TRIGGER refuse_results");
         /* Fourteen seconds of refusals: the first answer, then tries after pauses of 1, 2, 4 and 8 s at most
          * (the pause is merzimd's, doubled by every batch refused, e-mails' too); without the doubling, a
          * try a second: 10 or more. */

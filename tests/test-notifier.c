@@ -245,15 +245,12 @@ Test(notifier, a_date_whose_occurrences_were_all_settled_is_not_waited_for) {
 static void old_database(const char *path, size_t version, const char *rows) {
         static const char *const files[] = {"001_initial", "002_notifications", "003_date_plans",
                                             "004_plans_as_published"};
-        sqlite3 *d;
-        cr_assert_eq(sqlite3_open(path, &d), SQLITE_OK);
         for (size_t v = 0; v < version && v < ELEMENTSOF(files); v++) {
                 _cleanup_free_ char *file = xasprintf("%s/sql/%s.sql", test_srcdir(), files[v]);
                 _cleanup_free_ char *sql = test_read(file);
-                cr_assert_eq(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
+                test_exec(path, sql);
         }
-        cr_assert_eq(sqlite3_exec(d, rows, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(d));
-        sqlite3_close(d);
+        test_exec(path, rows);
 }
 
 Test(notifier, a_version_2_database_is_upgraded_without_losing_a_plan) {
@@ -327,6 +324,26 @@ Test(notifier, a_version_4_database_keeps_its_notifications_and_what_refers_to_t
         cr_assert_eq(test_query_int(old, "SELECT count(*) FROM pragma_index_list('notification') WHERE \"unique\""), 1);
         cr_assert_eq(test_query_int(old, "SELECT count(*) FROM pragma_index_info('notification_message')"), 3,
                      "one unique index: send time, recipient and key");
+}
+
+/* A database whose rows refer to rows that are not there (written by hand, or by a tool without foreign
+ * keys) is not migrated: the error names the file and the tables, and the database stays as it was. */
+Test(notifier, a_database_with_a_broken_reference_is_left_unmigrated_with_an_error_saying_where) {
+        _cleanup_free_ char *old = xasprintf("%s/broken.db", dir);
+        old_database(old, 4,
+                     "PRAGMA user_version = 4;"
+                     "INSERT INTO outbox (id, notification_id, channel, address, next_attempt_at) "
+                     "VALUES (5, 99, 'email', 'a@test.kz', 0);");
+        _cleanup_free_ char *text = xasprintf("database = \"%s\";\ntimezone = \"Asia/Almaty\";\n", old);
+        _cleanup_free_ char *conf = test_write(dir, "broken.conf", text), *out = NULL, *err = NULL;
+        cr_assert_neq(test_run((const char *const[]) {"merzimctl", "-c", conf, "status", NULL}, NULL, &out, &err), 0);
+        cr_assert(strstr(err, old) && strstr(err, "row 5 of table outbox refers to a row of notification"),
+                  "the error names the file, the row and the tables: %s", err);
+        cr_assert_eq(test_query_int(old, "PRAGMA user_version"), 4, "no migration applied");
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM outbox"), 1);
+        cr_assert_eq(test_query_int(old, "SELECT count(*) FROM pragma_index_list('notification') "
+                                         "WHERE origin = 'u'"),
+                     1, "the table as version 4 made it, its key unique");
 }
 
 Test(notifier, a_new_due_date_rule_moves_every_pending_occurrence_with_a_history_row) {

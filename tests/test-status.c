@@ -65,13 +65,7 @@ static void import_seed_and_report_two(void) {
 
 /* Run SQL on the test's database, as the daemon would have written it. */
 static void db_exec(const char *sql) {
-        sqlite3 *db;
-        cr_assert_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        char *msg = NULL;
-        int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-        cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
-        sqlite3_close(db);
+        test_exec(db_path, sql);
 }
 
 /* Whether a measure (from measures --json) lists an agency among its executors. */
