@@ -4,14 +4,11 @@
 #include "delivery.h"
 #include "util.h"
 
-/* Free what a delivery holds (not the struct, which callers embed or keep in arrays) once its result is
- * recorded; the secret is wiped, not just freed. */
-void delivery_free(struct delivery *d) {
+/* Free what was sent (the texts, and the secret, wiped, not just freed), keeping what recording the
+ * result needs: the row, the key, the recipient and the address. */
+void delivery_drop_content(struct delivery *d) {
         if (!d)
                 return;
-        free(d->address);
-        free(d->recipient);
-        free(d->key);
         free(d->to_name);
         free(d->subject);
         free(d->body);
@@ -19,6 +16,18 @@ void delivery_free(struct delivery *d) {
         if (d->secret)
                 explicit_bzero(d->secret, strlen(d->secret));
         free(d->secret);
+        d->to_name = d->subject = d->body = d->payload = d->secret = NULL;
+}
+
+/* Free what a delivery holds (not the struct, which callers embed or keep in arrays) once its result is
+ * recorded. */
+void delivery_free(struct delivery *d) {
+        if (!d)
+                return;
+        delivery_drop_content(d);
+        free(d->address);
+        free(d->recipient);
+        free(d->key);
         *d = (struct delivery) {0};
 }
 

@@ -44,6 +44,7 @@ struct delivery_result {
 };
 
 void delivery_free(struct delivery *d);
+void delivery_drop_content(struct delivery *d);
 void delivery_result_clear(struct delivery_result *r);
 
 /* E-mail through libcurl SMTP (mail.c). The job owns what the transfer reads from (the message text,

@@ -24,6 +24,7 @@ struct due_stage {
         struct stage stage;
         bool missed; /* told in the catch-up digest, if the policy sends one */
         bool told;   /* the first message listing it was met */
+        bool recorded; /* its stage row is written (in the transaction under way, or before) */
         int64_t notification;
 };
 
@@ -208,9 +209,10 @@ struct group {
 };
 
 /* A wake-up's work under way: its messages are written a group at a time, each in a transaction of its
- * own, so that the first go out while the rest are still being made. The due occurrences move on with
- * the last group: if the work stops before (a crash, a reload, an error), the next wake-up does it again
- * from the database, and the messages already written are found by their keys. */
+ * own, so that the first go out while the rest are still being made. A stage is recorded as told with
+ * the group of the first message that lists it; the due occurrences move on with the last group: if the
+ * work stops before (a crash, a reload, an error), the next wake-up does it again from the database, and
+ * the messages and stages already written are found by their keys. */
 struct notifier_job {
         int64_t now;
         struct due *due;
@@ -481,6 +483,25 @@ static void note_told(struct notifier_job *job, const struct group *g, const str
         }
 }
 
+/* Write the stage rows of d not written yet: with told_only, those a message of the group told (the
+ * first message listing a stage tells it for good, so its row goes with that message's group); without,
+ * all that are left, with the last group. The occurrence itself moves on only with the last group: until
+ * then a wake-up that stops is done again whole, makes the same messages and finds the rows written
+ * (INSERT OR IGNORE). Recording as the messages go shortens the last group's transaction, during which
+ * no result can be recorded and deliveries wait for room (RECORD_BATCH in daemon.c). */
+static int record_stages(struct notifier *nt, const struct notifier_job *job, struct due *d, bool told_only) {
+        struct due_stage *ds = due_stages(d);
+        int r = 0;
+        for (size_t k = 0; r >= 0 && k < d->n; k++) {
+                if (ds[k].recorded || (told_only && !ds[k].told))
+                        continue;
+                r = planner_record_stage(nt->planner, d->id, &ds[k].stage, ds[k].missed ? "missed" : "told",
+                                         ds[k].notification, job->now);
+                ds[k].recorded = r >= 0;
+        }
+        return r;
+}
+
 /* Render a group's messages here (none was rendered ahead), letting the writer record results between
  * groups of them. */
 static void render_here(struct notifier *nt, struct notifier_job *job, struct group *g) {
@@ -491,7 +512,8 @@ static void render_here(struct notifier *nt, struct notifier_job *job, struct gr
         }
 }
 
-/* Write the next group of messages and, with the last, move every due occurrence on: one transaction.
+/* Write the next group of messages with the stages they told and, with the last, move every due
+ * occurrence on: one transaction.
  * The messages are made and rendered before it begins, so that the database is locked only for the rows;
  * the next group is rendered in the renderer's thread meanwhile. Returns the number of messages written. */
 static int job_step(struct notifier *nt, struct notifier_job *job) {
@@ -532,15 +554,13 @@ static int job_step(struct notifier *nt, struct notifier_job *job) {
                                        &rows[i]);
                 note_told(job, g, &sched->messages[i], ids[i]);
         }
+        for (size_t i = 0; r >= 0 && i < g->n_due; i++)
+                r = record_stages(nt, job, &job->due[g->by_occ[i].due], true);
         bool last = g->to == job->n_dests;
         for (size_t i = 0; r >= 0 && last && i < job->n_due; i++) {
-                struct due *d = &job->due[i];
-                struct due_stage *ds = due_stages(d);
-                for (size_t k = 0; r >= 0 && k < d->n; k++)
-                        r = planner_record_stage(nt->planner, d->id, &ds[k].stage, ds[k].missed ? "missed" : "told",
-                                                 ds[k].notification, job->now);
+                r = record_stages(nt, job, &job->due[i], false);
                 if (r >= 0)
-                        r = move_on(nt, d);
+                        r = move_on(nt, &job->due[i]);
         }
         if (r >= 0 && last)
                 r = retire_dates(nt, job->now);

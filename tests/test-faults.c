@@ -504,9 +504,9 @@ static int compare_strings(const void *a, const void *b) {
 /* Keep this test the last of the suite by name: with Criterion 2.4.1, a test that sorts after one with a
  * .timeout of its own makes the runner leak 48 bytes, which LeakSanitizer reports (scripts/check). */
 Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = TEST_TIMEOUT(400)) {
-        /* A delivery is in flight until its result is recorded: merzimd records results in groups, at
-         * most 64 (RECORD_BATCH in daemon.c) and 10 ms after the first ends. */
-        enum { N = 5000, KILLS = 20, PARALLEL = 16, UNRECORDED = 64 };
+        /* A delivery is in flight until its result is recorded: merzimd records results in groups, 10 ms
+         * after the first ends, and lets at most 256 wait (RECORD_BATCH in daemon.c). */
+        enum { N = 5000, KILLS = 20, PARALLEL = 16, UNRECORDED = 256 };
         _cleanup_free_ char *hdir = xasprintf("%s/http", dir);
         mkdir(hdir, 0700);
         cr_assert_eq(test_http_start(hdir, NULL, false, &http), 0);
@@ -542,6 +542,16 @@ Test(faults, kill_9_twenty_times_in_a_5000_message_burst, .timeout = TEST_TIMEOU
         daemon_pid = 0;
         cr_assert_eq(status, 0, "merzimd exited with %d on SIGTERM", status);
         cr_assert_eq(q("SELECT count(*) FROM notification"), N, "each notification made once");
+        /* A stage is recorded with the group of messages that told it, before the wake-up's last group:
+         * a wake-up killed between groups and done again records each stage once, as told by the message
+         * that lists it, and moves every occurrence on. */
+        cr_assert_eq(q("SELECT count(*) FROM stage s JOIN notification_item i ON i.occurrence_id = s.occurrence_id "
+                       "AND i.stage = s.name AND i.notification_id = s.notification_id WHERE s.state = 'told'"),
+                     N, "each 1-day reminder recorded as told by its own notification");
+        cr_assert_eq(q("SELECT count(*) FROM stage WHERE state = 'told'"), N);
+        cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE next_stage IS NOT '1d' AND next_stage_at > "
+                       "strftime('%s', '2024-06-27T04:00:00')"),
+                     N, "every occurrence moved on past its 1-day reminder");
 
         /* What the receiver got: every key at least once; repeats only of deliveries in flight at a kill. */
         char **lines = test_server_log(&http, "http.jsonl", N, 10000);

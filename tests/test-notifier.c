@@ -140,7 +140,10 @@ Test(notifier, a_send_time_is_written_a_chunk_per_step_and_moves_on_with_the_las
                      "the first chunk is in the outbox, ready to be sent");
         cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE planned_rev = 0"), N,
                      "no occurrence moves on before every message is written");
-        cr_assert_eq(q("SELECT count(*) FROM stage"), 0);
+        cr_assert_eq(q("SELECT count(*) FROM stage s JOIN notification_item i ON i.occurrence_id = s.occurrence_id "
+                       "AND i.notification_id = s.notification_id WHERE s.state = 'told'"),
+                     CHUNK, "the stages the first chunk told are recorded with it, each with its message");
+        cr_assert_eq(q("SELECT count(*) FROM stage"), CHUNK);
         run_all(NINE);
         cr_assert_eq(q("SELECT count(*) FROM notification"), N);
         cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE planned_rev > 0 AND next_stage = 'due' "
@@ -156,13 +159,19 @@ Test(notifier, a_job_cut_short_is_done_again_without_a_second_message) {
         bool more = false;
         cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
         cr_assert_eq(notifier_run(&notifier, NINE, 5000, &more), CHUNK);
-        /* What a crash or a reload leaves: two chunks written, nothing moved on. */
+        /* What a crash or a reload leaves: two chunks written with the stages they told, nothing moved on. */
         notifier_drop(&notifier);
+        cr_assert_eq(q("SELECT count(*) FROM stage"), 2 * CHUNK);
         run_all(NINE + 30);
         cr_assert_eq(q("SELECT count(*) FROM notification"), N, "each message once, found again by its key");
         cr_assert_eq(q("SELECT count(*) FROM outbox"), N);
         cr_assert_eq(q("SELECT count(*) FROM outbox WHERE state = 'pending'"), N);
         cr_assert_eq(q("SELECT count(DISTINCT notification_id) FROM stage"), N);
+        cr_assert_eq(q("SELECT count(*) FROM stage s JOIN notification_item i ON i.occurrence_id = s.occurrence_id "
+                       "AND i.notification_id = s.notification_id"),
+                     N, "each stage recorded once, with the message that told it, the first chunks' too");
+        cr_assert_eq(q("SELECT count(*) FROM stage WHERE handled_at = 1719460800"), 2 * CHUNK,
+                     "the stages recorded before the stop are kept as they were");
         cr_assert_eq(q("SELECT count(*) FROM occurrence WHERE planned_rev = 0 OR next_stage_at <= 1719460830"), 0);
         cr_assert_eq(run_all(NINE + 60), 0, "and nothing is left to send at this send time");
 }
