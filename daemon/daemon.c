@@ -52,8 +52,8 @@ struct flight {
  * are, so that a crash sends again at most those and the deliveries in flight, with their keys.
  * Most of the time far fewer are: the bound is reached only while the writer is in a long transaction
  * (writing the messages of a large send time), and deliveries wait for it. At 64, a burst of 10,000
- * webhooks waited in every one of the writer's transactions and went out at 16,600/s (bench/run); at
- * 256 they went on meanwhile, at 20,100/s, with fewer and larger commits of results. */
+ * webhooks stopped in every one of the writer's transactions; at 256 it goes on meanwhile, with fewer
+ * and larger commits of results, about a fifth faster (bench/BENCHMARKS.notes.md). */
 #define RECORD_HANDOFF 32
 #define RECORD_BATCH 256
 #define RECORD_DELAY_USEC (10 * 1000ULL)
