@@ -53,13 +53,13 @@ static void due_free(struct due *v, size_t n) {
 
 /* The occurrences with a stage due by ?1: those planned on their own (by their next stage's instant,
  * INDEXED BY occurrence_next), and the fresh ones whose date's first stage is due (by date_plan_due,
- * then the occurrences of each such date through occurrence_status). INDEXED BY: without statistics
- * SQLite prefers the status index, which means reading and sorting every pending occurrence. */
+ * then the occurrences of each such date through occurrence_due). INDEXED BY: without statistics
+ * SQLite may walk the whole table or sort every pending occurrence. */
 #define DUE_SQL(columns_own, columns_fresh)                                                                 \
         "SELECT " columns_own " FROM occurrence o INDEXED BY occurrence_next "                               \
         "WHERE o.status = 'pending' AND o.next_stage_at IS NOT NULL AND o.next_stage_at <= ?1 "              \
         "UNION ALL SELECT " columns_fresh " FROM date_plan d INDEXED BY date_plan_due "                      \
-        "JOIN occurrence o INDEXED BY occurrence_status ON o.status = 'pending' "                            \
+        "JOIN occurrence o INDEXED BY occurrence_due ON o.status = 'pending' "                               \
         "AND o.effective_due = d.effective_due AND o.planned_rev = 0 WHERE d.fresh AND d.first_at <= ?1 "
 
 /* Read the occurrences with a stage due by now: about limit of them, but never splitting those due at
@@ -115,7 +115,7 @@ static int load_due(struct notifier *nt, int64_t now, size_t limit, struct due *
  * their plan is no longer looked at. Returns 0 or a negative errno. */
 static int retire_dates(struct notifier *nt, int64_t now) {
         sqlite3_stmt *st = store_stmt(nt->store, "UPDATE date_plan SET fresh = 0 WHERE fresh AND first_at <= ? "
-                                                 "AND NOT EXISTS (SELECT 1 FROM occurrence INDEXED BY occurrence_status "
+                                                 "AND NOT EXISTS (SELECT 1 FROM occurrence INDEXED BY occurrence_due "
                                                  "WHERE status = 'pending' AND effective_due = date_plan.effective_due "
                                                  "AND planned_rev = 0)");
         if (st)

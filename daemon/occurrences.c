@@ -115,16 +115,6 @@ static int load_rows(struct store *s, sqlite3_stmt *st, struct occurrence_set *s
         "SELECT o.id, m.plan_id, m.number, m.name, o.period, o.nominal_due, o.effective_due, o.status, "  \
         "m.report_to, m.id, m.form FROM occurrence o JOIN measure m ON m.id = o.measure_id "
 
-int occurrences_load_pending(struct store *s, const struct config *cfg, struct occurrence_set *ret) {
-        *ret = (struct occurrence_set) {0};
-        int r = load_plans(s, cfg, ret);
-        if (r < 0)
-                return r;
-        sqlite3_stmt *st = store_stmt(s, OCCURRENCE_COLUMNS "WHERE o.status = 'pending' AND NOT m.withdrawn "
-                                                            "ORDER BY o.effective_due, o.id");
-        return st ? load_rows(s, st, ret) : -EIO;
-}
-
 /* What routing a message needs and no text: name, period, status and form are NULL. */
 #define ROUTE_COLUMNS                                                                                        \
         "SELECT o.id, m.plan_id, m.number, NULL, NULL, o.nominal_due, o.effective_due, NULL, "             \

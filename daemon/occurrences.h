@@ -17,8 +17,6 @@ struct occurrence_set {
         size_t n_items;
 };
 
-/* Every pending occurrence of a measure still in its plan. */
-int occurrences_load_pending(struct store *s, const struct config *cfg, struct occurrence_set *ret);
 /* The occurrences with these ids (any status). */
 int occurrences_load_ids(struct store *s, const struct config *cfg, const int64_t *ids, size_t n,
                          struct occurrence_set *ret);
