@@ -7,6 +7,7 @@
 
 #include "batch.h"
 #include "dating.h"
+#include "import-prep.h"
 #include "import.h"
 #include "ledger.h"
 #include "log.h"
@@ -64,6 +65,7 @@ struct importer {
         size_t n_slots, n_agencies;
         /* Rows written many at a time: nothing reads them before the end of the measures. */
         struct batch occurrences, assignments, dues;
+        struct preparer *prep; /* of the measures' rules and dates, ahead of their writing */
 };
 
 /* Step a statement that returns no rows; returns 0 or the store's error. */
@@ -353,22 +355,10 @@ static int write_assignments(struct importer *im, int64_t measure_id, bool new_m
         return rr;
 }
 
-/* The deadline as understood, stored with the measure: "once 2022-06-30 month", "undated", and for a
- * plan with a deadline per stage "STAGE: RULE; STAGE: RULE". */
-static char *measure_rule(const struct roadmap_measure *m) {
-        struct buf b = {0};
-        for (size_t k = 0; k < m->n_dues; k++) {
-                char rule[DEADLINE_RULES_TEXT_MAX];
-                dating_format_rules(m->dues[k].rule, m->dues[k].n_rules, rule, sizeof(rule));
-                buf_printf(&b, "%s%s%s%s", k ? "; " : "", m->dues[k].stage ? m->dues[k].stage : "",
-                           m->dues[k].stage ? ": " : "", rule);
-        }
-        return b.len ? buf_steal(&b) : xstrdup("undated");
-}
-
 /* Insert or update a measure; *ret gets its id, *created whether it is new. A plan created by this
  * import has no measures to look up. */
-static int upsert_measure(struct importer *im, const struct roadmap_measure *m, int64_t *ret, bool *created) {
+static int upsert_measure(struct importer *im, const struct roadmap_measure *m, const char *rule, int64_t *ret,
+                          bool *created) {
         sqlite3_stmt *st;
         int64_t existing = 0;
         int rr;
@@ -383,7 +373,6 @@ static int upsert_measure(struct importer *im, const struct roadmap_measure *m, 
                         return rr;
         }
 
-        _cleanup_free_ char *rule = measure_rule(m);
         const char *undated = NULL;
         for (size_t k = 0; k < m->n_dues && !undated; k++)
                 if (m->dues[k].undated)
@@ -468,14 +457,9 @@ static int load_existing(struct importer *im, int64_t measure_id, struct existin
         return rc == SQLITE_DONE ? 0 : store_error(im->s, "cannot read occurrences");
 }
 
-/* The dates given to a measure's undated deadlines, kept while the cell says the same. */
-struct kept_dates {
-        char given[DATE_ISO_MAX], event[DATE_ISO_MAX]; /* "" if none */
-};
-
 /* Write a measure's deadlines: a cell that says what it said keeps the dates given to it. */
 static int write_dues(struct importer *im, int64_t measure_id, bool new_measure, const struct roadmap_measure *m,
-                      struct kept_dates *kept) {
+                      char *const *rules, struct kept_dates *kept) {
         int rr = 0;
         for (size_t k = 0; rr >= 0 && k < m->n_dues; k++) {
                 const struct roadmap_due *due = &m->dues[k];
@@ -499,13 +483,11 @@ static int write_dues(struct importer *im, int64_t measure_id, bool new_measure,
                         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                                 return store_error(im->s, "cannot read a deadline");
                 }
-                char rule[DEADLINE_RULES_TEXT_MAX];
-                dating_format_rules(due->rule, due->n_rules, rule, sizeof(rule));
                 batch_number(&im->dues, measure_id);
                 batch_number(&im->dues, (int64_t) k + 1);
                 batch_text(&im->dues, due->stage);
                 batch_text(&im->dues, due->text);
-                batch_text(&im->dues, rule);
+                batch_text(&im->dues, rules[k]);
                 batch_text(&im->dues, due->why);
                 batch_text(&im->dues, kept[k].given[0] ? kept[k].given : NULL);
                 batch_text(&im->dues, kept[k].event[0] ? kept[k].event : NULL);
@@ -615,119 +597,22 @@ static int mark_fresh(struct importer *im) {
         return step_done(im, st, "cannot record new occurrences");
 }
 
-/* The years a rule without its own gives: the plan's period, from the year of this edition when an
- * amending act made it (periods before it were the earlier edition's). */
-static void rule_years(const struct importer *im, int *from, int *to) {
-        const struct import_options *o = im->o;
-        *from = o->year_from ? o->year_from : im->r->year_from;
-        *to = o->year_to ? o->year_to : im->r->year_to;
-        int edition = im->r->doc_date ? atoi(im->r->doc_date) : 0;
-        int act = im->r->act_date ? atoi(im->r->act_date) : 0;
-        if (!o->year_from && edition > act && edition > *from && edition <= *to)
-                *from = edition;
-}
-
-/* One occurrence per period: the same date twice is one occurrence ("1998" in two rows of a measure);
- * two dates in one period are told apart by their dates ("ежегодно к 1 марта и к 1 сентября"). Returns
- * the new count. */
-static int distinct_periods(struct deadline_occurrence *v, int n) {
-        for (int i = 0; i < n; i++)
-                for (int j = i + 1; j < n;) {
-                        if (!streq(v[i].period, v[j].period)) {
-                                j++;
-                                continue;
-                        }
-                        if (v[i].nominal == v[j].nominal) {
-                                memmove(&v[j], &v[j + 1], (size_t) (n - j - 1) * sizeof(*v));
-                                n--;
-                                continue;
-                        }
-                        char a[DATE_ISO_MAX], b[DATE_ISO_MAX];
-                        date_format(v[i].nominal, a);
-                        date_format(v[j].nominal, b);
-                        /* "2024" becomes "2024-03-01"; a stage keeps its name: "Минюст: 2024-03-01". */
-                        const char *colon = strrchr(v[i].period, ':');
-                        size_t keep = colon ? (size_t) (colon - v[i].period) + 2 : 0;
-                        snprintf(v[i].period + keep, sizeof(v[i].period) - keep, "%s", a);
-                        snprintf(v[j].period + keep, sizeof(v[j].period) - keep, "%s", b);
-                        j = i + 1; /* the new labels may meet others */
-                }
-        return n;
-}
-
-/* Every dated occurrence a measure's deadlines give, a stage's periods named after it. */
-static int wanted_occurrences(struct importer *im, const struct roadmap_measure *m, const struct kept_dates *kept,
-                              struct deadline_occurrence **ret) {
-        int y0, y1;
-        rule_years(im, &y0, &y1);
-        struct deadline_occurrence *all = NULL;
-        int n = 0;
-        for (size_t k = 0; k < m->n_dues; k++) {
-                const struct roadmap_due *due = &m->dues[k];
-                struct deadline_occurrence *occ = NULL;
-                int got = 0;
-                for (size_t i = 0; got >= 0 && i < due->n_rules; i++) {
-                        struct deadline_occurrence *one = NULL;
-                        int n1 = deadline_expand(&due->rule[i], y0, y1, &one);
-                        if (n1 > 0) {
-                                occ = xreallocarray(occ, (size_t) got + (size_t) n1, sizeof(*occ));
-                                memcpy(occ + got, one, (size_t) n1 * sizeof(*occ));
-                                got += n1;
-                        } else if (n1 < 0) {
-                                got = n1;
-                        }
-                        free(one);
-                }
-                if (got >= 0 && kept && due->undated) {
-                        /* The date the coordinator gave it, or that its event gives it. */
-                        struct deadline_occurrence dated;
-                        if (dating_occurrence(NULL, due->rule, due->n_rules, kept[k].given, kept[k].event,
-                                              im->o->calendar, &dated) > 0) {
-                                occ = xreallocarray(occ, (size_t) got + 1, sizeof(*occ));
-                                occ[got++] = dated;
-                        }
-                }
-                if (got < 0) {
-                        free(occ);
-                        free(all);
-                        return log_error_errno(got, "%s: measure %s: the deadline \"%s\" gives no dates: %s",
-                                               m->where, m->label, due->text,
-                                               got == -EDOM ? "it names no years and the plan has no period; "
-                                                              "give --years FIRST-LAST"
-                                                            : strerror(-got));
-                }
-                all = xreallocarray(all, (size_t) n + (size_t) got + 1, sizeof(*all));
-                for (int i = 0; i < got; i++) {
-                        all[n] = occ[i];
-                        if (due->stage) {
-                                /* "в Правительство: 2024-03", the stage cut to fit on a character boundary. */
-                                size_t room = sizeof(all[n].period) - strlen(occ[i].period) - 3;
-                                size_t cut = utf8_prefix_for_width(due->stage, room);
-                                if (cut > room)
-                                        cut = room;
-                                while (cut > 0 && ((unsigned char) due->stage[cut] & 0xC0) == 0x80)
-                                        cut--;
-                                _cleanup_free_ char *label = xasprintf("%.*s: %s", (int) cut, due->stage,
-                                                                       occ[i].period);
-                                memcpy(all[n].period, label, strlen(label) + 1);
-                        }
-                        n++;
-                }
-                free(occ);
-        }
-        *ret = all;
-        return distinct_periods(all, n);
-}
-
 /* Bring a measure's occurrences in line with its deadlines; matched by period, and a lone one-off
  * occurrence follows its measure to a new date, keeping its status and history. */
 static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_measure,
-                            const struct roadmap_measure *m, const struct kept_dates *kept) {
-        const struct import_options *o = im->o;
-        struct deadline_occurrence *want = NULL;
-        int n_want = wanted_occurrences(im, m, kept, &want);
+                            const struct roadmap_measure *m, const struct measure_prep *mp,
+                            const struct kept_dates *kept) {
+        /* The dates prepared, unless a deadline waits for a date given to it. */
+        _cleanup_free_ struct wanted *own = NULL;
+        size_t bad_due = mp->bad_due;
+        int n_want = mp->dated ? mp->n_want : prep_wanted(im->prep, m, kept, &own, &bad_due);
+        const struct wanted *want = mp->dated ? mp->want : own;
         if (n_want < 0)
-                return n_want;
+                return log_error_errno(n_want, "%s: measure %s: the deadline \"%s\" gives no dates: %s", m->where,
+                                       m->label, m->dues[bad_due].text,
+                                       n_want == -EDOM ? "it names no years and the plan has no period; "
+                                                         "give --years FIRST-LAST"
+                                                       : strerror(-n_want));
 
         struct existing_occurrence *have = NULL;
         size_t n_have = 0;
@@ -736,7 +621,7 @@ static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_me
         for (int i = 0; rr >= 0 && i < n_want; i++) {
                 match[i] = -1;
                 for (size_t j = 0; j < n_have; j++)
-                        if (!have[j].matched && streq(have[j].period, want[i].period)) {
+                        if (!have[j].matched && streq(have[j].period, want[i].d.period)) {
                                 have[j].matched = true;
                                 match[i] = (int) j;
                                 break;
@@ -746,20 +631,15 @@ static int sync_occurrences(struct importer *im, int64_t measure_id, bool new_me
                 have[0].matched = true;
                 match[0] = 0;
         }
-        for (int i = 0; rr >= 0 && i < n_want; i++) {
-                char nominal[DATE_ISO_MAX], effective[DATE_ISO_MAX];
-                date_format(want[i].nominal, nominal);
-                date_format(calendar_effective_due(o->calendar, want[i].nominal, o->due_shift), effective);
+        for (int i = 0; rr >= 0 && i < n_want; i++)
                 if (match[i] >= 0)
-                        rr = reschedule(im, &have[match[i]], &want[i], nominal, effective);
+                        rr = reschedule(im, &have[match[i]], &want[i].d, want[i].nominal, want[i].effective);
                 else
-                        rr = insert_occurrence(im, measure_id, &want[i], nominal, effective);
-        }
+                        rr = insert_occurrence(im, measure_id, &want[i].d, want[i].nominal, want[i].effective);
         for (size_t j = 0; rr >= 0 && j < n_have; j++)
                 if (!have[j].matched)
                         rr = withdraw_occurrence(im, have[j].id, have[j].status);
         free(match);
-        free(want);
         existing_free(have, n_have);
         return rr;
 }
@@ -961,20 +841,24 @@ static int import_body(struct importer *im) {
          * table built for every row: not checking saves a quarter of the time the measures take. */
         if (rr >= 0)
                 rr = store_exec(im->s, "PRAGMA ignore_check_constraints = ON");
+        im->prep = preparer_start(im->r, im->o);
         for (size_t i = 0; rr >= 0 && i < im->r->n_measures; i++) {
                 const struct roadmap_measure *m = &im->r->measures[i];
+                const struct measure_prep *mp = preparer_get(im->prep, i);
                 int64_t id = 0;
                 bool created = false;
                 struct kept_dates *kept = xcalloc(m->n_dues + 1, sizeof(*kept));
-                rr = upsert_measure(im, m, &id, &created);
+                rr = upsert_measure(im, m, mp->rule, &id, &created);
                 if (rr >= 0)
                         rr = write_assignments(im, id, created, m);
                 if (rr >= 0)
-                        rr = write_dues(im, id, created, m, kept);
+                        rr = write_dues(im, id, created, m, mp->due_rules, kept);
                 if (rr >= 0)
-                        rr = sync_occurrences(im, id, created, m, kept);
+                        rr = sync_occurrences(im, id, created, m, mp, kept);
                 free(kept);
+                preparer_done(im->prep, i);
         }
+        preparer_stop(TAKE_PTR(im->prep));
         if (rr >= 0)
                 rr = batch_flush(&im->occurrences);
         if (rr >= 0)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ahead.h"
 #include "columns.h"
 #include "frame.h"
 #include "halves.h"
@@ -16,6 +17,15 @@
 #define CELL_MAX 32768      /* bytes in a title, a section title or a cell: a row of a real plan held 9 KB */
 #define EXECUTOR_WIDTH_MAX 400 /* columns of one executor's name: the longest in real plans has 230 */
 #define ERRORS_MAX 100      /* reported in full; past them, a count */
+#define SPLIT_AHEAD_ROWS 2000 /* a plan of more rows has its executors' cells split ahead in a thread */
+#define SPLIT_AHEAD_WINDOW 4096 /* rows split and not yet read, at most */
+
+/* A row's executors' cell as split ahead (executors_split depends on the text alone). */
+struct split {
+        const char *text; /* the cell split, or NULL if none (or taken) */
+        struct roadmap_executor *v;
+        size_t n;
+};
 
 struct reader {
         const struct document *d;
@@ -31,6 +41,9 @@ struct reader {
         size_t errors_dropped;
         struct textmap readings; /* deadline cells read so far (struct reading), under readings_ctx */
         struct deadline_context readings_ctx;
+        struct ahead *ahead;  /* a large plan's executors' cells split ahead, or NULL */
+        struct split *splits; /* by block, from the first row after the header */
+        size_t splits_from, n_splits;
 };
 
 /* What a deadline cell says in the plan's context: a plan writes the same deadline in many rows. */
@@ -319,6 +332,58 @@ static int read_dues(struct reader *rd, const struct doc_block *b, const struct 
         return 0;
 }
 
+/* Split the executors' cell of the i-th row after the header, if it is a row of the plan's table. */
+static void split_row(void *userdata, size_t i) {
+        struct reader *rd = userdata;
+        const struct doc_block *b = &rd->d->blocks[rd->splits_from + i];
+        struct split *s = &rd->splits[i];
+        if (b->table == 0 || !rd->plan_table[b->table])
+                return;
+        const char *text = cell(rd, b, rd->cols.executors);
+        if (strlen(text) > CELL_MAX) /* refused by the reader, which says so */
+                return;
+        s->n = executors_split(text, &s->v);
+        s->text = text;
+}
+
+/* A plan of many rows has the executors' cells of its rows split ahead of the reader, in a thread. */
+static void splits_start(struct reader *rd) {
+        size_t from = rd->header + rd->cols.header_rows;
+        if (rd->cols.executors < 0 || rd->end <= from || rd->end - from < SPLIT_AHEAD_ROWS)
+                return;
+        rd->splits_from = from;
+        rd->n_splits = rd->end - from;
+        rd->splits = xcalloc(rd->n_splits, sizeof(struct split));
+        rd->ahead = ahead_start(rd->n_splits, SPLIT_AHEAD_WINDOW, split_row, rd);
+}
+
+static void splits_stop(struct reader *rd) {
+        ahead_stop(rd->ahead);
+        rd->ahead = NULL;
+        for (size_t i = 0; i < rd->n_splits; i++)
+                executors_free(rd->splits[i].v, rd->splits[i].n);
+        free(rd->splits);
+        rd->splits = NULL;
+        rd->n_splits = 0;
+}
+
+/* Split a row's executors' cell, or take the split the thread made of the same text. */
+static size_t split_executors(struct reader *rd, const struct doc_block *b, const char *text,
+                              struct roadmap_executor **ret) {
+        size_t i = (size_t) (b - rd->d->blocks) - rd->splits_from;
+        if (b >= rd->d->blocks + rd->splits_from && i < rd->n_splits && ahead_taken(rd->ahead, i)) {
+                struct split *s = &rd->splits[i];
+                if (s->text && s->text == text) {
+                        size_t n = s->n;
+                        *ret = TAKE_PTR(s->v);
+                        s->text = NULL;
+                        s->n = 0;
+                        return n;
+                }
+        }
+        return executors_split(text, ret);
+}
+
 /* Add the executors of a row to the measure's, each once. */
 static int read_executors(struct reader *rd, const struct doc_block *b, const char *text,
                           struct roadmap_measure *m) {
@@ -328,7 +393,7 @@ static int read_executors(struct reader *rd, const struct doc_block *b, const ch
                 return -EINVAL;
         }
         struct roadmap_executor *v;
-        size_t n = executors_split(text, &v);
+        size_t n = split_executors(rd, b, text, &v);
         for (size_t i = 0; i < n; i++) {
                 if (utf8_width(v[i].code) > EXECUTOR_WIDTH_MAX) {
                         _cleanup_free_ char *eq = quote(v[i].code);
@@ -884,6 +949,7 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 goto fail;
         }
         find_plan_tables(&rd);
+        splits_start(&rd);
         frame_read_preamble(rd.r, d, rd.header);
         if (!rd.r->title)
                 add_error(&rd, &d->blocks[rd.header], _("no title before the table: merzim takes the plan's title "
@@ -915,6 +981,7 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
                 }
         }
         frame_read_key(rd.r, d, rd.end, d->n_blocks);
+        splits_stop(&rd);
         if (rd.r->n_measures == 0 && errs->n == errors_before)
                 add_error(&rd, &d->blocks[rd.header], _("the table has no measures"));
         if (rd.errors_dropped)
@@ -946,6 +1013,7 @@ int roadmap_read(const struct document *d, const struct roadmap_options *o, stru
         return 0;
 
 fail:
+        splits_stop(&rd);
         columns_done(&rd.cols);
         free(rd.plan_table);
         free(rd.group);

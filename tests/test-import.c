@@ -347,6 +347,40 @@ Test(import, a_large_plan_is_written_alike_with_or_without_another_process_on_th
         assert_settings_back(store, db);
 }
 
+/* Every measure of a large plan as the plan says: its executors in order (by agreement marked "*"),
+ * its form and its seven dates. A plan this large is read and written with work done ahead in a second
+ * thread (ahead.h): the executors' cells split, the rules and dates prepared. */
+Test(import, every_measure_of_a_large_plan_is_written_as_the_plan_says, .timeout = TEST_TIMEOUT(120)) {
+        const int n = 6000;
+        _cleanup_free_ char *text = large_plan(n);
+        struct import_report rep;
+        cr_assert_eq(import_text(text, NULL, &rep), 0);
+        _cleanup_free_ char *got = query_text(
+                "SELECT m.number, (SELECT group_concat(code, ',') FROM (SELECT g.code || "
+                "CASE WHEN a.by_agreement THEN '*' ELSE '' END AS code FROM assignment a JOIN agency g "
+                "ON g.id = a.agency_id WHERE a.measure_id = m.id ORDER BY a.position)), m.form, "
+                "(SELECT count(*) || ' ' || min(nominal_due) || ' ' || max(nominal_due) FROM occurrence o "
+                "WHERE o.measure_id = m.id) FROM measure m ORDER BY m.number");
+        struct buf want = {0};
+        for (int i = 1; i <= n; i++) {
+                int a = i % 500, b = (i * 7 + 1) % 500, month = i % 12 + 1, day = i % 28 + 1;
+                buf_printf(&want, "%d|ДЕП%04d", i, a);
+                if (b != a)
+                        buf_printf(&want, ",ДЕП%04d%s", b, i % 3 ? "" : "*");
+                buf_printf(&want, "|ДЕП%04d-ге ақпарат|7 2025-%02d-%02d 2031-%02d-%02d\n", a, month, day, month, day);
+        }
+        _cleanup_free_ char *expected = buf_steal(&want);
+        /* The first measure that differs, rather than two texts of 6,000 lines. */
+        const char *g = got, *e = expected;
+        for (int line = 1; *g || *e; line++) {
+                size_t gl = strcspn(g, "\n"), el = strcspn(e, "\n");
+                cr_assert(gl == el && memcmp(g, e, gl) == 0, "measure %d: written %.*s, the plan says %.*s", line,
+                          (int) gl, g, (int) el, e);
+                g += gl + (g[gl] != 0);
+                e += el + (e[el] != 0);
+        }
+}
+
 Test(import, a_large_import_that_fails_late_writes_nothing, .timeout = TEST_TIMEOUT(120)) {
         _cleanup_free_ char *seed = seed_text();
         struct import_report rep;
