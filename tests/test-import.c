@@ -347,14 +347,29 @@ Test(import, a_large_plan_is_written_alike_with_or_without_another_process_on_th
         assert_settings_back(store, db);
 }
 
+/* The same plan as a Markdown table: "| … |" rows, a delimiter row under the header. */
+static char *as_markdown(const char *text) {
+        struct buf b = {0};
+        bool header = true;
+        for (const char *p = text; *p;) {
+                size_t n = strcspn(p, "\n");
+                if (memchr(p, '|', n)) {
+                        buf_printf(&b, "| %.*s |\n", (int) n, p);
+                        if (header)
+                                buf_puts(&b, "|---|---|---|---|---|\n");
+                        header = false;
+                } else {
+                        buf_printf(&b, "%.*s\n", (int) n, p);
+                }
+                p += n + (p[n] != 0);
+        }
+        return buf_steal(&b);
+}
+
 /* Every measure of a large plan as the plan says: its executors in order (by agreement marked "*"),
  * its form and its seven dates. A plan this large is read and written with work done ahead in a second
  * thread (ahead.h): the executors' cells split, the rules and dates prepared. */
-Test(import, every_measure_of_a_large_plan_is_written_as_the_plan_says, .timeout = TEST_TIMEOUT(120)) {
-        const int n = 6000;
-        _cleanup_free_ char *text = large_plan(n);
-        struct import_report rep;
-        cr_assert_eq(import_text(text, NULL, &rep), 0);
+static void assert_large_plan_written(int n) {
         _cleanup_free_ char *got = query_text(
                 "SELECT m.number, (SELECT group_concat(code, ',') FROM (SELECT g.code || "
                 "CASE WHEN a.by_agreement THEN '*' ELSE '' END AS code FROM assignment a JOIN agency g "
@@ -379,6 +394,22 @@ Test(import, every_measure_of_a_large_plan_is_written_as_the_plan_says, .timeout
                 g += gl + (g[gl] != 0);
                 e += el + (e[el] != 0);
         }
+}
+
+Test(import, every_measure_of_a_large_plan_is_written_as_the_plan_says, .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *text = large_plan(6000);
+        struct import_report rep;
+        cr_assert_eq(import_text(text, NULL, &rep), 0);
+        assert_large_plan_written(6000);
+}
+
+Test(import, every_measure_of_a_large_markdown_plan_is_written_as_the_plan_says, .timeout = TEST_TIMEOUT(120)) {
+        _cleanup_free_ char *text = large_plan(6000);
+        _cleanup_free_ char *md = as_markdown(text);
+        struct import_report rep;
+        cr_assert_eq(import_text(md, NULL, &rep), 0);
+        cr_assert_eq(rep.n_measures, 6000);
+        assert_large_plan_written(6000);
 }
 
 Test(import, a_large_import_that_fails_late_writes_nothing, .timeout = TEST_TIMEOUT(120)) {
