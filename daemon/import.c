@@ -6,7 +6,6 @@
 #include <stdio.h>
 
 #include "batch.h"
-#include "dating.h"
 #include "import-prep.h"
 #include "import.h"
 #include "ledger.h"
