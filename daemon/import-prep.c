@@ -159,12 +159,24 @@ static void prepare(void *userdata, size_t i) {
                 mp->n_want = prep_wanted(p, m, NULL, &mp->want, &mp->bad_due);
 }
 
+static void release(struct preparer *p, size_t i);
+
+/* What the thread prepares: measure i, once it has freed what it prepared for measure i - window,
+ * written by now (the thread keeps within the window: the writer has asked for a later measure). The
+ * writer frees nothing the thread allocated, so that neither waits for the other's malloc arena. */
+static void prepare_ahead(void *userdata, size_t i) {
+        struct preparer *p = userdata;
+        if (i >= PREPARE_AHEAD_WINDOW)
+                release(p, i - PREPARE_AHEAD_WINDOW);
+        prepare(p, i);
+}
+
 struct preparer *preparer_start(const struct roadmap *r, const struct import_options *o) {
         struct preparer *p = xcalloc(1, sizeof(*p));
         *p = (struct preparer) {.r = r, .o = o, .v = xcalloc(r->n_measures + 1, sizeof(struct measure_prep))};
         rule_years(r, o, &p->year_from, &p->year_to);
         if (r->n_measures >= PREPARE_AHEAD_MEASURES)
-                p->ahead = ahead_start(r->n_measures, PREPARE_AHEAD_WINDOW, prepare, p);
+                p->ahead = ahead_start(r->n_measures, PREPARE_AHEAD_WINDOW, prepare_ahead, p);
         return p;
 }
 
@@ -175,7 +187,7 @@ struct measure_prep *preparer_get(struct preparer *p, size_t i) {
         return &p->v[i];
 }
 
-void preparer_done(struct preparer *p, size_t i) {
+static void release(struct preparer *p, size_t i) {
         struct measure_prep *mp = &p->v[i];
         free(mp->rule);
         for (size_t k = 0; mp->due_rules && k < p->r->measures[i].n_dues; k++)
@@ -185,12 +197,17 @@ void preparer_done(struct preparer *p, size_t i) {
         *mp = (struct measure_prep) {0};
 }
 
+void preparer_done(struct preparer *p, size_t i) {
+        if (!p->ahead)
+                release(p, i); /* with a thread, it frees it (prepare_ahead) */
+}
+
 void preparer_stop(struct preparer *p) {
         if (!p)
                 return;
         ahead_stop(p->ahead);
         for (size_t i = 0; i < p->r->n_measures; i++)
-                preparer_done(p, i);
+                release(p, i);
         free(p->v);
         free(p);
 }

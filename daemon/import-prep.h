@@ -37,7 +37,7 @@ struct preparer *preparer_start(const struct roadmap *r, const struct import_opt
 /* Measure i's preparation, made now if the thread has not: the caller's until preparer_stop, and asked
  * for in order. */
 struct measure_prep *preparer_get(struct preparer *p, size_t i);
-/* Free what measure i's preparation holds once written. */
+/* Measure i is written: what its preparation holds may be freed (now, or by the thread). */
 void preparer_done(struct preparer *p, size_t i);
 void preparer_stop(struct preparer *p);
 

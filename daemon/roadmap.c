@@ -367,7 +367,9 @@ static void splits_stop(struct reader *rd) {
         rd->n_splits = 0;
 }
 
-/* Split a row's executors' cell, or take the split the thread made of the same text. */
+/* Split a row's executors' cell, or take the split the thread made of the same text. The thread's
+ * array stays until splits_stop, its entries copied: a block freed here while the thread allocates from
+ * the same malloc arena would wait for the arena's lock. */
 static size_t split_executors(struct reader *rd, const struct doc_block *b, const char *text,
                               struct roadmap_executor **ret) {
         size_t i = (size_t) (b - rd->d->blocks) - rd->splits_from;
@@ -375,9 +377,10 @@ static size_t split_executors(struct reader *rd, const struct doc_block *b, cons
                 struct split *s = &rd->splits[i];
                 if (s->text && s->text == text) {
                         size_t n = s->n;
-                        *ret = TAKE_PTR(s->v);
+                        *ret = xmalloc((n + 1) * sizeof(**ret));
+                        memcpy(*ret, s->v, n * sizeof(**ret));
                         s->text = NULL;
-                        s->n = 0;
+                        s->n = 0; /* the entries are the caller's now */
                         return n;
                 }
         }
