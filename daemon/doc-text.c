@@ -3,8 +3,12 @@
  * paragraph. */
 #include "config.h"
 
+#include <pthread.h>
+
 #include "doc.h"
 #include "utf8.h"
+
+#define CHECK_APART_BYTES (256 * 1024) /* a text this large is checked in a thread while it is read */
 
 /* The line of a byte offset in the text. */
 static int line_at(const char *text, size_t offset) {
@@ -116,9 +120,24 @@ static int add_row(struct document *d, int table, int row, int lineno, const cha
         return doc_add_row(d, table, row, lineno, 0, cells, count, errs);
 }
 
-int doc_read_text(struct document *d, const char *text, size_t len, struct errlist *errs) {
-        if (check_text(d, text, len, errs) < 0)
-                return -EINVAL;
+/* The check of a large text, made in a thread of its own while the lines are read: the reading works
+ * on any bytes, and what it read is thrown away if the check fails. */
+struct text_check {
+        pthread_t thread;
+        struct document *d; /* its file name only, which the reading does not change */
+        const char *text;
+        size_t len;
+        struct errlist errs;
+        int r;
+};
+
+static void *check_main(void *p) {
+        struct text_check *c = p;
+        c->r = check_text(c->d, c->text, c->len, &c->errs);
+        return NULL;
+}
+
+static int read_lines(struct document *d, const char *text, size_t len, struct errlist *errs) {
         if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
                 text += 3, len -= 3;
 
@@ -174,4 +193,24 @@ int doc_read_text(struct document *d, const char *text, size_t len, struct errli
         if (prev_row && add_row(d, table, ++row, prev_lineno, prev_row, prev_len, markdown, errs) < 0)
                 return -EINVAL;
         return 0;
+}
+
+int doc_read_text(struct document *d, const char *text, size_t len, struct errlist *errs) {
+        struct text_check c = {.d = d, .text = text, .len = len};
+        if (len < CHECK_APART_BYTES || pthread_create(&c.thread, NULL, check_main, &c) != 0)
+                return check_text(d, text, len, errs) < 0 ? -EINVAL : read_lines(d, text, len, errs);
+        size_t errors_before = errs->n;
+        int r = read_lines(d, text, len, errs);
+        pthread_join(c.thread, NULL);
+        if (c.r < 0) {
+                /* What the reading said of bytes that are not text is beside the point. */
+                for (size_t i = errors_before; i < errs->n; i++)
+                        free(errs->msgs[i]);
+                errs->n = errors_before;
+                for (size_t i = 0; i < c.errs.n; i++)
+                        errlist_add(errs, NULL, 0, "%s", c.errs.msgs[i]);
+                r = -EINVAL;
+        }
+        errlist_clear(&c.errs);
+        return r;
 }

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 
+#include "doc.h"
 #include "helpers.h"
 #include "roadmap.h"
 #include "utf8.h"
@@ -217,6 +218,42 @@ Test(roadmap, every_error_is_reported_at_once_and_every_readable_measure_warned_
                 cr_assert_eq(r->measures[i].number, (int) i + 1, "numbered by their place");
         cr_assert_str_eq(r->measures[2].label, "1", "the document's number is kept as its label");
         roadmap_free(r);
+}
+
+/* A large document is checked in a thread while its lines are read: what is refused, and where, is
+ * the same as for a small one, and the check's error comes first. */
+Test(roadmap, a_large_document_with_a_bad_byte_near_its_end_is_refused_at_that_line) {
+        static const char *const bad[] = {"\xff\xfe", "\x1b[31m", "\xc2\x85"};
+        static const char *const said[] = {"UTF-8", "control character U+001B", "control character U+0085"};
+        for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+                struct buf b = {0};
+                buf_puts(&b, "Үлкен жол картасы: 2025 – 2031 жылдарға арналған жоспар\n"
+                             "№ | Атауы | Аяқталу нысаны | Орындау мерзімі | Жауапты орындаушылар\n");
+                int lines = 2;
+                while (b.len < 600 * 1024) {
+                        lines++;
+                        buf_printf(&b, "%d. | Шара %d | ИИДМ-ге ақпарат | 2025 жылғы желтоқсан | ИИДМ\n", lines - 2,
+                                   lines - 2);
+                }
+                /* The bad bytes on the last line but one; a line longer than merzim reads before it, which
+                 * the reading would refuse first. */
+                struct buf longline = {0};
+                for (unsigned i = 0; i < DOC_CELL_MAX; i++)
+                        buf_puts(&longline, "жжжж");
+                buf_printf(&b, "%s\n", longline.data);
+                buf_printf(&b, "%d. | Шара%s | ИИДМ-ге ақпарат | 2025 жылғы желтоқсан | ИИДМ\n", lines, bad[k]);
+                buf_puts(&b, "1. | Соңғы | ИИДМ-ге ақпарат | 2025 жылғы желтоқсан | ИИДМ\n");
+                struct errlist errs = {0};
+                struct roadmap *r = NULL;
+                cr_assert_lt(roadmap_parse(b.data, b.len, "large.txt", NULL, &r, &errs), 0);
+                cr_assert_null(r);
+                cr_assert_eq(errs.n, 1, "one error, the check's: %s", errs.n ? errs.msgs[0] : "");
+                _cleanup_free_ char *where = xasprintf("large.txt:%d:", lines + 2);
+                cr_assert(strstr(errs.msgs[0], where) && strstr(errs.msgs[0], said[k]), "%s", errs.msgs[0]);
+                errlist_clear(&errs);
+                free(longline.data);
+                free(b.data);
+        }
 }
 
 Test(roadmap, binary_junk_and_invalid_utf8_are_refused) {
