@@ -9,7 +9,7 @@
 #include "import-prep.h"
 #include "utf8.h"
 
-#define PREPARE_AHEAD_MEASURES 2000 /* a plan of more measures is prepared in a thread */
+#define PREPARE_AHEAD_MEASURES 2000 /* a plan of this many measures or more is prepared in a thread */
 #define PREPARE_AHEAD_WINDOW 1024   /* measures prepared and not yet written, at most */
 
 struct preparer {

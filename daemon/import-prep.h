@@ -34,8 +34,8 @@ struct preparer;
 
 /* Prepare the plan's measures; in a thread for a plan of many. */
 struct preparer *preparer_start(const struct roadmap *r, const struct import_options *o);
-/* Measure i's preparation, made now if the thread has not: the caller's until preparer_stop, and asked
- * for in order. */
+/* Measure i's preparation, made now if the thread has not. Measures are asked for in order, and one is
+ * the caller's until it calls preparer_done for it: the thread may free it a window later. */
 struct measure_prep *preparer_get(struct preparer *p, size_t i);
 /* Measure i is written: what its preparation holds may be freed (now, or by the thread). */
 void preparer_done(struct preparer *p, size_t i);

@@ -17,7 +17,7 @@
 #define CELL_MAX 32768      /* bytes in a title, a section title or a cell: a row of a real plan held 9 KB */
 #define EXECUTOR_WIDTH_MAX 400 /* columns of one executor's name: the longest in real plans has 230 */
 #define ERRORS_MAX 100      /* reported in full; past them, a count */
-#define SPLIT_AHEAD_ROWS 2000 /* a plan of more rows has its executors' cells split ahead in a thread */
+#define SPLIT_AHEAD_ROWS 2000 /* a plan of this many rows or more: executors' cells split in a thread */
 #define SPLIT_AHEAD_WINDOW 4096 /* rows split and not yet read, at most */
 
 /* A row's executors' cell as split ahead (executors_split depends on the text alone). */
