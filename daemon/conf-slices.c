@@ -8,6 +8,9 @@
 #include "conf-slices.h"
 #include "util.h"
 
+/* The white space libconfig's scanner skips: not the vertical tab, which is a syntax error to it. */
+#define LIBCONFIG_SPACE " \t\r\n\f"
+
 /* The end of a comment or a string that starts at p, or p itself if none starts there; NULL if one
  * starts and does not end. */
 static const char *skip_quoted(const char *p, const char *end) {
@@ -42,7 +45,7 @@ static const char *next_token(const char *p, const char *end) {
                 const char *q = skip_quoted(p, end);
                 if (q && q != p && *p != '"')
                         p = q;
-                else if (q && strchr(" \t\r\n\v\f", *p))
+                else if (q && strchr(LIBCONFIG_SPACE, *p))
                         p++;
                 else
                         return q ? p : NULL;
@@ -70,7 +73,7 @@ int conf_list_find(const char *text, size_t len, const char *name, struct conf_l
                 char c = *p;
                 if (c == '\n')
                         line++;
-                if (strchr(" \t\r\n\v\f", c)) {
+                if (strchr(LIBCONFIG_SPACE, c)) {
                         p++;
                         continue;
                 }

@@ -470,7 +470,8 @@ static void assert_same_load(const char *what, int r1, const struct config *a, c
 
 /* The agencies read a slice at a time give what libconfig's tree of the whole file gives, whatever the
  * list holds: comments and strings with parentheses and commas, an element that is not a group, a
- * syntax error inside the list or after it, the list inside a group, more agencies than one slice. */
+ * syntax error inside the list or after it, the list inside a group, more agencies than one slice, white
+ * space libconfig takes or refuses. */
 Test(cli, agencies_read_in_slices_are_those_of_the_whole_file) {
         static const char *const lists[] = {
                 "agencies = ( { code = \"A\"; email = \"a@example.kz\"; } );\n",
@@ -485,6 +486,11 @@ Test(cli, agencies_read_in_slices_are_those_of_the_whole_file) {
                 "agencies = ( { code = \"A\"; } \n",
                 "smtp = { agencies = ( 1 ); };\nagencies = ( { code = \"A\"; } );\n",
                 "agencies = ( { code = \"A\"; } );\nagencies = ( { code = \"B\"; } );\n",
+                /* A vertical tab is a syntax error to libconfig (found by fuzz-config); a form feed is space. */
+                "agencies = (\v{ code = \"A\"; } );\n",
+                "agencies =\v( { code = \"A\"; } );\n",
+                "agencies = ( { code = \"A\"; },\v{ code = \"B\"; } );\n",
+                "agencies = (\f{ code = \"A\"; }\f,\f{ code = \"B\"; } );\n",
         };
         for (size_t i = 0; i < ELEMENTSOF(lists) + 1; i++) {
                 _cleanup_free_ char *text = NULL;
